@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The pipeline records of CONTRACT.md §2, schema version 1. Every record has `v: 1` and `kind`;
+ * more fields are allowed (passthrough) so later versions and other tools can add to them.
+ * Times are ISO 8601 UTC strings.
+ */
+const iso = z.iso.datetime({ offset: true });
+const base = { v: z.literal(1) };
+
+export const segmentRecord = z.looseObject({
+  ...base,
+  kind: z.literal('segment'),
+  camera: z.string().min(1),
+  path: z.string().min(1),
+  start: iso,
+  end: iso,
+  durationSeconds: z.number().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+
+export const eventState = z.enum(['start', 'update', 'end']);
+export const eventSource = z.enum(['onvif', 'dir', 'manual', 'motion']);
+
+export const eventRecord = z.looseObject({
+  ...base,
+  kind: z.literal('event'),
+  id: z.string().min(1),
+  camera: z.string().min(1),
+  state: eventState,
+  at: iso,
+  start: iso,
+  end: iso.optional(),
+  labels: z.array(z.string()),
+  source: eventSource,
+  topic: z.string().optional(),
+});
+
+export const clipRecord = z.looseObject({
+  ...base,
+  kind: z.literal('clip'),
+  camera: z.string().min(1),
+  path: z.string().min(1),
+  at: iso,
+});
+
+export const uploadedRecord = z.looseObject({
+  ...base,
+  kind: z.literal('uploaded'),
+  eventId: z.string().nullable(),
+  camera: z.string().min(1),
+  start: iso,
+  end: iso,
+  url: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  poster: z.string().nullable(),
+  partial: z.boolean(),
+});
+
+export const detectionLabel = z.looseObject({
+  name: z.string().min(1),
+  confidence: z.number().min(0).max(1),
+  at: iso,
+  box: z
+    .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+    .optional(),
+});
+
+export const analyzedRecord = z.looseObject({
+  ...base,
+  kind: z.literal('analyzed'),
+  eventId: z.string().nullable(),
+  camera: z.string().min(1),
+  url: z.string().min(1),
+  detector: z.string().min(1),
+  frames: z.number().int().nonnegative(),
+  labels: z.array(detectionLabel),
+  alert: z.boolean(),
+});
+
+export const recordSchemas = {
+  segment: segmentRecord,
+  event: eventRecord,
+  clip: clipRecord,
+  uploaded: uploadedRecord,
+  analyzed: analyzedRecord,
+} as const;
+
+export type RecordKind = keyof typeof recordSchemas;
+export type SegmentRecord = z.infer<typeof segmentRecord>;
+export type EventRecord = z.infer<typeof eventRecord>;
+export type ClipRecord = z.infer<typeof clipRecord>;
+export type UploadedRecord = z.infer<typeof uploadedRecord>;
+export type AnalyzedRecord = z.infer<typeof analyzedRecord>;
+export type DetectionLabel = z.infer<typeof detectionLabel>;
+export type PipelineRecord = SegmentRecord | EventRecord | ClipRecord | UploadedRecord | AnalyzedRecord;
+/** A record of a kind this version does not know: passed through unchanged. */
+export type ForeignRecord = { v?: unknown; kind?: unknown; [k: string]: unknown };
