@@ -1,0 +1,107 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../errors.js';
+import { log } from '../log.js';
+import { IntegrityError, type ByteRange, type ObjectEntry, type PutOptions, type PutSource, type Storage } from './types.js';
+
+export interface RetryOptions {
+  /** Extra attempts after the first. */
+  retries: number;
+  /** Delay before the first retry; doubles each time (full jitter), capped at maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+]);
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalError',
+]);
+
+/**
+ * Whether a storage error is worth another attempt: throttling, 5xx, 429, network failures and
+ * store-side integrity failures are; a missing key, a bad range, 4xx (auth, bad request) and
+ * anything unknown (a bug) are not.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof IntegrityError) return err.retryable;
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; cause?: unknown };
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  if (status === 429 || e.$retryable) return true;
+  if (TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return true;
+  return e.cause !== undefined && e.cause !== err && isRetryable(e.cause);
+}
+
+/** Delay before retry number `attempt` (0-based): uniform in [0, min(max, base·2^attempt)] ("full jitter"). */
+export function backoffDelay(attempt: number, opts: RetryOptions, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** attempt));
+}
+
+/**
+ * The same storage, with each operation retried on retryable errors (see isRetryable). put can be
+ * retried because its source is a path or a buffer and keys are deterministic. get retries opening
+ * the stream, not a stream that fails midway; list retries a failure only while nothing has been
+ * yielded yet (after that the error reaches the caller, to avoid repeating keys).
+ */
+export function withRetry(storage: Storage, opts: RetryOptions): Storage {
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    for (let n = 0; ; n++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (n >= opts.retries || !isRetryable(err)) throw err;
+        const delay = backoffDelay(n, opts);
+        log.warn({ err: errorMessage(err), attempt: n + 1, delayMs: delay }, `storage ${what} failed, retrying`);
+        await sleep(delay);
+      }
+    }
+  };
+  return {
+    url: storage.url,
+    put: (key: string, source: PutSource, o: PutOptions) => attempt(`put ${key}`, () => storage.put(key, source, o)),
+    get: (key: string, range?: ByteRange) => attempt(`get ${key}`, () => storage.get(key, range)),
+    stat: (key: string) => attempt(`stat ${key}`, () => storage.stat(key)),
+    list: (prefix: string) => retryList(prefix),
+    remove: (key: string) => attempt(`remove ${key}`, () => storage.remove(key)),
+    urlFor: (key: string) => storage.urlFor(key),
+    keyFromUrl: (url: string) => storage.keyFromUrl(url),
+    presign: (key: string, seconds: number) => attempt(`presign ${key}`, () => storage.presign(key, seconds)),
+    setTags: (key: string, tags: Record<string, string>) => attempt(`setTags ${key}`, () => storage.setTags(key, tags)),
+  };
+
+  async function* retryList(prefix: string): AsyncGenerator<ObjectEntry> {
+    for (let n = 0; ; n++) {
+      let yielded = false;
+      try {
+        for await (const entry of storage.list(prefix)) {
+          yielded = true;
+          yield entry;
+        }
+        return;
+      } catch (err) {
+        if (yielded || n >= opts.retries || !isRetryable(err)) throw err;
+        await sleep(backoffDelay(n, opts));
+      }
+    }
+  }
+}

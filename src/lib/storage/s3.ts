@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { UserError } from '../errors.js';
+import { DigestStream, openSource, type Digest } from './digest.js';
+import {
+  assertKey,
+  assertRange,
+  IntegrityError,
+  NotFoundError,
+  type ByteRange,
+  type ObjectEntry,
+  type ObjectStat,
+  type PutOptions,
+  type PutResult,
+  type PutSource,
+  type Storage,
+} from './types.js';
+
+export interface S3StorageOptions {
+  region: string;
+  /** An S3-compatible server, e.g. `http://127.0.0.1:9000`; AWS when absent. */
+  endpoint?: string;
+  /** `http://host/bucket/key` instead of `http://bucket.host/key` (most S3-compatible servers want this). */
+  forcePathStyle?: boolean;
+  /**
+   * The SDK's flexible checksums (requestChecksumCalculation / responseChecksumValidation):
+   * `when_supported` (SDK default) or `when_required` for servers that reject the aws-chunked
+   * bodies with trailing CRC32 the SDK sends otherwise. Integrity is verified by put either way.
+   */
+  checksums: 'when_supported' | 'when_required';
+  /** Multipart part size in bytes (≥ 5 MiB); objects up to this size go in one PutObject. Default 8 MiB. */
+  partSize?: number;
+  /** Parts uploaded at once (memory: partSize × queueSize). Default 4. */
+  queueSize?: number;
+  /** ListObjectsV2 page size (1..1000). Default 1000. */
+  listPageSize?: number;
+  /** Called once with the new client, e.g. to add SDK middleware (tests use it for test-server quirks). */
+  configureClient?: (client: S3Client) => void;
+}
+
+/** Parses `s3://bucket` or `s3://bucket/prefix` (no trailing slash needed); UserError otherwise. */
+export function s3LocationFromUrl(url: string): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  if (!m) throw new UserError(`storage url ${url}: use s3://bucket or s3://bucket/prefix`);
+  const prefix = (m[2] ?? '').replace(/\/+$/, '');
+  if (prefix) assertKey(prefix);
+  return { bucket: m[1]!, prefix };
+}
+
+/**
+ * Storage in an S3 bucket under an optional prefix. Credentials come from the standard AWS chain
+ * (env, profile, SSO, instance role). Objects are written with lib-storage's Upload (one PutObject up
+ * to partSize, multipart above it, aborted on failure so nothing partial is committed), SSE-S3
+ * (AES256), the given content type and metadata.
+ *
+ * Put verification: a HeadObject must report the size sent, the `sha256` metadata when one was
+ * given, and an ETag equal to the MD5 of the data (single part) or to the multipart ETag
+ * (`md5(part md5s)-N`) computed while sending. Any other ETag (SSE-KMS, servers with their own
+ * ETag scheme) leads to reading the object back and comparing its SHA-256.
+ */
+export class S3Storage implements Storage {
+  readonly url: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+  private readonly listPageSize: number;
+
+  constructor(
+    url: string,
+    private readonly options: S3StorageOptions,
+  ) {
+    ({ bucket: this.bucket, prefix: this.prefix } = s3LocationFromUrl(url));
+    this.url = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+    const checksum = options.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+    this.client = new S3Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle,
+      requestChecksumCalculation: checksum,
+      responseChecksumValidation: checksum,
+    });
+    options.configureClient?.(this.client);
+    this.partSize = options.partSize ?? 8 * 1024 * 1024;
+    this.queueSize = options.queueSize ?? 4;
+    this.listPageSize = options.listPageSize ?? 1000;
+  }
+
+  async put(key: string, source: PutSource, opts: PutOptions): Promise<PutResult> {
+    const Key = this.objectKey(key);
+    const digest = new DigestStream({ partSize: this.partSize, expectSha256: opts.sha256 });
+    pipeline(openSource(source), digest, () => {}); // errors reach the Upload through `digest`
+    const metadata = { ...opts.metadata, ...(opts.sha256 ? { sha256: opts.sha256.toLowerCase() } : {}) };
+    await new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key,
+        Body: digest,
+        ContentType: opts.contentType,
+        Metadata: metadata,
+        ServerSideEncryption: 'AES256',
+      },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    }).done();
+    const sent = digest.digest();
+    const problem = await this.checkStored(key, sent, metadata.sha256);
+    if (problem) {
+      await this.remove(key);
+      throw new IntegrityError(`${this.urlFor(key)}: ${problem}; the object was removed`, true);
+    }
+    return { url: this.urlFor(key), bytes: sent.bytes, sha256: sent.sha256 };
+  }
+
+  /** Why the stored object is not `sent`, or undefined when it is. */
+  private async checkStored(key: string, sent: Digest, sha256Meta: string | undefined): Promise<string | undefined> {
+    const head = await this.head(key);
+    if (head.bytes !== sent.bytes) return `store holds ${head.bytes} bytes, ${sent.bytes} were sent`;
+    if (sha256Meta !== undefined && head.metadata.sha256 !== sha256Meta) return 'store lost the sha256 metadata';
+    const etag = head.etag.replace(/"/g, '').toLowerCase();
+    if (etag === sent.md5 || etag === sent.multipartEtag) return undefined;
+    const hash = createHash('sha256');
+    await pipelineAsync(await this.get(key), hash);
+    const stored = hash.digest('hex');
+    return stored === sent.sha256 ? undefined : `store holds data with sha256 ${stored}, ${sent.sha256} was sent`;
+  }
+
+  async get(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    if (range) assertRange(range, key);
+    const out = await this.client
+      .send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
+        }),
+      )
+      .catch((err: unknown) => {
+        if (statusOf(err) === 416) throw new RangeError(`range ${range?.start}-${range?.end ?? ''} is not satisfiable for ${key}`);
+        return rethrowMissing(err, key);
+      });
+    return out.Body as NodeJS.ReadableStream;
+  }
+
+  async stat(key: string): Promise<ObjectStat> {
+    const { etag: _etag, ...stat } = await this.head(key);
+    return stat;
+  }
+
+  private async head(key: string): Promise<ObjectStat & { etag: string }> {
+    const head = await this.client
+      .send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }))
+      .catch((err: unknown) => rethrowMissing(err, key));
+    return {
+      bytes: head.ContentLength ?? 0,
+      modified: head.LastModified ?? new Date(0),
+      contentType: head.ContentType,
+      metadata: head.Metadata ?? {},
+      etag: head.ETag ?? '',
+    };
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectEntry> {
+    const base = this.prefix ? `${this.prefix}/` : '';
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: base + prefix,
+          MaxKeys: this.listPageSize,
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of page.Contents ?? []) {
+        yield { key: o.Key!.slice(base.length), bytes: o.Size ?? 0, modified: o.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  urlFor(key: string): string {
+    return `s3://${this.bucket}/${this.objectKey(key)}`;
+  }
+
+  keyFromUrl(url: string): string {
+    const base = `${this.url}/`;
+    if (!url.startsWith(base)) throw new UserError(`${url} is not inside storage ${this.url}`);
+    const key = url.slice(base.length);
+    assertKey(key);
+    return key;
+  }
+
+  async presign(key: string, seconds: number): Promise<string> {
+    const Key = this.objectKey(key);
+    const path = `/${Key.split('/').map(encodeURIComponent).join('/')}`;
+    const base = new URL(this.options.endpoint ?? `https://s3.${this.options.region}.amazonaws.com`);
+    const pathStyle = this.options.forcePathStyle === true || this.bucket.includes('.');
+    const hostname = pathStyle ? base.hostname : `${this.bucket}.${base.hostname}`;
+    const config = this.client.config;
+    const signer = new SignatureV4({
+      credentials: config.credentials,
+      region: this.options.region,
+      service: 's3',
+      sha256: config.sha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const signed = await signer.presign(
+      {
+        method: 'GET',
+        protocol: base.protocol,
+        hostname,
+        port: base.port ? Number(base.port) : undefined,
+        path: pathStyle ? `/${this.bucket}${path}` : path,
+        query: {},
+        headers: { host: base.port ? `${hostname}:${base.port}` : hostname },
+      },
+      { expiresIn: seconds },
+    );
+    const query = new URLSearchParams(signed.query as Record<string, string>).toString();
+    return `${signed.protocol}//${signed.headers.host}${signed.path}?${query}`;
+  }
+
+  async setTags(key: string, tags: Record<string, string>): Promise<void> {
+    await this.client
+      .send(
+        new PutObjectTaggingCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+        }),
+      )
+      .catch((err: unknown) => rethrowMissing(err, key));
+  }
+
+  private objectKey(key: string): string {
+    assertKey(key);
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+}
+
+/** The HTTP status an SDK error carries, if any. */
+export function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+function rethrowMissing(err: unknown, key: string): never {
+  const name = (err as Error | null)?.name;
+  if (name === 'NoSuchBucket') throw new UserError(`storage bucket does not exist (looking for ${key})`);
+  if (name === 'NoSuchKey' || name === 'NotFound' || statusOf(err) === 404) throw new NotFoundError(key);
+  throw err;
+}
