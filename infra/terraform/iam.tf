@@ -1,0 +1,185 @@
+# Least privilege. Every Allow names the exact actions and the narrowest resources: object ARNs
+# by suffix under the clip prefix, the hook's own log group, the DLQ, the alerts topic. The one
+# `*` resource is rekognition:DetectLabels, which has no resource-level permissions.
+
+locals {
+  hook_statements = {
+    transcode = [
+      {
+        Sid      = "ReadClipVideos"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = [local.clip_video_arn]
+      },
+      {
+        # In-place faststart/H.264 rewrite of the clip (re-tagged class=clip) and its poster.
+        Sid      = "WriteClipVideosAndPosters"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+        Resource = [local.clip_video_arn, local.clip_poster_arn]
+      },
+    ]
+    analyze = [
+      {
+        Sid      = "ReadClipsAndManifests"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = [local.clip_video_arn, local.clip_manifest_arn]
+      },
+      {
+        Sid      = "WriteLabelsIntoManifests"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = [local.clip_manifest_arn]
+      },
+      {
+        # DetectLabels supports no resource-level permissions: "*" is the only valid resource.
+        Sid      = "DetectLabels"
+        Effect   = "Allow"
+        Action   = ["rekognition:DetectLabels"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "PublishAlerts"
+        Effect   = "Allow"
+        Action   = ["sns:Publish"]
+        Resource = [aws_sns_topic.alerts.arn]
+      },
+    ]
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Lambda execution roles, one per hook
+# ---------------------------------------------------------------------------------------------
+
+resource "aws_iam_role" "hook" {
+  for_each = toset(local.hooks)
+
+  name        = "${var.name}-${each.key}"
+  description = "Execution role of the cctv ${each.key} hook"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "hook" {
+  for_each = toset(local.hooks)
+
+  name = "${var.name}-${each.key}"
+  role = aws_iam_role.hook[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(local.hook_statements[each.key], [
+      {
+        # The log group exists already (lambda.tf), so no logs:CreateLogGroup.
+        Sid      = "WriteOwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${aws_cloudwatch_log_group.hook[each.key].arn}:*"]
+      },
+      {
+        Sid      = "SendToDeadLetterQueue"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = [aws_sqs_queue.dead_letter.arn]
+      },
+    ], local.kms_statements)
+  })
+}
+
+# ---------------------------------------------------------------------------------------------
+# Uploader: the on-premise cctv server
+# ---------------------------------------------------------------------------------------------
+
+locals {
+  create_uploader_role = length(var.uploader_role_trusted_principal_arns) > 0
+
+  uploader_statements = concat(
+    [
+      {
+        # Clips, posters, manifests; multipart for large clips; the class=clip tag.
+        Sid      = "PutClips"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+        Resource = [local.clip_objects]
+      },
+      {
+        # cctv verifies every upload (size, ETag, read-back when the ETag is not an MD5).
+        Sid      = "VerifyClips"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = [local.clip_objects]
+      },
+    ],
+    [for s in [
+      {
+        Sid       = "ListClips"
+        Effect    = "Allow"
+        Action    = ["s3:ListBucket"]
+        Resource  = [local.bucket_arn]
+        Condition = { StringLike = { "s3:prefix" = ["${local.clip_prefix}*"] } }
+      },
+      {
+        Sid      = "DeleteClips"
+        Effect   = "Allow"
+        Action   = ["s3:DeleteObject"]
+        Resource = [local.clip_objects]
+      },
+    ] : s if var.uploader_can_list_and_delete],
+    local.kms_statements,
+  )
+}
+
+resource "aws_iam_policy" "uploader" {
+  count = var.create_uploader_user || local.create_uploader_role ? 1 : 0
+
+  name        = "${var.name}-uploader"
+  description = "cctv on-premise server: store clips under ${local.clip_prefix} in ${aws_s3_bucket.clips.bucket}"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = local.uploader_statements
+  })
+}
+
+resource "aws_iam_user" "uploader" {
+  count = var.create_uploader_user ? 1 : 0
+
+  name = "${var.name}-uploader"
+  path = "/cctv/"
+}
+
+resource "aws_iam_user_policy_attachment" "uploader" {
+  count = var.create_uploader_user ? 1 : 0
+
+  user       = aws_iam_user.uploader[0].name
+  policy_arn = aws_iam_policy.uploader[0].arn
+}
+
+resource "aws_iam_role" "uploader" {
+  count = local.create_uploader_role ? 1 : 0
+
+  name                 = "${var.name}-uploader"
+  description          = "cctv on-premise server: store clips"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = var.uploader_role_trusted_principal_arns }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "uploader" {
+  count = local.create_uploader_role ? 1 : 0
+
+  role       = aws_iam_role.uploader[0].name
+  policy_arn = aws_iam_policy.uploader[0].arn
+}

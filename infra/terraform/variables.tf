@@ -1,0 +1,462 @@
+# Inputs. Every variable is typed, documented and validated; cross-variable rules (which Terraform
+# 1.6 cannot express in a `validation` block) are preconditions on the resources they concern.
+
+# ---------------------------------------------------------------------------------------------
+# General
+# ---------------------------------------------------------------------------------------------
+
+variable "region" {
+  description = "AWS region for every resource (the bucket, the Lambda hooks, SNS). Put the same value in cctv's `storage.region`."
+  type        = string
+  default     = "eu-west-2"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as eu-west-2 or us-east-1."
+  }
+}
+
+variable "name" {
+  description = "Name prefix for every resource (functions, roles, queue, topic, uploader user). Lowercase letters, digits and hyphens, 3-24 characters."
+  type        = string
+  default     = "cctv"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name))
+    error_message = "name must be 3-24 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (merged into the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------
+# Bucket
+# ---------------------------------------------------------------------------------------------
+
+variable "bucket_name" {
+  description = "Exact bucket name. null (default) lets AWS pick a unique name starting with \"<name>-clips-\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.bucket_name == null ? true : (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)) &&
+      !strcontains(var.bucket_name, "..") &&
+      !can(regex("^\\d+\\.\\d+\\.\\d+\\.\\d+$", var.bucket_name)) &&
+      !startswith(var.bucket_name, "xn--") &&
+      !endswith(var.bucket_name, "-s3alias")
+    )
+    error_message = "bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, no \"..\", not an IP address."
+  }
+}
+
+variable "key_prefix" {
+  description = "Optional key prefix inside the bucket, without leading or trailing slash (\"\" = bucket root). Clips then live under \"<key_prefix>/clips/\" and cctv's storage.url is \"s3://<bucket>/<key_prefix>\"."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.key_prefix == "" || can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$", var.key_prefix))
+    error_message = "key_prefix must be \"\" or slash-separated segments of letters, digits and !_.'()- with no leading, trailing or double slash."
+  }
+  validation {
+    condition     = !can(regex("(^|/)\\.", var.key_prefix))
+    error_message = "key_prefix segments must not start with a dot (cctv storage keys never do)."
+  }
+}
+
+variable "force_destroy" {
+  description = "Allow `terraform destroy` to delete a bucket that still holds clips. Keep false for evidence."
+  type        = bool
+  default     = false
+}
+
+variable "versioning_enabled" {
+  description = "Turn on S3 versioning so an overwritten or deleted clip can be recovered (recommended when the bucket holds evidence). Old versions expire after noncurrent_version_expire_days."
+  type        = bool
+  default     = false
+}
+
+variable "noncurrent_version_expire_days" {
+  description = "With versioning, days an overwritten or deleted object version is kept before it expires."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expire_days >= 1 && floor(var.noncurrent_version_expire_days) == var.noncurrent_version_expire_days
+    error_message = "noncurrent_version_expire_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key ARN for SSE-KMS. null (default) uses SSE-S3 (AES256), which costs nothing and keeps S3 ETags equal to the MD5 that cctv's upload verifies."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle
+# ---------------------------------------------------------------------------------------------
+
+variable "glacier_after_days" {
+  description = "Days after upload when clip videos (objects tagged class=clip under the clip prefix) move to S3 Glacier Instant Retrieval. Posters and manifests stay in Standard. null disables the transition."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.glacier_after_days == null ? true : (var.glacier_after_days >= 0 && var.glacier_after_days <= 36500 && floor(var.glacier_after_days) == var.glacier_after_days)
+    error_message = "glacier_after_days must be null or a whole number of days between 0 and 36500."
+  }
+}
+
+variable "expire_after_days" {
+  description = "Days after upload when every object under the clip prefix (clip, poster, manifest) is deleted. Must be greater than glacier_after_days."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = var.expire_after_days >= 1 && var.expire_after_days <= 36500 && floor(var.expire_after_days) == var.expire_after_days
+    error_message = "expire_after_days must be a whole number of days between 1 and 36500."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Lambda hooks
+# ---------------------------------------------------------------------------------------------
+
+variable "enable_transcode" {
+  description = "Create the transcode hook (faststart H.264 MP4 and a poster for every new clip)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_analyze" {
+  description = "Create the analyze hook (Rekognition DetectLabels on sampled frames, labels into the manifest, alerts)."
+  type        = bool
+  default     = true
+}
+
+variable "transcode_zip_path" {
+  description = "Path of the transcode handler zip built by `npm run build:lambda`. null = <repo>/dist/lambda/transcode.zip."
+  type        = string
+  default     = null
+}
+
+variable "analyze_zip_path" {
+  description = "Path of the analyze handler zip built by `npm run build:lambda`. null = <repo>/dist/lambda/analyze.zip."
+  type        = string
+  default     = null
+}
+
+variable "ffmpeg_layer_arn" {
+  description = "ARN (with version) of an existing Lambda layer that provides ffmpeg and ffprobe. Set this or ffmpeg_layer_zip_path, not both."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ffmpeg_layer_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.ffmpeg_layer_arn))
+    error_message = "ffmpeg_layer_arn must be a versioned layer ARN: arn:aws:lambda:<region>:<account>:layer:<name>:<version>."
+  }
+}
+
+variable "ffmpeg_layer_zip_path" {
+  description = "Path of a zip you built holding bin/ffmpeg and bin/ffprobe (static Linux builds for lambda_architecture); Terraform publishes it as a layer. Set this or ffmpeg_layer_arn, not both."
+  type        = string
+  default     = null
+}
+
+variable "ffmpeg_path" {
+  description = "Where the layer puts ffmpeg inside the function (layers unpack under /opt). Passed as CCTV_FFMPEG_PATH."
+  type        = string
+  default     = "/opt/bin/ffmpeg"
+
+  validation {
+    condition     = startswith(var.ffmpeg_path, "/opt/")
+    error_message = "ffmpeg_path must be an absolute path under /opt/, where Lambda unpacks layers."
+  }
+}
+
+variable "ffprobe_path" {
+  description = "Where the layer puts ffprobe inside the function. Passed as CCTV_FFPROBE_PATH."
+  type        = string
+  default     = "/opt/bin/ffprobe"
+
+  validation {
+    condition     = startswith(var.ffprobe_path, "/opt/")
+    error_message = "ffprobe_path must be an absolute path under /opt/, where Lambda unpacks layers."
+  }
+}
+
+variable "lambda_runtime" {
+  description = "Node.js runtime of both hooks."
+  type        = string
+  default     = "nodejs20.x"
+
+  validation {
+    condition     = contains(["nodejs20.x", "nodejs22.x"], var.lambda_runtime)
+    error_message = "lambda_runtime must be nodejs20.x or nodejs22.x."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "CPU architecture of both hooks; the ffmpeg layer must be built for the same one."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "transcode_memory_mb" {
+  description = "Transcode memory in MB. Lambda gives CPU in proportion (1769 MB = one vCPU); libx264 wants at least one."
+  type        = number
+  default     = 2048
+
+  validation {
+    condition     = var.transcode_memory_mb >= 128 && var.transcode_memory_mb <= 10240 && floor(var.transcode_memory_mb) == var.transcode_memory_mb
+    error_message = "transcode_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "transcode_timeout_seconds" {
+  description = "Transcode timeout in seconds (Lambda allows at most 900)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.transcode_timeout_seconds >= 10 && var.transcode_timeout_seconds <= 900 && floor(var.transcode_timeout_seconds) == var.transcode_timeout_seconds
+    error_message = "transcode_timeout_seconds must be a whole number between 10 and 900."
+  }
+}
+
+variable "transcode_ephemeral_storage_mb" {
+  description = "Transcode /tmp size in MB (input and output clip both live there)."
+  type        = number
+  default     = 2048
+
+  validation {
+    condition     = var.transcode_ephemeral_storage_mb >= 512 && var.transcode_ephemeral_storage_mb <= 10240 && floor(var.transcode_ephemeral_storage_mb) == var.transcode_ephemeral_storage_mb
+    error_message = "transcode_ephemeral_storage_mb must be a whole number between 512 and 10240."
+  }
+}
+
+variable "transcode_reserved_concurrency" {
+  description = "Reserved concurrency of the transcode hook: the most clips transcoded at once (also a cost ceiling). At least 1."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.transcode_reserved_concurrency >= 1 && var.transcode_reserved_concurrency <= 1000 && floor(var.transcode_reserved_concurrency) == var.transcode_reserved_concurrency
+    error_message = "transcode_reserved_concurrency must be a whole number between 1 and 1000 (0 would disable the function)."
+  }
+}
+
+variable "analyze_memory_mb" {
+  description = "Analyze memory in MB (ffmpeg frame extraction plus the Rekognition calls)."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.analyze_memory_mb >= 128 && var.analyze_memory_mb <= 10240 && floor(var.analyze_memory_mb) == var.analyze_memory_mb
+    error_message = "analyze_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "analyze_timeout_seconds" {
+  description = "Analyze timeout in seconds (Lambda allows at most 900)."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.analyze_timeout_seconds >= 10 && var.analyze_timeout_seconds <= 900 && floor(var.analyze_timeout_seconds) == var.analyze_timeout_seconds
+    error_message = "analyze_timeout_seconds must be a whole number between 10 and 900."
+  }
+}
+
+variable "analyze_ephemeral_storage_mb" {
+  description = "Analyze /tmp size in MB."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.analyze_ephemeral_storage_mb >= 512 && var.analyze_ephemeral_storage_mb <= 10240 && floor(var.analyze_ephemeral_storage_mb) == var.analyze_ephemeral_storage_mb
+    error_message = "analyze_ephemeral_storage_mb must be a whole number between 512 and 10240."
+  }
+}
+
+variable "analyze_reserved_concurrency" {
+  description = "Reserved concurrency of the analyze hook; also keeps Rekognition below its TPS quota. At least 1."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.analyze_reserved_concurrency >= 1 && var.analyze_reserved_concurrency <= 1000 && floor(var.analyze_reserved_concurrency) == var.analyze_reserved_concurrency
+    error_message = "analyze_reserved_concurrency must be a whole number between 1 and 1000 (0 would disable the function)."
+  }
+}
+
+variable "max_retry_attempts" {
+  description = "Retries Lambda makes for a failed asynchronous (S3) invocation before it goes to the dead-letter queue."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = contains([0, 1, 2], var.max_retry_attempts)
+    error_message = "max_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "maximum_event_age_seconds" {
+  description = "Oldest S3 event Lambda still delivers (events waiting longer, e.g. while throttled by reserved concurrency, go to the dead-letter queue)."
+  type        = number
+  default     = 21600
+
+  validation {
+    condition     = var.maximum_event_age_seconds >= 60 && var.maximum_event_age_seconds <= 21600 && floor(var.maximum_event_age_seconds) == var.maximum_event_age_seconds
+    error_message = "maximum_event_age_seconds must be a whole number between 60 and 21600."
+  }
+}
+
+variable "dlq_retention_seconds" {
+  description = "How long failed events wait in the dead-letter queue (SQS allows 60 to 1209600 = 14 days)."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.dlq_retention_seconds >= 60 && var.dlq_retention_seconds <= 1209600 && floor(var.dlq_retention_seconds) == var.dlq_retention_seconds
+    error_message = "dlq_retention_seconds must be a whole number between 60 and 1209600."
+  }
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention of both hooks' log groups, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_level" {
+  description = "cctv log level inside the hooks (CCTV_LOG_LEVEL)."
+  type        = string
+  default     = "info"
+
+  validation {
+    condition     = contains(["trace", "debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be one of trace, debug, info, warn, error."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Detection and alerts (the analyze hook; same meaning as cctv's detect.* and alerts.* keys)
+# ---------------------------------------------------------------------------------------------
+
+variable "detect_labels" {
+  description = "Labels the analyze hook keeps (cctv detect.labels); passed as CCTV_DETECT_LABELS, comma-separated."
+  type        = list(string)
+  default     = ["person", "car", "dog", "cat"]
+
+  validation {
+    condition     = length(var.detect_labels) > 0 && alltrue([for l in var.detect_labels : can(regex("^[a-z][a-z0-9 _-]{0,63}$", l))])
+    error_message = "detect_labels must be a non-empty list of lowercase label names (letters, digits, space, _ or -), without commas."
+  }
+}
+
+variable "min_confidence" {
+  description = "Minimum confidence, 0-1, for a detection to count (cctv detect.minConfidence); CCTV_MIN_CONFIDENCE."
+  type        = number
+  default     = 0.6
+
+  validation {
+    condition     = var.min_confidence > 0 && var.min_confidence <= 1
+    error_message = "min_confidence must be a fraction greater than 0 and at most 1 (0.6, not 60)."
+  }
+}
+
+variable "alert_labels" {
+  description = "Labels that raise an alert (cctv alerts.on); CCTV_ALERT_LABELS, comma-separated. Each must be in detect_labels. [] = never alert."
+  type        = list(string)
+  default     = ["person"]
+
+  validation {
+    condition     = alltrue([for l in var.alert_labels : can(regex("^[a-z][a-z0-9 _-]{0,63}$", l))])
+    error_message = "alert_labels must be lowercase label names (letters, digits, space, _ or -), without commas."
+  }
+}
+
+variable "max_frames_per_event" {
+  description = "Most frames sampled per clip (cctv detect.maxFramesPerEvent); each costs one Rekognition DetectLabels call. CCTV_MAX_FRAMES."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_frames_per_event >= 1 && var.max_frames_per_event <= 50 && floor(var.max_frames_per_event) == var.max_frames_per_event
+    error_message = "max_frames_per_event must be a whole number between 1 and 50."
+  }
+}
+
+variable "alert_emails" {
+  description = "Email addresses subscribed to the alerts topic (each must confirm the subscription email AWS sends)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "alert_emails must be email addresses."
+  }
+}
+
+variable "webhook_url" {
+  description = "Optional webhook the analyze hook POSTs alerts to (cctv alerts.webhook.url), e.g. https://ntfy.sh/my-topic. Sensitive: it is stored in the function's environment (encrypted at rest) and in the Terraform state."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.webhook_url == null ? true : can(regex("^https?://[^\\s]+$", var.webhook_url))
+    error_message = "webhook_url must be an http(s) URL."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Uploader (the on-premise cctv server)
+# ---------------------------------------------------------------------------------------------
+
+variable "create_uploader_user" {
+  description = "Create an IAM user for the on-premise server (create its access key yourself, see README: keys in Terraform state are avoided)."
+  type        = bool
+  default     = true
+}
+
+variable "uploader_role_trusted_principal_arns" {
+  description = "IAM principals (e.g. an IAM Roles Anywhere role session, another account's role) allowed to assume an uploader role with the same permissions. [] = no role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.uploader_role_trusted_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", a))])
+    error_message = "uploader_role_trusted_principal_arns must be IAM ARNs (arn:aws:iam::<account>:root, :role/<name> or :user/<name>)."
+  }
+}
+
+variable "uploader_can_list_and_delete" {
+  description = "Also let the uploader list and delete under the clip prefix (needed for `cctv serve`/`search` straight from the bucket and remote `cctv prune`). false keeps a compromised server from erasing evidence."
+  type        = bool
+  default     = false
+}
