@@ -116,7 +116,13 @@ export class S3Storage implements Storage {
       partSize: this.partSize,
       queueSize: this.queueSize,
       leavePartsOnError: false,
-    }).done();
+    })
+      .done()
+      .catch((err: unknown) => {
+        const cause = digest.errored ?? err; // the source's own failure, not the abort that followed it
+        digest.destroy(); // closes the source file
+        throw cause;
+      });
     const sent = digest.digest();
     const problem = await this.checkStored(key, sent, metadata.sha256);
     if (problem) {
@@ -232,9 +238,14 @@ export class S3Storage implements Storage {
         port: base.port ? Number(base.port) : undefined,
         path: pathStyle ? `/${this.bucket}${path}` : path,
         query: {},
-        headers: { host: base.port ? `${hostname}:${base.port}` : hostname },
+        // S3 presigned URLs sign no payload; the header only steers the signer and is not sent.
+        headers: { host: base.port ? `${hostname}:${base.port}` : hostname, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
       },
-      { expiresIn: seconds },
+      {
+        expiresIn: seconds,
+        unsignableHeaders: new Set(['x-amz-content-sha256']),
+        unhoistableHeaders: new Set(['x-amz-content-sha256']),
+      },
     );
     const query = new URLSearchParams(signed.query as Record<string, string>).toString();
     return `${signed.protocol}//${signed.headers.host}${signed.path}?${query}`;
