@@ -270,7 +270,7 @@ export class S3Storage implements Storage {
 }
 
 /** The HTTP status an SDK error carries, if any. */
-export function statusOf(err: unknown): number | undefined {
+function statusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 }
 
