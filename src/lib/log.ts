@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { destination, pino, stdTimeFunctions, type Logger } from 'pino';
 import { redactText } from './redact.js';
 
 /**
@@ -12,12 +12,12 @@ export function createLogger(level: string = process.env.CCTV_LOG_LEVEL ?? 'info
     {
       level,
       base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: stdTimeFunctions.isoTime,
       hooks: {
         streamWrite: (s: string) => redactText(s),
       },
     },
-    pino.destination({ fd: 2, sync: true }),
+    destination({ fd: 2, sync: true }),
   );
 }
 

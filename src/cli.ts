@@ -1,0 +1,108 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { loadConfig } from './lib/config/load.js';
+import { openDb, type Db } from './lib/catalog/db.js';
+import type { CommandContext } from './lib/context.js';
+import { RuntimeError, UserError } from './lib/errors.js';
+import { log, setLogLevel } from './lib/log.js';
+import { RecordWriter } from './lib/pipeline/ndjson.js';
+import { redactText } from './lib/redact.js';
+
+/**
+ * The `cctv` program: global options, one line per command (each lazily imported from src/commands/), and the one
+ * error boundary: UserError → one line, exit 2; RuntimeError → one line, exit 1; anything else → stack, exit 1.
+ */
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+type Action = (opts: Record<string, unknown>, ctx: CommandContext, args: string[]) => Promise<void>;
+const lazy = (load: () => Promise<Action>) => async (...argv: unknown[]) => {
+  const cmd = argv[argv.length - 1] as Command;
+  const ctx = await makeContext(cmd.optsWithGlobals());
+  const action = await load();
+  await action(cmd.opts(), ctx, cmd.args);
+};
+
+export function buildProgram(): Command {
+  const program = new Command('cctv')
+    .description('Record IP cameras, keep event clips, alert on people.')
+    .version(version)
+    .option('--config <file>', 'configuration file (default: $CCTV_CONFIG, then cctv.config.yaml upwards)')
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .option('--strict', 'an invalid input line is fatal instead of reported and skipped')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('record')
+    .description('record cameras continuously until SIGINT/SIGTERM; emits `segment` records')
+    .option('--camera <name>', 'camera to record (repeatable; default all)', collect)
+    .action(lazy(async () => (await import('./commands/record.js')).record));
+
+  program
+    .command('doctor')
+    .description('check ffmpeg, configuration, data folder, cameras and storage; exit 1 when something is wrong')
+    .action(lazy(async () => (await import('./commands/doctor.js')).doctor));
+
+  return program;
+}
+
+async function makeContext(opts: { config?: string; logLevel?: string; strict?: boolean }): Promise<CommandContext> {
+  if (opts.logLevel) setLogLevel(opts.logLevel);
+  const { config, filepath } = await loadConfig({ explicit: opts.config });
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: string) => {
+    signals++;
+    if (signals > 1) {
+      log.warn(`second ${name}: exiting now`);
+      process.exit(130);
+    }
+    log.info(`${name}: finishing (send again to exit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const writer = new RecordWriter(process.stdout);
+  let db: Db | undefined;
+  process.on('exit', () => db?.close());
+  return {
+    config,
+    configPath: filepath,
+    get catalog() {
+      db ??= openDb(config.dataDir);
+      return db;
+    },
+    write: (r) => writer.write(r),
+    machineOutput: !process.stdout.isTTY,
+    strict: opts.strict ?? false,
+    signal: controller.signal,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`cctv: ${redactText(err.message)}\n`);
+      return 2;
+    }
+    if (err instanceof RuntimeError) {
+      process.stderr.write(`cctv: ${redactText(err.message)}\n`);
+      return 1;
+    }
+    process.stderr.write(`cctv: unexpected error: ${redactText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;
+// A library that leaves a handle open (a socket, a timer) must not keep a finished command alive.
+setTimeout(() => process.exit(code), 3000).unref();

@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { redactedConfig } from '../lib/config/load.js';
+import type { CommandContext } from '../lib/context.js';
+import { errorMessage, RuntimeError } from '../lib/errors.js';
+import { BROWSER_CODECS, probeStream } from '../lib/ffmpeg/probe.js';
+import { FFMPEG, FFPROBE } from '../lib/ffmpeg/run.js';
+import { redactUrl } from '../lib/redact.js';
+
+type Level = 'ok' | 'warn' | 'fail';
+interface Check {
+  level: Level;
+  what: string;
+  detail: string;
+}
+
+/** `cctv doctor`: a report of everything cctv depends on, with the fix in words; exit 1 when something fails. */
+export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void> {
+  const checks: Check[] = [];
+  const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
+
+  for (const [name, bin] of [['ffmpeg', FFMPEG], ['ffprobe', FFPROBE]] as const) {
+    try {
+      const v = execFileSync(bin, ['-version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+      add('ok', name, v.replace(/ Copyright.*/, ''));
+    } catch {
+      add('fail', name, `not found: install it (apt-get install ffmpeg) or set $${name.toUpperCase()}_PATH`);
+    }
+  }
+  add('ok', 'config', ctx.configPath ?? 'no file found: built-in defaults');
+
+  const { dataDir } = ctx.config;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK);
+    const fs = statfsSync(dataDir);
+    const freeGb = (fs.bavail * fs.bsize) / 1e9;
+    const level = freeGb < ctx.config.retention.minFreeGb ? 'fail' : 'ok';
+    add(level, 'data folder', `${dataDir} writable, ${freeGb.toFixed(1)} GB free${level === 'fail' ? ` (below retention.minFreeGb: run cctv prune or add disk)` : ''}`);
+  } catch (err) {
+    add('fail', 'data folder', `${dataDir}: ${errorMessage(err)} (fix the permissions or set dataDir)`);
+  }
+
+  for (const [name, cam] of Object.entries(ctx.config.cameras)) {
+    if (!cam.enabled) {
+      add('ok', `camera ${name}`, 'disabled');
+      continue;
+    }
+    const segmentSeconds = cam.record?.segmentSeconds ?? ctx.config.record.segmentSeconds;
+    try {
+      const s = await probeStream(cam.url);
+      const notes: string[] = [];
+      let level: Level = 'ok';
+      if (!BROWSER_CODECS.has(s.codec)) {
+        level = 'warn';
+        notes.push(`${s.codec} does not play in browsers: clips will be transcoded (set the camera to H.264 to avoid it)`);
+      }
+      if (s.keyframeInterval !== null && s.keyframeInterval > segmentSeconds) {
+        level = 'warn';
+        notes.push(`keyframes every ${s.keyframeInterval}s, longer than a ${segmentSeconds}s segment: shorten the camera's GOP/I-frame interval`);
+      }
+      const gop = s.keyframeInterval === null ? 'keyframe interval unknown' : `keyframe every ${s.keyframeInterval}s`;
+      add(level, `camera ${name}`, [`${s.codec} ${s.width}x${s.height} ${s.fps} fps, ${gop}`, ...notes].join('; '));
+    } catch (err) {
+      add('fail', `camera ${name}`, `${redactUrl(cam.url)}: ${errorMessage(err)} (check the address, port, path and credentials)`);
+    }
+  }
+
+  const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
+  const lines = checks.map((c) => `${mark[c.level]}  ${c.what.padEnd(16)} ${c.detail}`);
+  process.stdout.write(`${lines.join('\n')}\n\nresolved configuration (secrets redacted):\n${stringify(redactedConfig(ctx.config))}`);
+  const failed = checks.filter((c) => c.level === 'fail').length;
+  if (failed > 0) throw new RuntimeError(`${failed} check${failed > 1 ? 's' : ''} failed (see FAIL above)`);
+}

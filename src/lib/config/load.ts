@@ -1,0 +1,180 @@
+import { cosmiconfig } from 'cosmiconfig';
+import path from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { redactUrl, registerSecret } from '../redact.js';
+import { configSchema, type Config } from './schema.js';
+
+export const CONFIG_FILES = [
+  'cctv.config.yaml',
+  'cctv.config.yml',
+  'cctv.config.json',
+  '.cctvrc',
+  '.cctvrc.yaml',
+  '.cctvrc.yml',
+  '.cctvrc.json',
+];
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from, or null when no file was found (all defaults). */
+  filepath: string | null;
+}
+
+/** A YAML document kept with its line counter, so that errors can name the line of a key. */
+interface Source {
+  doc?: Document;
+  lines?: LineCounter;
+}
+
+/**
+ * Finds and loads the configuration: `explicit` (--config), then $CCTV_CONFIG, then the first of CONFIG_FILES from
+ * `cwd` upwards. `${VAR}` in string values is replaced from `env`. Relative paths (dataDir, file:// storage, dropDir)
+ * are resolved against the config file's folder (or `cwd` without a file). Every error is a UserError that names the
+ * file, the key path, the line and the fix.
+ */
+export async function loadConfig(opts: { explicit?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const sources = new Map<string, Source>();
+  const yamlLoader = (filepath: string, content: string): unknown => {
+    const lines = new LineCounter();
+    const doc = parseDocument(content, { lineCounter: lines, prettyErrors: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      throw new UserError(`${filepath}: invalid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
+    }
+    sources.set(filepath, { doc, lines });
+    return doc.toJS() ?? {};
+  };
+  const explorer = cosmiconfig('cctv', {
+    searchPlaces: CONFIG_FILES,
+    searchStrategy: 'global',
+    loaders: { '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
+  });
+  const file = opts.explicit ?? env.CCTV_CONFIG;
+  let result;
+  try {
+    result = file ? await explorer.load(path.resolve(cwd, file)) : await explorer.search(cwd);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new UserError(`config file not found: ${file} (check --config or $CCTV_CONFIG)`);
+    throw new UserError(`${file ?? 'config'}: cannot be read: ${e.message}`);
+  }
+  const filepath = result?.filepath ?? null;
+  const raw = result?.config ?? {};
+  const where = (keyPath: PropertyKey[]) => describeLocation(filepath, filepath ? sources.get(filepath) : undefined, keyPath);
+
+  const expanded = expandEnv(raw, env, [], where);
+  const parsed = configSchema.safeParse(expanded);
+  if (!parsed.success) throw new UserError(formatIssues(parsed.error.issues, where));
+  const config = resolvePaths(parsed.data, filepath ? path.dirname(filepath) : cwd);
+  checkCrossFields(config, where);
+  registerSecrets(config);
+  return { config, filepath };
+}
+
+/** Replaces `${VAR}` in every string value; an unset variable is an error naming the key. */
+function expandEnv(value: unknown, env: NodeJS.ProcessEnv, keyPath: PropertyKey[], where: (p: PropertyKey[]) => string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        throw new UserError(`${where(keyPath)}: environment variable ${name} is not set (export it, or write the value)`);
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, [...keyPath, i], where));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, [...keyPath, k], where)]));
+  }
+  return value;
+}
+
+function describeLocation(filepath: string | null, source: Source | undefined, keyPath: PropertyKey[]): string {
+  const key = keyPath.map(String).join('.') || '(top level)';
+  if (!filepath) return key;
+  const name = path.basename(filepath);
+  // Walk up the path until a node exists (a missing key is reported at its parent).
+  for (let n = keyPath.length; n >= 0 && source?.doc; n--) {
+    const node = source.doc.getIn(keyPath.slice(0, n) as (string | number)[], true) as { range?: [number, number] } | undefined;
+    const pair = n > 0 ? findKeyOffset(source.doc, keyPath.slice(0, n)) : undefined;
+    const offset = pair ?? node?.range?.[0];
+    if (offset !== undefined && source.lines) return `${key} (${name} line ${source.lines.linePos(offset).line})`;
+  }
+  return `${key} (${name})`;
+}
+
+/** Offset of the key itself (`segmentSeconds:`), which is what a user looks for. */
+function findKeyOffset(doc: Document, keyPath: PropertyKey[]): number | undefined {
+  const parent = keyPath.length === 1 ? doc.contents : doc.getIn(keyPath.slice(0, -1) as (string | number)[], true);
+  const items = (parent as { items?: { key?: { value?: unknown; range?: [number, number] } }[] } | null)?.items;
+  const last = keyPath[keyPath.length - 1];
+  const item = items?.find((i) => i.key?.value === last);
+  return item?.key?.range?.[0];
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], where: (p: PropertyKey[]) => string): string {
+  const lines = issues.slice(0, 5).map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map((k) => `${where([...issue.path, k])}: unknown key "${k}" (check the spelling; config.example.yaml lists every key)`)
+        .join('\n');
+    }
+    return `${where(issue.path)}: ${issue.message}`;
+  });
+  const more = issues.length > 5 ? `\n(and ${issues.length - 5} more)` : '';
+  return `invalid configuration:\n${lines.join('\n')}${more}`;
+}
+
+function resolvePaths(config: Config, base: string): Config {
+  const dataDir = path.resolve(base, config.dataDir);
+  const fileUrl = (u: string) => (u.startsWith('file://') && !u.startsWith('file:///') ? `file://${path.resolve(base, u.slice(7))}` : u);
+  return {
+    ...config,
+    dataDir,
+    storage: { ...config.storage, url: fileUrl(config.storage.url ?? `file://${path.join(dataDir, 'archive')}`) },
+    cameras: Object.fromEntries(
+      Object.entries(config.cameras).map(([name, cam]) => [
+        name,
+        cam.dropDir ? { ...cam, dropDir: path.resolve(base, cam.dropDir) } : cam,
+      ]),
+    ),
+  };
+}
+
+/** Rules that involve more than one key; each message says how to fix it. */
+function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): void {
+  const labels = new Set(config.detect.labels);
+  for (const [i, label] of config.alerts.on.entries()) {
+    if (!labels.has(label)) {
+      throw new UserError(`${where(['alerts', 'on', i])}: "${label}" is not in detect.labels; add it there or the alert can never fire`);
+    }
+  }
+  if (config.storage.url?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(config.storage.url)) {
+    throw new UserError(`${where(['storage', 'url'])}: not a valid bucket name in "${config.storage.url}" (s3://bucket/prefix)`);
+  }
+}
+
+function registerSecrets(config: Config): void {
+  for (const cam of Object.values(config.cameras)) registerSecret(cam.onvif?.password);
+  registerSecret(config.alerts.mqtt?.password);
+  registerSecret(config.serve.auth?.password);
+}
+
+/** The resolved configuration with secrets replaced by ***, for `cctv doctor`. */
+export function redactedConfig(config: Config): unknown {
+  const SECRET_KEYS = new Set(['password', 'headers']);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactUrl(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEYS.has(k) && x !== undefined ? '***' : walk(x)]));
+    }
+    return v;
+  };
+  return walk(config);
+}

@@ -1,0 +1,77 @@
+import type { RecordFormat } from '../config/schema.js';
+
+/**
+ * Pure builders for every ffmpeg/ffprobe argument list the product uses (the runner in run.ts only executes them).
+ * Keeping them pure makes them table-testable and keeps one place that knows ffmpeg's flags.
+ */
+
+export const SEGMENT_EXT: Record<RecordFormat, string> = { mkv: 'mkv', mp4: 'mp4', ts: 'ts' };
+
+const SEGMENT_MUXER: Record<RecordFormat, string[]> = {
+  mkv: ['-segment_format', 'matroska'],
+  // Fragmented MP4 stays readable while it grows (plain MP4 has no moov until it is closed).
+  mp4: ['-segment_format', 'mp4', '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof'],
+  ts: ['-segment_format', 'mpegts'],
+};
+
+export interface RecordArgs {
+  url: string;
+  transport: 'tcp' | 'udp';
+  segmentSeconds: number;
+  format: RecordFormat;
+  /** strftime pattern of the output, e.g. `/data/recordings/front/%Y-%m-%d/%H%M%S.mkv` (ffmpeg runs with TZ=UTC). */
+  outputPattern: string;
+  /** CSV file ffmpeg appends `name,start,end` to as each segment closes. */
+  segmentList: string;
+  /** Socket timeout: a frozen camera makes ffmpeg exit instead of hanging. */
+  timeoutSeconds: number;
+}
+
+export function recordInputOptions(a: Pick<RecordArgs, 'url' | 'transport' | 'timeoutSeconds'>): string[] {
+  if (a.url.startsWith('rtsp')) {
+    return ['-rtsp_transport', a.transport, '-timeout', String(a.timeoutSeconds * 1_000_000)];
+  }
+  if (a.url.startsWith('http')) return ['-rw_timeout', String(a.timeoutSeconds * 1_000_000), '-reconnect', '1'];
+  // file:// inputs are simulated cameras (demo, benchmarks): play in real time, forever.
+  return ['-re', '-stream_loop', '-1'];
+}
+
+export function recordInputUrl(url: string): string {
+  return url.startsWith('file://') ? url.slice('file://'.length) : url;
+}
+
+export function recordOutputOptions(a: RecordArgs): string[] {
+  // MP4 cannot carry G.711 and MPEG-TS loses it: their audio is re-encoded to AAC (cheap); mkv keeps the original.
+  const audio = a.format === 'mkv' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];
+  return [
+    '-map', '0:v:0', '-map', '0:a:0?',
+    '-c:v', 'copy', ...audio,
+    '-f', 'segment',
+    '-segment_time', String(a.segmentSeconds),
+    '-segment_atclocktime', '1',
+    '-reset_timestamps', '1',
+    '-strftime', '1',
+    ...SEGMENT_MUXER[a.format],
+    '-segment_list', a.segmentList,
+    '-segment_list_type', 'csv',
+  ];
+}
+
+/** ffprobe arguments for the duration of a file; `packets` reads every video packet (for files killed mid-write). */
+export function probeDurationArgs(file: string, packets: boolean): string[] {
+  return packets
+    ? ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file]
+    : ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file];
+}
+
+/** ffprobe arguments describing a stream: codec, size, fps, and the keyframe flags of the first packets. */
+export function probeStreamArgs(url: string, packets: number, transport: 'tcp' | 'udp' = 'tcp'): string[] {
+  const input = url.startsWith('rtsp') ? ['-rtsp_transport', transport, '-timeout', '5000000'] : [];
+  return [
+    '-v', 'error', ...input,
+    '-select_streams', 'v:0',
+    '-show_entries', 'stream=codec_name,width,height,avg_frame_rate,r_frame_rate:packet=pts_time,flags',
+    '-read_intervals', `%+#${packets}`,
+    '-of', 'json', recordInputUrl(url),
+  ];
+}

@@ -1,0 +1,42 @@
+import { probeStreamArgs } from './args.js';
+import { runFfprobe } from './run.js';
+
+export interface StreamInfo {
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** Seconds between keyframes seen in the first packets; null when fewer than two keyframes were seen. */
+  keyframeInterval: number | null;
+}
+
+/** Browsers play H.264 (and VP9/AV1); H.265 needs a transcode for playback. */
+export const BROWSER_CODECS = new Set(['h264', 'vp9', 'av1']);
+
+/** Probes a camera stream or file: codec, size, frame rate and keyframe interval (reads `packets` packets). */
+export async function probeStream(url: string, packets = 150): Promise<StreamInfo> {
+  const out = JSON.parse(await runFfprobe(probeStreamArgs(url, packets), { timeoutMs: 20_000 })) as {
+    streams?: { codec_name?: string; width?: number; height?: number; avg_frame_rate?: string; r_frame_rate?: string }[];
+    packets?: { pts_time?: string; flags?: string }[];
+  };
+  const s = out.streams?.[0];
+  if (!s) throw new Error('no video stream');
+  return {
+    codec: s.codec_name ?? 'unknown',
+    width: s.width ?? 0,
+    height: s.height ?? 0,
+    fps: parseRate(s.avg_frame_rate) || parseRate(s.r_frame_rate),
+    keyframeInterval: keyframeInterval(out.packets ?? []),
+  };
+}
+
+export function parseRate(rate: string | undefined): number {
+  const [n, d] = (rate ?? '0/1').split('/').map(Number);
+  return n && d ? Math.round((n / d) * 100) / 100 : 0;
+}
+
+export function keyframeInterval(packets: { pts_time?: string; flags?: string }[]): number | null {
+  const keys = packets.filter((p) => p.flags?.startsWith('K') && p.pts_time !== undefined).map((p) => Number(p.pts_time));
+  if (keys.length < 2) return null;
+  return Math.round(((keys[keys.length - 1]! - keys[0]!) / (keys.length - 1)) * 100) / 100;
+}

@@ -1,0 +1,88 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../catalog/db.js';
+import { segmentPaths, upsertSegment } from '../catalog/segments.js';
+import { probeDurationArgs } from '../ffmpeg/args.js';
+import { runFfprobe } from '../ffmpeg/run.js';
+import { log } from '../log.js';
+import { cameraDir, segmentTimeFromPath } from './paths.js';
+import type { ClosedSegment } from './recorder.js';
+
+/**
+ * Duration in seconds of a recording, also when ffmpeg was killed while writing it (no duration in the header:
+ * the last video packet tells). Null when nothing decodable is in it.
+ */
+export async function probeDuration(file: string): Promise<number | null> {
+  try {
+    const d = Number.parseFloat((await runFfprobe(probeDurationArgs(file, false))).trim());
+    if (Number.isFinite(d) && d > 0) return d;
+  } catch {
+    // fall through to the packet scan
+  }
+  try {
+    const lines = (await runFfprobe(probeDurationArgs(file, true))).trim().split('\n');
+    let first: number | null = null;
+    let last = 0;
+    for (const line of lines) {
+      const [pts, dur] = line.split(',').map(Number.parseFloat);
+      if (pts === undefined || !Number.isFinite(pts)) continue;
+      first ??= pts;
+      last = Math.max(last, pts + (dur !== undefined && Number.isFinite(dur) ? dur : 0));
+    }
+    return first === null ? null : last - first;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Catalogues a segment file found on disk (left open by a killed ffmpeg or cctv): start from its name (or the
+ * open catalogue row), end from its decodable duration. Returns null for a file with nothing decodable.
+ */
+export async function catalogueFile(db: Db, dataDir: string, camera: string, abs: string): Promise<ClosedSegment | null> {
+  const rel = path.relative(dataDir, abs);
+  const open = db.prepare('SELECT start_ms AS startMs FROM segments WHERE path = ?').get(rel) as { startMs: number } | undefined;
+  const startMs = open?.startMs ?? segmentTimeFromPath(rel)?.getTime();
+  const bytes = statSync(abs, { throwIfNoEntry: false })?.size ?? 0;
+  const duration = bytes > 0 ? await probeDuration(abs) : null;
+  if (startMs === undefined || duration === null) {
+    log.warn({ camera, path: rel }, 'recording has nothing decodable; left on disk, not catalogued');
+    db.prepare('DELETE FROM segments WHERE path = ? AND closed = 0').run(rel);
+    return null;
+  }
+  const seg: ClosedSegment = { camera, path: rel, startMs, endMs: startMs + duration * 1000, bytes, closed: true, durationSeconds: duration };
+  upsertSegment(db, seg);
+  return seg;
+}
+
+/**
+ * Run before recording starts: every segment file of `camera` that the catalogue does not know, or knows as still
+ * open (cctv or ffmpeg was killed), is probed and catalogued. Returns them oldest first.
+ */
+export async function recoverCamera(db: Db, dataDir: string, camera: string): Promise<ClosedSegment[]> {
+  const known = segmentPaths(db, camera);
+  const dir = cameraDir(dataDir, camera);
+  const found: string[] = [];
+  for (const day of safeReaddir(dir)) {
+    for (const name of safeReaddir(path.join(dir, day))) {
+      const abs = path.join(dir, day, name);
+      if (segmentTimeFromPath(abs) && known.get(path.relative(dataDir, abs)) !== true) found.push(abs);
+    }
+  }
+  found.sort();
+  const recovered: ClosedSegment[] = [];
+  for (const abs of found) {
+    const seg = await catalogueFile(db, dataDir, camera, abs);
+    if (seg) recovered.push(seg);
+  }
+  if (recovered.length > 0) log.info({ camera, count: recovered.length }, 'catalogued recordings found on disk');
+  return recovered;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

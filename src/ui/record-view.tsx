@@ -1,0 +1,42 @@
+import { Box, Text, render } from 'ink';
+import { useEffect, useState } from 'react';
+import type { RecorderStatus } from '../lib/record/recorder.js';
+
+const COLORS: Record<RecorderStatus['state'], string> = { starting: 'yellow', recording: 'green', waiting: 'red', stopped: 'gray' };
+
+function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function RecordView({ statuses }: { statuses: () => RecorderStatus[] }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const now = Date.now();
+  return (
+    <Box flexDirection="column">
+      {statuses().map((s) => (
+        <Box key={s.camera} gap={2}>
+          <Text bold>{s.camera.padEnd(12)}</Text>
+          <Text color={COLORS[s.state]}>{s.state.padEnd(9)}</Text>
+          <Text>{(s.segment ?? '-').padEnd(44)}</Text>
+          <Text>{`${s.bitrateKbps} kb/s`.padEnd(11)}</Text>
+          <Text>{`up ${s.since ? duration(now - s.since) : '-'}`.padEnd(11)}</Text>
+          <Text>{`restarts ${s.restarts}`}</Text>
+          {s.lastError ? <Text color="red"> {s.lastError.slice(0, 60)}</Text> : null}
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+/** The live status of `cctv record` on a terminal: rendered to stderr, one row per camera. */
+export function showRecordView(statuses: () => RecorderStatus[]): () => void {
+  const app = render(<RecordView statuses={statuses} />, { stdout: process.stderr, patchConsole: false });
+  return () => app.unmount();
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""A test camera: GStreamer's RTSP server serving a live H.264 test feed with a clock overlay.
+
+usage: rtsp-camera.py PORT [--audio aac|pcma|none] [--size WxH] [--fps N] [--gop N] [--path /cam]
+Prints "READY rtsp://127.0.0.1:PORT/cam" on stdout once it listens. SIGTERM stops it; SIGSTOP freezes it.
+"""
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+AUDIO = {
+    "none": "",
+    "aac": " audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! avenc_aac ! rtpmp4gpay name=pay1 pt=97",
+    "pcma": " audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1",
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("port", type=int)
+    ap.add_argument("--audio", default="none", choices=AUDIO.keys())
+    ap.add_argument("--size", default="640x360")
+    ap.add_argument("--fps", type=int, default=25)
+    ap.add_argument("--gop", type=int, default=50)
+    ap.add_argument("--bitrate", type=int, default=1000, help="kbit/s")
+    ap.add_argument("--path", default="/cam")
+    args = ap.parse_args()
+    width, height = args.size.split("x")
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    factory = GstRtspServer.RTSPMediaFactory()
+    video = (
+        f"videotestsrc is-live=true pattern=smpte ! video/x-raw,width={width},height={height},framerate={args.fps}/1 "
+        f"! clockoverlay time-format=\"%H:%M:%S\" ! x264enc tune=zerolatency speed-preset=ultrafast "
+        f"bitrate={args.bitrate} key-int-max={args.gop} ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96"
+    )
+    factory.set_launch(f"( {video}{AUDIO[args.audio]} )")
+    factory.set_shared(True)
+    server.get_mount_points().add_factory(args.path, factory)
+    if server.attach(None) == 0:
+        print(f"ERROR cannot listen on port {args.port}", flush=True)
+        sys.exit(1)
+    loop = GLib.MainLoop()
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
+    print(f"READY rtsp://127.0.0.1:{args.port}{args.path}", flush=True)
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()
