@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ensureVtest } from '../../src/lib/detect/footage.js';
+
+const exec = promisify(execFile);
+
+/** Real pedestrian footage (Debian's vtest.avi), fetched once into the cache. Throws (the test fails) when it cannot be had. */
+export function vtestPath(): Promise<string> {
+  return ensureVtest();
+}
+
+async function lavfi(out: string, source: string, seconds: number): Promise<string> {
+  await exec('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
+    '-f', 'lavfi', '-i', source, '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20', '-pix_fmt', 'yuv420p', out,
+  ]);
+  return out;
+}
+
+/** A synthetic test pattern clip (ffmpeg's testsrc2: colour bars, moving shapes, counter): no objects at all. */
+export function makeTestPattern(dir: string, seconds = 6): Promise<string> {
+  return lavfi(path.join(dir, 'pattern.mp4'), 'testsrc2=size=768x576:rate=10', seconds);
+}
+
+/** An "empty scene": a flat yard-coloured picture with sensor noise and a slow light change, nobody in it. */
+export function makeEmptyScene(dir: string, seconds = 6): Promise<string> {
+  return lavfi(
+    path.join(dir, 'empty.mp4'),
+    `color=c=0x6b7b5a:size=768x576:rate=10,noise=alls=18:allf=t,eq=brightness='0.1*sin(t)':eval=frame`,
+    seconds,
+  );
+}
