@@ -10,7 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { UserError } from '../errors.js';
 import { DigestStream, openSource, type Digest } from './digest.js';
 import {
@@ -216,39 +216,10 @@ export class S3Storage implements Storage {
   }
 
   async presign(key: string, seconds: number): Promise<string> {
-    const Key = this.objectKey(key);
-    const path = `/${Key.split('/').map(encodeURIComponent).join('/')}`;
-    const base = new URL(this.options.endpoint ?? `https://s3.${this.options.region}.amazonaws.com`);
-    const pathStyle = this.options.forcePathStyle === true || this.bucket.includes('.');
-    const hostname = pathStyle ? base.hostname : `${this.bucket}.${base.hostname}`;
-    const config = this.client.config;
-    const signer = new SignatureV4({
-      credentials: config.credentials,
-      region: this.options.region,
-      service: 's3',
-      sha256: config.sha256,
-      uriEscapePath: false,
-      applyChecksum: false,
+    // The SDK's presigner uses the client's endpoint, path style and credentials as configured.
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), {
+      expiresIn: seconds,
     });
-    const signed = await signer.presign(
-      {
-        method: 'GET',
-        protocol: base.protocol,
-        hostname,
-        port: base.port ? Number(base.port) : undefined,
-        path: pathStyle ? `/${this.bucket}${path}` : path,
-        query: {},
-        // S3 presigned URLs sign no payload; the header only steers the signer and is not sent.
-        headers: { host: base.port ? `${hostname}:${base.port}` : hostname, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-      },
-      {
-        expiresIn: seconds,
-        unsignableHeaders: new Set(['x-amz-content-sha256']),
-        unhoistableHeaders: new Set(['x-amz-content-sha256']),
-      },
-    );
-    const query = new URLSearchParams(signed.query as Record<string, string>).toString();
-    return `${signed.protocol}//${signed.headers.host}${signed.path}?${query}`;
   }
 
   async setTags(key: string, tags: Record<string, string>): Promise<void> {
