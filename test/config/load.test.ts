@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, redactedConfig } from '../../src/lib/config/load.js';
+import { UserError } from '../../src/lib/errors.js';
+import { redactText } from '../../src/lib/redact.js';
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cctv-config-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const CAMERA = 'cameras:\n  front:\n    url: rtsp://admin:${FRONT_PASSWORD}@192.168.1.20:554/s\n';
+
+describe('loadConfig', () => {
+  it('gives every default when there is no file', async () => {
+    const dir = project({});
+    const { config, filepath } = await loadConfig({ cwd: dir, env: {} });
+    expect(filepath).toBeNull();
+    expect(config.record).toMatchObject({ segmentSeconds: 900, format: 'mkv' });
+    expect(config.events).toMatchObject({ preRollSeconds: 5, postRollSeconds: 10, maxEventSeconds: 300 });
+    expect(config.dataDir).toBe(path.join(dir, 'cctv-data'));
+    expect(config.storage.url).toBe(`file://${path.join(dir, 'cctv-data', 'archive')}`);
+  });
+
+  it('finds cctv.config.yaml in a parent folder and resolves paths against it', async () => {
+    const dir = project({ 'cctv.config.yaml': 'dataDir: ./d\nstorage:\n  url: file://./arch\n', 'sub/x': '' });
+    const { config, filepath } = await loadConfig({ cwd: path.join(dir, 'sub'), env: {} });
+    expect(filepath).toBe(path.join(dir, 'cctv.config.yaml'));
+    expect(config.dataDir).toBe(path.join(dir, 'd'));
+    expect(config.storage.url).toBe(`file://${path.join(dir, 'arch')}`);
+  });
+
+  it('takes --config before $CCTV_CONFIG before the search', async () => {
+    const dir = project({ 'a.yaml': 'dataDir: /a\n', 'b.json': '{"dataDir": "/b"}', 'cctv.config.yaml': 'dataDir: /c\n' });
+    expect((await loadConfig({ cwd: dir, explicit: 'a.yaml', env: { CCTV_CONFIG: 'b.json' } })).config.dataDir).toBe('/a');
+    expect((await loadConfig({ cwd: dir, env: { CCTV_CONFIG: 'b.json' } })).config.dataDir).toBe('/b');
+    expect((await loadConfig({ cwd: dir, env: {} })).config.dataDir).toBe('/c');
+  });
+
+  it('expands ${VAR} and registers the secret so it never reaches a log', async () => {
+    const dir = project({ 'cctv.config.yaml': `${CAMERA}    onvif:\n      host: h\n      password: \${FRONT_PASSWORD}\n` });
+    const { config } = await loadConfig({ cwd: dir, env: { FRONT_PASSWORD: 's3cr3t-pw' } });
+    expect(config.cameras.front!.url).toBe('rtsp://admin:s3cr3t-pw@192.168.1.20:554/s');
+    expect(redactText('connect to rtsp://admin:s3cr3t-pw@h failed; password s3cr3t-pw')).toBe('connect to rtsp://admin:***@h failed; password ***');
+    expect(JSON.stringify(redactedConfig(config))).not.toContain('s3cr3t-pw');
+  });
+
+  it.each([
+    ['an unset variable', CAMERA, /cameras\.front\.url \(cctv\.config\.yaml line 3\): environment variable FRONT_PASSWORD is not set/],
+    ['a value out of range', 'record:\n  segmentSeconds: 5\n', /record\.segmentSeconds \(cctv\.config\.yaml line 2\): .*10/],
+    ['a typo', 'record:\n  segmentSecond: 60\n', /record\.segmentSecond \(cctv\.config\.yaml line 2\): unknown key "segmentSecond"/],
+    ['a per-camera override', 'cameras:\n  front:\n    url: rtsp://h/s\n    record:\n      segmentSeconds: 4000\n', /cameras\.front\.record\.segmentSeconds \(cctv\.config\.yaml line 5\)/],
+    ['a bad URL', 'cameras:\n  front:\n    url: ftp://h/s\n', /cameras\.front\.url .*rtsp:\/\//],
+    ['an alert label nothing detects', 'alerts:\n  on: [unicorn]\n', /alerts\.on\.0 .*"unicorn" is not in detect\.labels/],
+    ['broken YAML', 'record: [\n', /cctv\.config\.yaml: invalid YAML at line/],
+  ])('rejects %s with the key, file and line', async (_what, text, message) => {
+    const dir = project({ 'cctv.config.yaml': text });
+    const err = await loadConfig({ cwd: dir, env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('names a missing --config file', async () => {
+    const err = await loadConfig({ cwd: project({}), explicit: 'nope.yaml', env: {} }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/config file not found: nope\.yaml/);
+  });
+});
