@@ -174,7 +174,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "clips" {
 # Glacier Instant Retrieval bills at least 90 days per object: deleting earlier costs the rest.
 check "glacier_minimum_storage_duration" {
   assert {
-    condition     = var.glacier_after_days == null ? true : var.expire_after_days - var.glacier_after_days >= 90
+    # (expire <= glacier is already an error, reported by the lifecycle precondition.)
+    condition     = var.glacier_after_days == null ? true : (var.expire_after_days <= var.glacier_after_days || var.expire_after_days - var.glacier_after_days >= 90)
     error_message = "Clips stay in Glacier Instant Retrieval for less than its 90-day minimum (expire_after_days - glacier_after_days < 90): each clip is billed for 90 days anyway."
   }
 }
