@@ -1,0 +1,119 @@
+import { errorMessage, UserError } from '../errors.js';
+import { log } from '../log.js';
+import type { ClipRecord, EventRecord } from '../pipeline/records.js';
+import { watchDropDir, type DropDirTiming, type SeenFiles } from './drop-dir.js';
+import { watchOnvifCamera, type OnvifCameraConfig, type OnvifTiming, type SourceState } from './onvif.js';
+import { topicFilter } from './onvif-topics.js';
+import { EventTracker } from './tracker.js';
+
+/** `cameras.<name>` of the config, as far as event sources care. */
+export interface EventCameraConfig {
+  url: string;
+  onvif?: OnvifCameraConfig;
+  dropDir?: string;
+}
+
+export interface WatchEventsOptions {
+  cameras: Record<string, EventCameraConfig>;
+  events: { maxEventSeconds: number; mergeGapSeconds?: number };
+  /** Stops every source; `watchEvents` resolves once they have unsubscribed and open events are closed. */
+  signal: AbortSignal;
+  /**
+   * Receives the records in order (one chain for the whole process). A rejection (stdout closed) stops every
+   * source and makes `watchEvents` reject with it.
+   */
+  emit(record: EventRecord | ClipRecord): void | Promise<void>;
+  seen: SeenFiles;
+  onvif?: Partial<OnvifTiming>;
+  dropDir?: Partial<DropDirTiming>;
+  /** Source state changes (also logged): for tests, benchmarks and status displays. */
+  onState?(camera: string, source: 'onvif' | 'dir', state: SourceState, detail?: string): void;
+}
+
+/** Default `events.mergeGapSeconds`: an end followed by a start within this continues the same event. */
+export const DEFAULT_MERGE_GAP_SECONDS = 5;
+
+/**
+ * Run the ONVIF and drop-folder sources of `cameras` until `signal` aborts (or `emit` fails). Cameras with neither
+ * `onvif` nor `dropDir` are skipped; a UserError when none is left, or when a `topics:` list names an unknown label.
+ * One camera failing (offline, wrong password) never stops the others.
+ */
+export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
+  const names = Object.keys(opts.cameras).filter((n) => opts.cameras[n]!.onvif || opts.cameras[n]!.dropDir);
+  if (names.length === 0) throw new UserError('no camera has cameras.<name>.onvif or cameras.<name>.dropDir configured: nothing to watch');
+  for (const name of names) {
+    try {
+      topicFilter(opts.cameras[name]!.onvif?.topics);
+    } catch (err) {
+      throw new UserError(`cameras.${name}.onvif.topics: ${errorMessage(err)}`);
+    }
+  }
+
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort();
+  opts.signal.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal.aborted) stop.abort();
+  let failure: unknown;
+  let chain = Promise.resolve();
+  const emit = (record: EventRecord | ClipRecord) => {
+    chain = chain
+      .then(() => (failure === undefined ? opts.emit(record) : undefined))
+      .catch((err: unknown) => {
+        failure ??= err;
+        stop.abort();
+      });
+  };
+
+  const maxEventMs = opts.events.maxEventSeconds * 1000;
+  const mergeGapMs = (opts.events.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS) * 1000;
+  const runs: Promise<void>[] = [];
+  for (const camera of names) {
+    const cfg = opts.cameras[camera]!;
+    if (cfg.onvif) runs.push(runOnvif(camera, cfg.onvif));
+    if (cfg.dropDir) {
+      runs.push(
+        watchDropDir({
+          camera,
+          dir: cfg.dropDir,
+          signal: stop.signal,
+          seen: opts.seen,
+          emit,
+          timing: opts.dropDir,
+          onState: (s, d) => opts.onState?.(camera, 'dir', s, d),
+        }),
+      );
+    }
+  }
+  log.info({ cameras: names }, `watching events of ${names.length} camera(s)`);
+  await Promise.all(runs);
+  opts.signal.removeEventListener('abort', onOuterAbort);
+  await chain;
+  if (failure !== undefined) throw failure;
+
+  /** One camera's ONVIF source feeding its tracker, with a timer for merge-gap and max-duration closes. */
+  async function runOnvif(camera: string, config: OnvifCameraConfig): Promise<void> {
+    const tracker = new EventTracker({ camera, maxEventMs, mergeGapMs });
+    let timer: NodeJS.Timeout | undefined;
+    const schedule = () => {
+      clearTimeout(timer);
+      const due = tracker.nextDeadline();
+      if (due) timer = setTimeout(() => {
+        tracker.tick(new Date()).forEach(emit);
+        schedule();
+      }, Math.max(0, due.getTime() - Date.now()));
+    };
+    await watchOnvifCamera({
+      camera,
+      config,
+      signal: stop.signal,
+      timing: opts.onvif,
+      onState: (s, d) => opts.onState?.(camera, 'onvif', s, d),
+      onObservation: (obs) => {
+        tracker.observe(obs).forEach(emit);
+        schedule();
+      },
+    });
+    clearTimeout(timer);
+    tracker.stop(new Date()).forEach(emit);
+  }
+}
