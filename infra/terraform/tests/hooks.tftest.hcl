@@ -11,9 +11,19 @@ variables {
   ffmpeg_layer_arn   = "arn:aws:lambda:eu-west-2:123456789012:layer:ffmpeg:3"
 }
 
-run "functions_run_the_bundled_handlers" {
-  command = plan
+run "functions_limits_dead_letters_logs" {
+  command = apply
 
+  variables {
+    transcode_memory_mb            = 3008
+    transcode_timeout_seconds      = 600
+    transcode_reserved_concurrency = 3
+    analyze_reserved_concurrency   = 7
+    log_retention_days             = 14
+    max_retry_attempts             = 1
+  }
+
+  # --- functions run the bundled handlers
   assert {
     condition     = toset(keys(aws_lambda_function.hook)) == toset(["transcode", "analyze"])
     error_message = "Both hooks exist by default."
@@ -33,20 +43,8 @@ run "functions_run_the_bundled_handlers" {
     condition     = aws_lambda_function.hook["transcode"].function_name == "cctv-transcode" && aws_lambda_function.hook["analyze"].function_name == "cctv-analyze"
     error_message = "Functions are named <name>-<hook>."
   }
-}
 
-run "limits_dead_letters_and_logs" {
-  command = apply
-
-  variables {
-    transcode_memory_mb            = 3008
-    transcode_timeout_seconds      = 600
-    transcode_reserved_concurrency = 3
-    analyze_reserved_concurrency   = 7
-    log_retention_days             = 14
-    max_retry_attempts             = 1
-  }
-
+  # --- limits dead letters and logs
   assert {
     condition     = aws_lambda_function.hook["transcode"].memory_size == 3008 && aws_lambda_function.hook["transcode"].timeout == 600
     error_message = "Memory and timeout come from the variables."
@@ -83,7 +81,7 @@ run "limits_dead_letters_and_logs" {
   }
 }
 
-run "environment_the_handlers_read" {
+run "environment_and_notifications" {
   command = apply
 
   variables {
@@ -94,6 +92,7 @@ run "environment_the_handlers_read" {
     max_frames_per_event = 8
   }
 
+  # --- environment the handlers read
   assert {
     condition = aws_lambda_function.hook["analyze"].environment[0].variables == tomap({
       CCTV_STORAGE_URL    = "s3://cctv-test-clips/site-a"
@@ -123,32 +122,8 @@ run "environment_the_handlers_read" {
     condition     = output.storage_url == "s3://cctv-test-clips/site-a" && output.clip_prefix == "site-a/clips/"
     error_message = "The outputs give cctv's storage.url and the clip prefix."
   }
-}
 
-run "webhook_reaches_only_the_analyze_hook" {
-  command = plan
-
-  variables {
-    webhook_url = "https://ntfy.sh/cctv-test"
-  }
-
-  assert {
-    condition     = aws_lambda_function.hook["analyze"].environment[0].variables["CCTV_WEBHOOK_URL"] == "https://ntfy.sh/cctv-test"
-    error_message = "The webhook URL is passed to the analyze hook."
-  }
-  assert {
-    condition     = !contains(keys(aws_lambda_function.hook["transcode"].environment[0].variables), "CCTV_WEBHOOK_URL")
-    error_message = "The transcode hook has no use for the webhook."
-  }
-}
-
-run "notifications_wired_to_the_functions" {
-  command = apply
-
-  variables {
-    key_prefix = "site-a"
-  }
-
+  # --- notifications wired to the functions
   # Distinct ARNs, so that a notification pointing at the wrong hook fails.
   override_resource {
     target = aws_lambda_function.hook["transcode"]
@@ -183,6 +158,23 @@ run "notifications_wired_to_the_functions" {
       p.source_account == "123456789012" && p.function_name == aws_lambda_function.hook[k].function_name
     ])
     error_message = "Only this bucket, in this account, may invoke the hooks."
+  }
+}
+
+run "webhook_reaches_only_the_analyze_hook" {
+  command = plan
+
+  variables {
+    webhook_url = "https://ntfy.sh/cctv-test"
+  }
+
+  assert {
+    condition     = aws_lambda_function.hook["analyze"].environment[0].variables["CCTV_WEBHOOK_URL"] == "https://ntfy.sh/cctv-test"
+    error_message = "The webhook URL is passed to the analyze hook."
+  }
+  assert {
+    condition     = !contains(keys(aws_lambda_function.hook["transcode"].environment[0].variables), "CCTV_WEBHOOK_URL")
+    error_message = "The transcode hook has no use for the webhook."
   }
 }
 

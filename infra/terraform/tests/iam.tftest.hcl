@@ -13,9 +13,10 @@ variables {
   ffmpeg_layer_arn   = "arn:aws:lambda:eu-west-2:123456789012:layer:ffmpeg:3"
 }
 
-run "no_wildcard_actions_anywhere" {
+run "default_policies_are_narrow" {
   command = apply
 
+  # --- no wildcard actions anywhere
   assert {
     condition = alltrue(flatten([
       for p in concat(values(aws_iam_role_policy.hook)[*].policy, aws_iam_policy.uploader[*].policy) : [
@@ -40,11 +41,8 @@ run "no_wildcard_actions_anywhere" {
     ]))
     error_message = "Identity policies only allow (the denies live in the bucket policy)."
   }
-}
 
-run "transcode_reads_and_rewrites_clips_and_posters_only" {
-  command = apply
-
+  # --- transcode reads and rewrites clips and posters only
   assert {
     condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.hook["transcode"].policy).Statement : s.Action if startswith(s.Action[0], "s3:")])) == toset([
       "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload",
@@ -69,11 +67,8 @@ run "transcode_reads_and_rewrites_clips_and_posters_only" {
     condition     = length([for s in jsondecode(aws_iam_role_policy.hook["transcode"].policy).Statement : s if anytrue([for a in s.Action : startswith(a, "rekognition:") || startswith(a, "sns:")])]) == 0
     error_message = "The transcode hook has no Rekognition or SNS access."
   }
-}
 
-run "analyze_reads_clips_writes_manifests_detects_and_alerts" {
-  command = apply
-
+  # --- analyze reads clips writes manifests detects and alerts
   assert {
     condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.hook["analyze"].policy).Statement : s.Resource if contains(s.Action, "s3:PutObject")])) == toset([
       "arn:aws:s3:::cctv-test-clips/site-a/clips/*.json",
@@ -95,11 +90,8 @@ run "analyze_reads_clips_writes_manifests_detects_and_alerts" {
     condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.hook["analyze"].policy).Statement : s.Action])) == toset(["s3:GetObject", "s3:PutObject", "rekognition:DetectLabels", "sns:Publish", "logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"])
     error_message = "The analyze hook has exactly the actions it uses."
   }
-}
 
-run "hooks_log_and_dead_letter_to_their_own_resources" {
-  command = apply
-
+  # --- hooks log and dead letter to their own resources
   assert {
     condition = alltrue([for k, p in aws_iam_role_policy.hook :
       one([for s in jsondecode(p.policy).Statement : s.Resource if contains(s.Action, "logs:PutLogEvents")]) == ["${aws_cloudwatch_log_group.hook[k].arn}:*"]
@@ -118,11 +110,8 @@ run "hooks_log_and_dead_letter_to_their_own_resources" {
     ])
     error_message = "Only Lambda can assume the hook roles."
   }
-}
 
-run "uploader_can_only_put_under_the_clip_prefix" {
-  command = apply
-
+  # --- uploader can only put under the clip prefix
   assert {
     condition = alltrue(flatten([for s in jsondecode(aws_iam_policy.uploader[0].policy).Statement :
       [for r in s.Resource : r == "arn:aws:s3:::cctv-test-clips/site-a/clips/*"]

@@ -12,9 +12,10 @@ variables {
   ffmpeg_layer_arn   = "arn:aws:lambda:eu-west-2:123456789012:layer:ffmpeg:3"
 }
 
-run "bucket_is_private_and_owner_enforced" {
-  command = plan
+run "defaults_private_encrypted_tls_only" {
+  command = apply
 
+  # --- bucket is private and owner enforced
   assert {
     condition = alltrue([
       aws_s3_bucket_public_access_block.clips.block_public_acls,
@@ -39,14 +40,36 @@ run "bucket_is_private_and_owner_enforced" {
     condition     = length(aws_s3_bucket_versioning.clips) == 0
     error_message = "Versioning is off unless asked for."
   }
-}
 
-run "default_encryption_is_sse_s3" {
-  command = plan
-
+  # --- default encryption is sse s3
   assert {
     condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.clips.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"
     error_message = "Without a KMS key the bucket uses SSE-S3."
+  }
+
+  # --- bucket policy denies plain http and grants nothing
+  assert {
+    condition = anytrue([for s in jsondecode(aws_s3_bucket_policy.clips.policy).Statement :
+      s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:*" &&
+      s.Condition == { Bool = { "aws:SecureTransport" = "false" } } &&
+      toset(s.Resource) == toset(["arn:aws:s3:::cctv-test-clips", "arn:aws:s3:::cctv-test-clips/*"])
+    ])
+    error_message = "The bucket policy must deny every request without TLS, on the bucket and its objects."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.clips.policy).Statement : s.Effect == "Deny"])
+    error_message = "The bucket policy must not allow anything (access comes from IAM policies only)."
+  }
+
+  # --- lifecycle defaults
+  assert {
+    condition     = one(one([for r in aws_s3_bucket_lifecycle_configuration.clips.rule : r if r.id == "clips-to-glacier-ir"]).transition).days == 30
+    error_message = "Clips move to Glacier IR after 30 days by default."
+  }
+  assert {
+    condition     = one([for r in aws_s3_bucket_lifecycle_configuration.clips.rule : r if r.id == "expire-clips"]).expiration[0].days == 365
+    error_message = "Clips expire after 365 days by default."
   }
 }
 
@@ -77,37 +100,6 @@ run "kms_key_gives_sse_kms_and_key_permissions" {
       contains([for s in jsondecode(p).Statement : s.Resource if contains(s.Action, "kms:GenerateDataKey")], [var.kms_key_arn])
     ])
     error_message = "Every writer (both hooks, the uploader) may use exactly the bucket's KMS key."
-  }
-}
-
-run "bucket_policy_denies_plain_http_and_grants_nothing" {
-  command = apply
-
-  assert {
-    condition = anytrue([for s in jsondecode(aws_s3_bucket_policy.clips.policy).Statement :
-      s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:*" &&
-      s.Condition == { Bool = { "aws:SecureTransport" = "false" } } &&
-      toset(s.Resource) == toset(["arn:aws:s3:::cctv-test-clips", "arn:aws:s3:::cctv-test-clips/*"])
-    ])
-    error_message = "The bucket policy must deny every request without TLS, on the bucket and its objects."
-  }
-
-  assert {
-    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.clips.policy).Statement : s.Effect == "Deny"])
-    error_message = "The bucket policy must not allow anything (access comes from IAM policies only)."
-  }
-}
-
-run "lifecycle_defaults" {
-  command = plan
-
-  assert {
-    condition     = one(one([for r in aws_s3_bucket_lifecycle_configuration.clips.rule : r if r.id == "clips-to-glacier-ir"]).transition).days == 30
-    error_message = "Clips move to Glacier IR after 30 days by default."
-  }
-  assert {
-    condition     = one([for r in aws_s3_bucket_lifecycle_configuration.clips.rule : r if r.id == "expire-clips"]).expiration[0].days == 365
-    error_message = "Clips expire after 365 days by default."
   }
 }
 
@@ -161,27 +153,22 @@ run "lifecycle_as_configured" {
   }
 }
 
-run "glacier_transition_can_be_disabled" {
+run "no_glacier_and_versioning" {
   command = plan
 
   variables {
-    glacier_after_days = null
-  }
-
-  assert {
-    condition     = length([for r in aws_s3_bucket_lifecycle_configuration.clips.rule : r if length(r.transition) > 0]) == 0
-    error_message = "glacier_after_days = null must leave every object in Standard."
-  }
-}
-
-run "versioning_keeps_old_versions_for_a_while" {
-  command = plan
-
-  variables {
+    glacier_after_days             = null
     versioning_enabled             = true
     noncurrent_version_expire_days = 7
   }
 
+  # --- glacier transition can be disabled
+  assert {
+    condition     = length([for r in aws_s3_bucket_lifecycle_configuration.clips.rule : r if length(r.transition) > 0]) == 0
+    error_message = "glacier_after_days = null must leave every object in Standard."
+  }
+
+  # --- versioning keeps old versions for a while
   assert {
     condition     = aws_s3_bucket_versioning.clips[0].versioning_configuration[0].status == "Enabled"
     error_message = "versioning_enabled must turn versioning on."

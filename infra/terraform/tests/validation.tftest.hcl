@@ -1,4 +1,6 @@
-# Bad inputs are refused at plan time with a message naming the variable.
+# Bad inputs are refused at plan time with a message naming the variable. A run lists several
+# bad inputs at once (each must fail on its own rule, and nothing else may fail): the runs are
+# grouped to keep `terraform test` fast, since each run reloads the provider schema.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -15,182 +17,120 @@ run "defaults_are_valid" {
   command = plan
 }
 
-run "negative_glacier_days" {
+run "bad_values_are_refused" {
   command = plan
+
   variables {
-    glacier_after_days = -1
+    glacier_after_days                   = -1
+    expire_after_days                    = 30.5
+    min_confidence                       = 60 # a percentage instead of a fraction
+    log_retention_days                   = 10 # not a value CloudWatch accepts
+    key_prefix                           = "/site-a/"
+    bucket_name                          = "CCTV_Clips"
+    analyze_reserved_concurrency         = 0 # would disable the function
+    transcode_timeout_seconds            = 901
+    lambda_runtime                       = "nodejs18.x"
+    lambda_architecture                  = "amd64"
+    ffmpeg_path                          = "/usr/bin/ffmpeg" # layers unpack under /opt
+    kms_key_arn                          = "alias/cctv"
+    alert_emails                         = ["not-an-address"]
+    webhook_url                          = "ntfy.sh/topic"
+    detect_labels                        = ["person,car"]
+    max_frames_per_event                 = 0
+    name                                 = "CCTV"
+    uploader_role_trusted_principal_arns = ["nvr-site-a"]
   }
-  expect_failures = [var.glacier_after_days]
+
+  expect_failures = [
+    var.glacier_after_days,
+    var.expire_after_days,
+    var.min_confidence,
+    var.log_retention_days,
+    var.key_prefix,
+    var.bucket_name,
+    var.analyze_reserved_concurrency,
+    var.transcode_timeout_seconds,
+    var.lambda_runtime,
+    var.lambda_architecture,
+    var.ffmpeg_path,
+    var.kms_key_arn,
+    var.alert_emails,
+    var.webhook_url,
+    var.detect_labels,
+    var.max_frames_per_event,
+    var.name,
+    var.uploader_role_trusted_principal_arns,
+  ]
 }
 
-run "fractional_expiry" {
+run "more_bad_values_are_refused" {
   command = plan
+
   variables {
-    expire_after_days = 30.5
+    key_prefix       = "site-a/.hidden" # cctv keys never have dot segments
+    ffmpeg_layer_arn = "ffmpeg"         # a name, not a versioned ARN
+    region           = "London"
   }
-  expect_failures = [var.expire_after_days]
+
+  expect_failures = [var.key_prefix, var.ffmpeg_layer_arn, var.region]
 }
 
-run "expiry_before_glacier" {
+run "inconsistent_settings_are_refused" {
   command = plan
+
   variables {
     glacier_after_days = 90
-    expire_after_days  = 60
+    expire_after_days  = 60 # deleted before it is even moved
+    detect_labels      = ["car"]
+    alert_labels       = ["person"] # can never fire
+    transcode_zip_path = "tests/fixtures/missing.zip"
   }
-  expect_failures = [aws_s3_bucket_lifecycle_configuration.clips]
+
+  expect_failures = [
+    aws_s3_bucket_lifecycle_configuration.clips,
+    aws_lambda_function.hook["analyze"],
+    aws_lambda_function.hook["transcode"],
+  ]
 }
 
 run "short_glacier_stay_only_warns" {
   command = plan
+
   variables {
     glacier_after_days = 30
     expire_after_days  = 60
   }
+
   expect_failures = [check.glacier_minimum_storage_duration]
-}
-
-run "confidence_as_percent" {
-  command = plan
-  variables {
-    min_confidence = 60
-  }
-  expect_failures = [var.min_confidence]
-}
-
-run "unsupported_log_retention" {
-  command = plan
-  variables {
-    log_retention_days = 10
-  }
-  expect_failures = [var.log_retention_days]
-}
-
-run "key_prefix_with_slashes" {
-  command = plan
-  variables {
-    key_prefix = "/site-a/"
-  }
-  expect_failures = [var.key_prefix]
-}
-
-run "key_prefix_dot_segment" {
-  command = plan
-  variables {
-    key_prefix = "site-a/.hidden"
-  }
-  expect_failures = [var.key_prefix]
-}
-
-run "bad_bucket_name" {
-  command = plan
-  variables {
-    bucket_name = "CCTV_Clips"
-  }
-  expect_failures = [var.bucket_name]
-}
-
-run "zero_reserved_concurrency" {
-  command = plan
-  variables {
-    analyze_reserved_concurrency = 0
-  }
-  expect_failures = [var.analyze_reserved_concurrency]
-}
-
-run "lambda_timeout_over_limit" {
-  command = plan
-  variables {
-    transcode_timeout_seconds = 901
-  }
-  expect_failures = [var.transcode_timeout_seconds]
-}
-
-run "unknown_runtime" {
-  command = plan
-  variables {
-    lambda_runtime = "nodejs18.x"
-  }
-  expect_failures = [var.lambda_runtime]
-}
-
-run "layer_alias_instead_of_arn" {
-  command = plan
-  variables {
-    ffmpeg_layer_arn = "ffmpeg"
-  }
-  expect_failures = [var.ffmpeg_layer_arn]
-}
-
-run "kms_alias_instead_of_key_arn" {
-  command = plan
-  variables {
-    kms_key_arn = "alias/cctv"
-  }
-  expect_failures = [var.kms_key_arn]
-}
-
-run "bad_email" {
-  command = plan
-  variables {
-    alert_emails = ["not-an-address"]
-  }
-  expect_failures = [var.alert_emails]
-}
-
-run "webhook_not_a_url" {
-  command = plan
-  variables {
-    webhook_url = "ntfy.sh/topic"
-  }
-  expect_failures = [var.webhook_url]
-}
-
-run "label_with_comma" {
-  command = plan
-  variables {
-    detect_labels = ["person,car"]
-  }
-  expect_failures = [var.detect_labels]
-}
-
-run "alert_label_never_detected" {
-  command = plan
-  variables {
-    detect_labels = ["car"]
-    alert_labels  = ["person"]
-  }
-  expect_failures = [aws_lambda_function.hook["analyze"]]
-}
-
-run "missing_handler_zip" {
-  command = plan
-  variables {
-    transcode_zip_path = "tests/fixtures/missing.zip"
-  }
-  expect_failures = [aws_lambda_function.hook["transcode"]]
 }
 
 run "no_ffmpeg_layer" {
   command = plan
+
   variables {
     ffmpeg_layer_arn = null
   }
+
   expect_failures = [aws_lambda_function.hook]
 }
 
 run "two_ffmpeg_layers" {
   command = plan
+
   variables {
     ffmpeg_layer_zip_path = "tests/fixtures/handler.zip"
   }
+
   expect_failures = [aws_lambda_function.hook]
 }
 
 run "missing_layer_zip" {
   command = plan
+
   variables {
     ffmpeg_layer_arn      = null
     ffmpeg_layer_zip_path = "tests/fixtures/missing-layer.zip"
   }
+
   expect_failures = [aws_s3_object.ffmpeg_layer]
 }
