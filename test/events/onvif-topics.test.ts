@@ -82,7 +82,8 @@ describe('helpers', () => {
       data: data(item('IsMotion', true)),
     });
     // UtcTime without Z stays a string in the lib: parsed here; a bad one is dropped, not thrown.
-    expect(parseNotification({ topic: 't', message: { message: { $: { UtcTime: '2024-05-01T10:00:00' } } } })?.utcTime).toBeInstanceOf(Date);
+    expect(parseNotification({ topic: 't', message: { message: { $: { UtcTime: '2024-05-01T10:00:00' } } } })?.utcTime).toEqual(at);
+    expect(parseNotification({ topic: 't', message: { message: { $: { UtcTime: '2024-05-01T12:00:00+02:00' } } } })?.utcTime).toEqual(at);
     expect(parseNotification({ topic: 't', message: { message: { $: { UtcTime: 'garbage' } } } })?.utcTime).toBeUndefined();
     expect(parseNotification({ message: {} })).toBeNull();
     expect(parseNotification('x')).toBeNull();

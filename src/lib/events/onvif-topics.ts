@@ -159,7 +159,7 @@ export function parseNotification(msg: unknown): ParsedNotification | null {
   const inner = isObject(outer.message) ? outer.message : outer;
   const attrs = isObject(inner.$) ? inner.$ : {};
   const out: ParsedNotification = { topic: topic.trim(), data: inner.data };
-  const utc = attrs.UtcTime instanceof Date ? attrs.UtcTime : typeof attrs.UtcTime === 'string' ? new Date(attrs.UtcTime) : undefined;
+  const utc = attrs.UtcTime instanceof Date ? attrs.UtcTime : typeof attrs.UtcTime === 'string' ? utcDate(attrs.UtcTime) : undefined;
   if (utc && !Number.isNaN(utc.getTime())) out.utcTime = utc;
   if (typeof attrs.PropertyOperation === 'string') out.propertyOperation = attrs.PropertyOperation;
   return out;
@@ -177,6 +177,12 @@ export function topicFilter(topics: readonly string[] | undefined): (label: Even
   }
   const set = new Set<string>(wanted);
   return (label) => set.has(label);
+}
+
+/** UtcTime is UTC by definition: a value without a zone designator is read as UTC, not local time. */
+function utcDate(text: string): Date {
+  const t = text.trim();
+  return new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(t) ? t : `${t}Z`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

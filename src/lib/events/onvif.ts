@@ -51,6 +51,8 @@ export interface OnvifSourceOptions {
 
 /** Device clock offsets under this are within the 1 s resolution of GetSystemDateAndTime: ignored. */
 const SKEW_TOLERANCE_MS = 2_000;
+/** An empty PullMessages answer quicker than this means the camera ignores Timeout: wait this long before the next. */
+const MIN_EMPTY_PULL_MS = 500;
 /** Consecutive malformed answers or SOAP faults handled by renewing the subscription before a full reconnect. */
 const MAX_PROTOCOL_ERRORS = 3;
 
@@ -286,7 +288,12 @@ export async function watchOnvifCamera(opts: OnvifSourceOptions): Promise<void> 
       let protocolErrors = 0;
       while (!signal.aborted) {
         try {
+          const asked = Date.now();
           const messages = await session.pull();
+          // A camera that ignores the long-poll Timeout must not make this a busy loop.
+          if (messages.length === 0 && Date.now() - asked < MIN_EMPTY_PULL_MS) {
+            await delay(MIN_EMPTY_PULL_MS, undefined, { signal }).catch(() => undefined);
+          }
           protocolErrors = 0;
           backoff = timing.backoffInitialMs;
           for (const m of messages) handle(session, m);

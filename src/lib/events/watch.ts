@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { errorMessage, UserError } from '../errors.js';
 import { log } from '../log.js';
 import type { ClipRecord, EventRecord } from '../pipeline/records.js';
@@ -50,6 +51,8 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
   }
 
   const stop = new AbortController();
+  // Every source waits on this signal (a pending request, a backoff sleep): a few listeners per camera, all removed.
+  setMaxListeners(0, stop.signal);
   const onOuterAbort = () => stop.abort();
   opts.signal.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal.aborted) stop.abort();
