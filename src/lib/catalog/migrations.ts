@@ -32,4 +32,51 @@ export const migrations: string[] = [
      seen_ms INTEGER NOT NULL,
      PRIMARY KEY (camera, name, size)
    ) WITHOUT ROWID;`,
+  // 3: events, the upload outbox and what was stored
+  `CREATE TABLE events (
+     id TEXT PRIMARY KEY,                -- the event record's id (stable for the whole event)
+     camera TEXT NOT NULL,
+     state TEXT NOT NULL,                -- start | update | end: the last record seen
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER,                     -- null while the event is open
+     labels TEXT NOT NULL,               -- JSON array
+     source TEXT NOT NULL,
+     topic TEXT,
+     updated_ms INTEGER NOT NULL
+   );
+   CREATE INDEX events_camera_start ON events(camera, start_ms);
+   CREATE INDEX events_start ON events(start_ms);
+   CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY,
+     key TEXT NOT NULL UNIQUE,           -- deterministic work key (clip:<eventId>, file:<path>, segment:<path>)
+     kind TEXT NOT NULL,                 -- event | file | segment
+     priority INTEGER NOT NULL,          -- higher runs first: event clips before continuous backup
+     payload TEXT NOT NULL,              -- the pipeline record (JSON)
+     state TEXT NOT NULL DEFAULT 'pending', -- pending | done | failed
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_ms INTEGER NOT NULL,
+     last_error TEXT,
+     owner INTEGER,                      -- pid of the process working on it
+     claimed_ms INTEGER,
+     created_ms INTEGER NOT NULL,
+     updated_ms INTEGER NOT NULL
+   );
+   CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+   CREATE TABLE uploads (
+     key TEXT PRIMARY KEY,               -- storage key
+     url TEXT NOT NULL,
+     kind TEXT NOT NULL,                 -- clip | segment
+     event_id TEXT,
+     camera TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     poster TEXT,                        -- URL of the JPEG
+     manifest TEXT,                      -- URL of the JSON manifest
+     partial INTEGER NOT NULL DEFAULT 0,
+     uploaded_ms INTEGER NOT NULL
+   );
+   CREATE INDEX uploads_event ON uploads(event_id);
+   CREATE INDEX uploads_camera_start ON uploads(camera, start_ms);`,
 ];

@@ -75,3 +75,65 @@ export function probeStreamArgs(url: string, packets: number, transport: 'tcp' |
     '-of', 'json', recordInputUrl(url),
   ];
 }
+
+// ---- clips: cut, remux, poster (pure builders; see src/lib/clips) ----
+
+/** Audio codecs an MP4 for browsers can carry as they are; anything else (G.711, …) becomes AAC. */
+export const MP4_AUDIO = new Set(['aac', 'mp3']);
+
+/** Output options that make a browser-playable MP4 from copied video: audio copied or to AAC, moov up front. */
+export function mp4OutputOptions(media: { video: string | null; audio: string | null }): string[] {
+  const audio = media.audio === null ? ['-an'] : MP4_AUDIO.has(media.audio) ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];
+  // HEVC in MP4 needs the hvc1 tag for Safari/Chromium to even try it.
+  const tag = media.video === 'hevc' ? ['-tag:v', 'hvc1'] : [];
+  return ['-map', '0:v:0', '-map', '0:a:0?', '-c:v', 'copy', ...tag, ...audio, '-movflags', '+faststart', '-f', 'mp4'];
+}
+
+export interface ConcatPiece {
+  /** Absolute path of a recording. */
+  file: string;
+  /** Seconds into the file where the piece starts (the demuxer starts at the keyframe before it). */
+  inpoint?: number;
+  /** Seconds into the file where the piece ends. */
+  outpoint?: number;
+}
+
+/** The concat demuxer's script for `pieces`, in order (paths quoted as the demuxer wants). */
+export function concatScript(pieces: ConcatPiece[]): string {
+  const quote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  const secs = (n: number) => n.toFixed(3);
+  return pieces
+    .map((p) =>
+      [`file ${quote(p.file)}`, p.inpoint ? `inpoint ${secs(p.inpoint)}` : '', p.outpoint !== undefined ? `outpoint ${secs(p.outpoint)}` : '']
+        .filter(Boolean)
+        .join('\n'),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+/** ffmpeg arguments cutting the pieces listed in `script` (see concatScript) with `-c copy` into a faststart MP4. */
+export function cutArgs(script: string, output: string, media: { video: string | null; audio: string | null }): string[] {
+  return ['-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', script, ...mp4OutputOptions(media), output];
+}
+
+/** ffmpeg arguments remuxing any video file into a browser-playable MP4 (video copied). */
+export function remuxArgs(input: string, output: string, media: { video: string | null; audio: string | null }): string[] {
+  return ['-loglevel', 'error', '-i', input, ...mp4OutputOptions(media), output];
+}
+
+/** ffmpeg arguments writing one JPEG (at most 640 px wide) from `input` at `atSeconds`. */
+export function posterArgs(input: string, atSeconds: number, output: string): string[] {
+  return ['-loglevel', 'error', '-ss', atSeconds.toFixed(3), '-i', input, '-frames:v', '1', '-vf', "scale='min(640,iw)':-2", '-q:v', '5', '-f', 'image2', output];
+}
+
+/** ffprobe arguments describing a file: container, duration, and the codec of each stream. */
+export function probeMediaArgs(file: string): string[] {
+  return ['-v', 'error', '-show_entries', 'format=format_name,duration:stream=codec_type,codec_name', '-of', 'json', file];
+}
+
+/** ffprobe arguments listing the video packet times of `file` from `fromSeconds` on (a seek, then a short scan). */
+export function packetTimesArgs(file: string, fromSeconds: number): string[] {
+  return ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${Math.max(0, fromSeconds).toFixed(3)}%`,
+    '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
+}
