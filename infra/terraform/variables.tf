@@ -445,7 +445,7 @@ variable "create_uploader_user" {
 }
 
 variable "uploader_role_trusted_principal_arns" {
-  description = "IAM principals (e.g. an IAM Roles Anywhere role session, another account's role) allowed to assume an uploader role with the same permissions. [] = no role."
+  description = "IAM principals (users or roles, possibly in another account) allowed to assume an uploader role with the same permissions as the uploader user. [] = no role."
   type        = list(string)
   default     = []
 
