@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startOnvifDevice, type OnvifDevice, type OnvifDeviceOptions } from '../helpers/onvif-device/index.mjs';
 import { watchEvents, type EventCameraConfig } from '../../src/lib/events/watch.js';
 import type { SourceState } from '../../src/lib/events/onvif.js';
-import { eventRecord, type ClipRecord, type EventRecord } from '../../src/lib/pipeline/records.js';
+import { eventRecord, type EventRecord } from '../../src/lib/pipeline/records.js';
 
 /** Small timings so that the watchdog, backoff and merge gap act in well under a second. */
 const FAST = { pullTimeoutSeconds: 1, requestTimeoutMs: 1_000, backoffInitialMs: 100, backoffMaxMs: 1_000 };
@@ -271,4 +271,3 @@ describe('watchEvents over ONVIF (test device, real HTTP)', () => {
   });
 });
 
-export type { ClipRecord };

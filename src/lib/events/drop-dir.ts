@@ -86,7 +86,7 @@ async function list(dir: string): Promise<FileSnapshot[]> {
   const out: FileSnapshot[] = [];
   for (const e of entries) {
     if (!e.isFile()) continue;
-    const full = join(e.parentPath ?? e.path, e.name);
+    const full = join(e.parentPath, e.name);
     const name = full.slice(resolve(dir).length + 1).split(sep).join('/');
     if (!isClipCandidate(name)) continue;
     try {
