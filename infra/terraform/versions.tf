@@ -5,8 +5,8 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # 5.80 is the first release with every resource used here (aws_lambda_function_recursion_config,
-      # aws_s3_bucket_lifecycle_configuration.transition_default_minimum_object_size); tested with 5.100.0.
+      # A conservative floor: every resource used here (the newest is aws_lambda_function_recursion_config,
+      # added in the 5.6x series) exists by 5.80. Tested with 5.100.0; 6.x is a major release, untested here.
       version = ">= 5.80.0, < 6.0.0"
     }
   }
