@@ -257,6 +257,17 @@ describe('watchEvents over ONVIF (test device, real HTTP)', () => {
     await w.waitFor('start', () => w.records.length === 1);
   });
 
+  it('renews the subscription before the camera lets it expire', async () => {
+    const d = await device({ profile: 'hikvision', maxTerminationSeconds: 2 });
+    const w = watch({ renew: camera(d) });
+    await w.online('renew');
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(d.stats.requests.Renew ?? 0).toBeGreaterThanOrEqual(2);
+    expect(d.stats.subscriptionsCreated).toBe(1);
+    d.trigger('motion', true);
+    await w.waitFor('start', () => w.records.length === 1);
+  });
+
   it('unknown topics in config are a usage error naming the key', async () => {
     const d = await device();
     await expect(

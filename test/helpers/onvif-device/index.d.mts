@@ -12,6 +12,8 @@ export interface OnvifDeviceOptions {
   clockOffsetMs?: number;
   /** Longest long-poll the device honours, whatever the client asks. Default 60. */
   maxPullSeconds?: number;
+  /** Longest subscription lifetime granted by CreatePullPointSubscription and Renew. Default 3600. */
+  maxTerminationSeconds?: number;
   host?: string;
   port?: number;
 }

@@ -91,6 +91,8 @@ export async function startOnvifDevice(options = {}) {
   const username = options.username ?? 'admin';
   const password = options.password ?? 'secret';
   const maxPullMs = (options.maxPullSeconds ?? 60) * 1000;
+  const maxTerminationMs = (options.maxTerminationSeconds ?? 3600) * 1000;
+  const grant = (text, now) => Math.min(durationMs(text, now, 60_000), maxTerminationMs);
   const host = options.host ?? '127.0.0.1';
   let clockOffsetMs = options.clockOffsetMs ?? 0;
   let hung = false;
@@ -193,7 +195,7 @@ export async function startOnvifDevice(options = {}) {
     CreatePullPointSubscription(res, body) {
       const now = deviceNow();
       const id = randomUUID();
-      const sub = { id, terminationMs: now + durationMs(body.InitialTerminationTime, now, 60_000), queue: [], waiter: null };
+      const sub = { id, terminationMs: now + grant(body.InitialTerminationTime, now), queue: [], waiter: null };
       // The first pull returns the current state of every property topic (PropertyOperation="Initialized").
       for (const [key, ch] of Object.entries(channels)) if (!ch.pulse) sub.queue.push(notification(key, state[key], 'Initialized'));
       subscriptions.set(id, sub);
@@ -237,7 +239,7 @@ export async function startOnvifDevice(options = {}) {
     },
     Renew(res, body, sub) {
       const now = deviceNow();
-      sub.terminationMs = now + durationMs(body.TerminationTime, now, 60_000);
+      sub.terminationMs = now + grant(body.TerminationTime, now);
       send(res, 200, `<wsnt:RenewResponse><wsnt:TerminationTime>${iso(sub.terminationMs)}</wsnt:TerminationTime><wsnt:CurrentTime>${iso(now)}</wsnt:CurrentTime></wsnt:RenewResponse>`);
     },
     Unsubscribe(res, _body, sub) {
