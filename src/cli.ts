@@ -40,6 +40,19 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/record.js')).record));
 
   program
+    .command('upload')
+    .description('store event clips cut from the recordings (records on stdin) and FILEs; emits `uploaded` records')
+    .argument('[file...]', 'clip files to store as they are (remuxed when browsers cannot play them)')
+    .option('--camera <name>', 'camera the FILEs come from (default: the only configured camera)')
+    .action(lazy(async () => (await import('./commands/upload.js')).upload));
+
+  program
+    .command('watch-events')
+    .description('subscribe to ONVIF events and drop folders until SIGINT/SIGTERM; emits `event` and `clip` records')
+    .option('--camera <name>', 'camera to watch (repeatable; default all enabled)', collect)
+    .action(lazy(async () => (await import('./commands/watch-events.js')).watchEventsCommand));
+
+  program
     .command('doctor')
     .description('check ffmpeg, configuration, data folder, cameras and storage; exit 1 when something is wrong')
     .action(lazy(async () => (await import('./commands/doctor.js')).doctor));

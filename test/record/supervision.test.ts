@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextBackoff, parseSegmentList, segmentWallTimes } from '../../src/lib/record/supervision.js';
+import { nextBackoff, parseSegmentList, progressSeconds, segmentWallTimes, StreamClock } from '../../src/lib/record/supervision.js';
 import { segmentTimeFromPath } from '../../src/lib/record/paths.js';
 
 describe('parseSegmentList', () => {
@@ -25,16 +25,33 @@ describe('nextBackoff', () => {
   });
 });
 
+describe('StreamClock', () => {
+  it('keeps the smallest recent wall − stream offset (a connect burst only loosens the bound)', () => {
+    const c = new StreamClock(10_000);
+    expect(c.offsetMs()).toBeNull();
+    c.observe(35_300, 0); // opened after probing: loose
+    c.observe(36_000, 1.8); // burst of buffered frames: 34 200
+    c.observe(37_000, 2.7); // 34 300
+    expect(c.offsetMs()).toBe(34_200);
+    c.observe(50_000, 15.5); // 34 500: the window (10 s) has moved past the 34 200 sample
+    expect(c.offsetMs()).toBe(34_500);
+  });
+});
+
+describe('progressSeconds', () => {
+  it.each([
+    ['frame=  250 fps= 25 q=-1.0 size=N/A time=00:00:10.04 bitrate=N/A speed=   1x', 10.04],
+    ['size=    1234kB time=01:02:03.50 bitrate= 123.4kbits/s', 3723.5],
+    ["[segment @ 0x1] Opening 'a.mkv' for writing", null],
+  ])('%s → %s', (line, want) => {
+    expect(progressSeconds(line)).toBe(want);
+  });
+});
+
 describe('segmentWallTimes', () => {
-  it('takes the smaller offset of this open and the next (a connect burst delivers old frames late)', () => {
-    // Opened at 35.3 s wall with stream time 0; the next segment opened at 40.2 s for stream time 6.0.
-    expect(segmentWallTimes({ name: 'a', start: 0, end: 6 }, 35_300, 40_200, null)).toEqual({ startMs: 34_200, endMs: 40_200 });
-  });
-  it('starts where the previous segment of the run ended', () => {
-    expect(segmentWallTimes({ name: 'b', start: 6, end: 16 }, 40_200, 50_150, 40_200)).toEqual({ startMs: 40_200, endMs: 50_150 });
-  });
-  it('uses its own open time when it is the last segment', () => {
-    expect(segmentWallTimes({ name: 'c', start: 16, end: 20 }, 50_200, null, 50_150)).toEqual({ startMs: 50_150, endMs: 54_200 });
+  it('places a segment by the run offset, starting where the previous one ended', () => {
+    expect(segmentWallTimes({ name: 'a', start: 0, end: 6 }, 34_200, null)).toEqual({ startMs: 34_200, endMs: 40_200 });
+    expect(segmentWallTimes({ name: 'b', start: 6, end: 16 }, 34_150, 40_200)).toEqual({ startMs: 40_200, endMs: 50_150 });
   });
 });
 

@@ -9,7 +9,7 @@ import { log } from '../log.js';
 import { redactText } from '../redact.js';
 import { cameraDir, dayDir, outputPattern } from './paths.js';
 import { catalogueFile } from './recover.js';
-import { nextBackoff, parseSegmentList, segmentWallTimes, type ListEntry } from './supervision.js';
+import { nextBackoff, parseSegmentList, progressSeconds, segmentWallTimes, StreamClock, type ListEntry } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
 
@@ -92,6 +92,7 @@ export class CameraRecorder {
     const opened: { abs: string; openedMs: number }[] = [];
     let runStarted = false;
     let prevEndMs: number | null = null; // end of the previous segment of this run: the next one starts there
+    const clock = new StreamClock();
     let listOffset = 0;
     let lastSize = 0;
     let lastGrowth = Date.now();
@@ -123,7 +124,8 @@ export class CameraRecorder {
         log.error({ camera, entry: entry.name, expected: head && path.basename(head.abs) }, 'segment list out of step');
         return;
       }
-      const { startMs, endMs } = segmentWallTimes(entry, head.openedMs, opened[0]?.openedMs ?? null, prevEndMs);
+      clock.observe(head.openedMs, entry.start);
+      const { startMs, endMs } = segmentWallTimes(entry, clock.offsetMs()!, prevEndMs);
       prevEndMs = endMs;
       const bytes = statSync(head.abs, { throwIfNoEntry: false })?.size ?? 0;
       const seg: ClosedSegment = { camera, path: rel(head.abs), startMs, endMs, bytes, closed: true, durationSeconds: entry.end - entry.start };
@@ -153,6 +155,11 @@ export class CameraRecorder {
       }),
       output: outputPattern(dataDir, camera, record.format),
       onStderr: (line) => {
+        const progress = progressSeconds(line);
+        if (progress !== null) {
+          clock.observe(Date.now(), progress);
+          return;
+        }
         const m = /Opening '(.+)' for writing/.exec(line);
         if (m && m[1] !== listFile) openSegment(path.resolve(m[1]!));
         else if (/error|refused|timed out|not found|unauthorized|invalid/i.test(line)) lastStderr = redactText(line.trim());
