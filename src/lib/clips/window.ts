@@ -69,14 +69,14 @@ export function planCut(recordings: Recording[], window: Span): CutPlan {
 export type Readiness = 'wait' | 'cut' | 'nothing';
 
 /**
- * Whether to cut now. The recordings must reach the window's end; until `deadlineMs` (the camera may be down, or
+ * Whether to cut now. The recordings must reach the window's end (exactly: a growing file is waited for until it
+ * holds the last frame); until `deadlineMs` (the camera may be down, or
  * the muxer has not flushed yet) it is worth waiting for them; after it, what exists is cut (partial), and
  * `nothing` when no recording touches the window at all.
  */
 export function readiness(plan: CutPlan, nowMs: number, deadlineMs: number): Readiness {
   const last = plan.pieces[plan.pieces.length - 1];
-  const complete = last !== undefined && plan.window.toMs - last.toMs <= GAP_TOLERANCE_MS;
-  if (complete) return 'cut';
+  if (last !== undefined && last.toMs >= plan.window.toMs) return 'cut';
   if (nowMs < deadlineMs) return 'wait';
   return plan.pieces.length > 0 ? 'cut' : 'nothing';
 }

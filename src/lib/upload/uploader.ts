@@ -1,0 +1,350 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import PQueue from 'p-queue';
+import type { Db } from '../catalog/db.js';
+import { cutClip, makePoster, playableFile, probeMedia, recordingsFor } from '../clips/cut.js';
+import { clipKeyBase, eventWindow, planCut, readiness, type CutPlan, type Span } from '../clips/window.js';
+import type { Config } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import { eventId } from '../events/tracker.js';
+import { log } from '../log.js';
+import type { ClipRecord, EventRecord, SegmentRecord, UploadedRecord } from '../pipeline/records.js';
+import type { ReadItem } from '../pipeline/ndjson.js';
+import { isRetryable, type Storage } from '../storage/index.js';
+import {
+  claimDue, enqueue, findUpload, markDone, markFailed, nextDueMs, outboxCounts, recordEvent, releaseClaims, reschedule,
+  resetFailed, saveUpload, type WorkItem,
+} from './outbox.js';
+
+export interface UploaderOptions {
+  db: Db;
+  config: Config;
+  /** Where clips go; wrap it in withRetry for short blips (the outbox handles long outages). */
+  storage: Storage;
+  /** Called with every `uploaded` record, in completion order. */
+  emit: (record: UploadedRecord) => void | Promise<void>;
+  /** How long after a window's end to keep waiting for its recordings before cutting what exists. Default 30 s. */
+  coverageWaitMs?: number;
+  /** Backoff of failed work: doubles from base to max (with jitter). Defaults 1 s and 10 s. */
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+export interface UploadStats {
+  /** Pending items in the outbox (including those waiting for their recordings or for storage). */
+  queued: number;
+  inFlight: number;
+  done: number;
+  failed: number;
+  bytes: number;
+  startedMs: number;
+  /** Stored items of this run, oldest first (for the progress view). */
+  recent: { key: string; bytes: number; partial: boolean }[];
+  lastError: string | null;
+}
+
+/** Non-storage failures (unreadable file, ffmpeg error) are tried this often per run, then marked failed. */
+const MAX_ATTEMPTS = 5;
+/** After a window's end, how long a growing recording gets to flush it to disk before the first look. */
+const FLUSH_MARGIN_MS = 500;
+/** How often a window whose recordings are not on disk yet is looked at again. */
+const COVERAGE_POLL_MS = 500;
+
+type Outcome = { wait: number } | { done: UploadedRecord[]; note?: string };
+
+/**
+ * `cctv upload` as a library: `accept` writes each record it acts on to the catalog's outbox (before anything
+ * else happens to it); `run` works the outbox with bounded concurrency until input has ended and nothing is pending.
+ * Work items: an event `end` → the window's clip (or, with `upload.mode: segment`, its whole segments); a `clip`
+ * record or file → that file, remuxed when browsers cannot play it; a `segment` record (`upload.continuous`) → the
+ * segment, at a lower priority. Storage failures are retried with backoff for as long as the process runs; other
+ * failures MAX_ATTEMPTS times per run. Storage keys are deterministic, so redoing an item overwrites.
+ */
+export class Uploader {
+  readonly stats: UploadStats = { queued: 0, inFlight: 0, done: 0, failed: 0, bytes: 0, startedMs: Date.now(), recent: [], lastError: null };
+  private readonly queue: PQueue;
+  private readonly coverageWaitMs: number;
+  private readonly backoff: { baseMs: number; maxMs: number };
+  private wake: () => void = () => {};
+
+  constructor(private readonly o: UploaderOptions) {
+    this.queue = new PQueue({ concurrency: o.config.upload.concurrency });
+    this.coverageWaitMs = o.coverageWaitMs ?? 30_000;
+    this.backoff = o.backoff ?? { baseMs: 1000, maxMs: 10_000 };
+  }
+
+  /**
+   * Takes one input record. Returns true when upload consumed it (event, clip, and segment with
+   * `upload.continuous`), false when it is to be passed through. Records of unknown cameras are reported and consumed.
+   */
+  accept(item: ReadItem, input = 'stdin'): boolean {
+    if (!item.known) return false;
+    const r = item.record;
+    if (r.kind !== 'event' && r.kind !== 'clip' && !(r.kind === 'segment' && this.o.config.upload.continuous)) return false;
+    if (!this.o.config.cameras[r.camera]) {
+      log.warn({ input, line: item.line, camera: r.camera }, `${input} line ${item.line}: ${r.kind} record for unknown camera "${r.camera}"; skipped`);
+      return true;
+    }
+    const { db } = this.o;
+    if (r.kind === 'event') {
+      db.transaction(() => {
+        recordEvent(db, r);
+        if (r.state === 'end') enqueue(db, { key: `event:${r.id}`, kind: 'event', payload: r });
+      }).immediate();
+    } else if (r.kind === 'clip') {
+      enqueue(db, { key: `file:${r.camera}:${r.path}:${r.at}`, kind: 'file', payload: r });
+    } else {
+      enqueue(db, { key: `segment:${r.path}`, kind: 'segment', payload: r });
+    }
+    this.wake();
+    return true;
+  }
+
+  /**
+   * Works the outbox until `inputDone` has resolved and no item is pending, or until `signal` aborts (then the
+   * items in flight finish, and anything else stays in the outbox for the next run).
+   */
+  async run(signal: AbortSignal, inputDone: Promise<void>): Promise<void> {
+    const { db } = this.o;
+    const retried = resetFailed(db);
+    if (retried > 0) log.info({ items: retried }, 'retrying work that failed in an earlier run');
+    let ended = false;
+    void inputDone.then(() => {
+      ended = true;
+      this.wake();
+    });
+    const onAbort = () => this.wake();
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        const room = this.o.config.upload.concurrency * 2 - this.queue.size - this.queue.pending;
+        if (room > 0) {
+          for (const item of claimDue(db, process.pid, room)) {
+            void this.queue.add(() => this.work(item), { priority: item.priority });
+          }
+        }
+        this.refreshCounts();
+        if (ended && this.queue.size === 0 && this.queue.pending === 0 && this.stats.queued === 0) break;
+        const due = nextDueMs(db);
+        await this.sleep(due === null ? 1000 : Math.min(1000, Math.max(20, due - Date.now())));
+      }
+      await this.queue.onIdle();
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      releaseClaims(db, process.pid);
+      this.refreshCounts();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private refreshCounts(): void {
+    const c = outboxCounts(this.o.db);
+    this.stats.queued = c.pending;
+    this.stats.inFlight = this.queue.pending;
+  }
+
+  private async work(item: WorkItem): Promise<void> {
+    const { db } = this.o;
+    const workDir = await this.workDir();
+    try {
+      const outcome = await this.perform(item, workDir);
+      if ('wait' in outcome) {
+        reschedule(db, item.id, outcome.wait, null);
+      } else {
+        markDone(db, item.id, outcome.note ?? null);
+        for (const r of outcome.done) {
+          log.info({ url: r.url, bytes: r.bytes, partial: r.partial }, 'stored');
+          this.stats.done++;
+          this.stats.bytes += r.bytes;
+          this.stats.recent.push({ key: r.url, bytes: r.bytes, partial: r.partial });
+          await this.o.emit(r);
+        }
+      }
+    } catch (err) {
+      const message = errorMessage(err);
+      this.stats.lastError = message;
+      if (isRetryable(err) || item.attempts + 1 < MAX_ATTEMPTS) {
+        const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** Math.min(item.attempts, 20)) * (0.5 + Math.random() / 2);
+        log.warn({ item: item.key, attempt: item.attempts + 1, retryInMs: Math.round(delay), err: message }, 'upload failed; will retry');
+        reschedule(db, item.id, Date.now() + delay, message);
+      } else {
+        this.stats.failed++;
+        log.error({ item: item.key, err: message }, `upload failed ${MAX_ATTEMPTS} times; left in the outbox for the next run`);
+        markFailed(db, item.id, message);
+      }
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+      this.wake();
+    }
+  }
+
+  private async workDir(): Promise<string> {
+    const base = path.join(this.o.config.dataDir, 'tmp');
+    await mkdir(base, { recursive: true });
+    return mkdtemp(path.join(base, 'upload-'));
+  }
+
+  private perform(item: WorkItem, workDir: string): Promise<Outcome> {
+    switch (item.kind) {
+      case 'event':
+        return this.o.config.upload.mode === 'segment'
+          ? this.eventSegments(item.payload as EventRecord)
+          : this.eventClip(item.payload as EventRecord, workDir);
+      case 'file':
+        return this.fileClip(item.payload as ClipRecord, workDir);
+      case 'segment': {
+        const s = item.payload as SegmentRecord;
+        return this.storeSegment(s.camera, s.path, Date.parse(s.start), Date.parse(s.end), null, false).then((r) => ({ done: [r] }));
+      }
+    }
+  }
+
+  private window(ev: EventRecord): Span {
+    const { preRollSeconds, postRollSeconds } = this.o.config.events;
+    return eventWindow(Date.parse(ev.start), Date.parse(ev.end ?? ev.at), preRollSeconds, postRollSeconds);
+  }
+
+  /** The event window's clip: waits for the recordings to reach the window's end (or the deadline), then cuts. */
+  private async eventClip(ev: EventRecord, workDir: string): Promise<Outcome> {
+    const { db, config } = this.o;
+    const win = this.window(ev);
+    if (Date.now() < win.toMs + FLUSH_MARGIN_MS) return { wait: win.toMs + FLUSH_MARGIN_MS };
+    const plan = planCut(await recordingsFor(db, config.dataDir, ev.camera, win), win);
+    const ready = readiness(plan, Date.now(), win.toMs + this.coverageWaitMs);
+    if (ready === 'wait') return { wait: Date.now() + COVERAGE_POLL_MS };
+    if (ready === 'nothing') {
+      log.warn({ event: ev.id, camera: ev.camera }, 'no recordings cover the event window; nothing stored');
+      return { done: [], note: 'no recordings cover the window' };
+    }
+    const clip = path.join(workDir, 'clip.mp4');
+    const duration = await cutClip(config.dataDir, plan, clip, workDir);
+    const coveredEnd = plan.pieces[plan.pieces.length - 1]!.toMs;
+    const clipStartMs = coveredEnd - duration * 1000;
+    const record = await this.storeClip({
+      keyBase: clipKeyBase(ev.camera, ev.id, Date.parse(ev.start)),
+      file: clip, durationSeconds: duration, posterAtSeconds: (Date.parse(ev.start) - clipStartMs) / 1000,
+      camera: ev.camera, startMs: win.fromMs, endMs: win.toMs, eventId: ev.id, partial: plan.partial, workDir,
+      manifest: { event: ev, window: spanIso(win), gaps: plan.gaps.map(spanIso), labels: ev.labels },
+    });
+    if (plan.partial) log.warn({ event: ev.id, gaps: plan.gaps.map(spanIso) }, 'recordings did not cover the whole window: partial clip');
+    return { done: [record] };
+  }
+
+  /** `upload.mode: segment`: the whole segments the window touches, once they are closed. */
+  private async eventSegments(ev: EventRecord): Promise<Outcome> {
+    const { db, config } = this.o;
+    const win = this.window(ev);
+    const segmentSeconds = config.cameras[ev.camera]?.record?.segmentSeconds ?? config.record.segmentSeconds;
+    const rows = db
+      .prepare(
+        `SELECT path, start_ms AS startMs, end_ms AS endMs, closed FROM segments
+         WHERE camera = ? AND start_ms < ? AND (end_ms > ? OR closed = 0) ORDER BY start_ms`,
+      )
+      .all(ev.camera, win.toMs, win.fromMs) as { path: string; startMs: number; endMs: number; closed: number }[];
+    const closed = rows.filter((r) => r.closed === 1);
+    const waitFor = win.toMs + (segmentSeconds * 1000 + this.coverageWaitMs);
+    const plan: CutPlan = planCut(closed, win);
+    if ((closed.length < rows.length || readiness(plan, Date.now(), win.toMs + this.coverageWaitMs) === 'wait') && Date.now() < waitFor) {
+      return { wait: Date.now() + 2000 };
+    }
+    const done: UploadedRecord[] = [];
+    for (const r of closed) done.push(await this.storeSegment(ev.camera, r.path, r.startMs, r.endMs, ev.id, plan.partial));
+    if (done.length === 0) log.warn({ event: ev.id, camera: ev.camera }, 'no closed recordings cover the event window; nothing stored');
+    return { done, ...(done.length === 0 ? { note: 'no recordings cover the window' } : {}) };
+  }
+
+  /** A finished clip file (drop folder, or a file argument): stored as it is when browsers play it, else remuxed. */
+  private async fileClip(c: ClipRecord, workDir: string): Promise<Outcome> {
+    const media = await probeMedia(c.path);
+    if (media.video === null) throw new Error(`${c.path}: no video stream`);
+    const file = await playableFile(c.path, media, workDir);
+    const duration = file === c.path ? (media.durationSeconds ?? 0) : ((await probeMedia(file)).durationSeconds ?? 0);
+    const endMs = typeof c.end === 'string' ? Date.parse(c.end) : Date.parse(c.at);
+    const startMs = typeof c.start === 'string' ? Date.parse(c.start) : endMs - duration * 1000;
+    const id = eventId(c.camera, new Date(Date.parse(c.at)), `file:${c.path}`);
+    const record = await this.storeClip({
+      keyBase: clipKeyBase(c.camera, id, startMs), file, durationSeconds: duration, posterAtSeconds: duration / 2,
+      camera: c.camera, startMs, endMs, eventId: null, partial: false, workDir,
+      manifest: { clip: c, window: spanIso({ fromMs: startMs, toMs: endMs }), gaps: [], labels: [] },
+    });
+    return { done: [record] };
+  }
+
+  /** Stores a clip, its poster and its manifest beside it; records and returns the `uploaded` record. */
+  private async storeClip(c: {
+    keyBase: string; file: string; durationSeconds: number; posterAtSeconds: number; camera: string; startMs: number;
+    endMs: number; eventId: string | null; partial: boolean; workDir: string; manifest: Record<string, unknown>;
+  }): Promise<UploadedRecord> {
+    const { storage, db } = this.o;
+    const start = new Date(c.startMs).toISOString();
+    const end = new Date(c.endMs).toISOString();
+    const key = `${c.keyBase}.mp4`;
+    const sha256 = await sha256File(c.file);
+    const put = await storage.put(key, { path: c.file }, { contentType: 'video/mp4', sha256, metadata: { camera: c.camera, start, end } });
+    await storage.setTags(key, { class: 'clip' });
+    const posterFile = path.join(c.workDir, 'poster.jpg');
+    const poster = await makePoster(c.file, c.posterAtSeconds, c.durationSeconds, posterFile).then(
+      async () => (await storage.put(`${c.keyBase}.jpg`, { path: posterFile }, { contentType: 'image/jpeg', metadata: { camera: c.camera } })).url,
+      (err: unknown) => {
+        if (isRetryable(err)) throw err;
+        log.warn({ key, err: errorMessage(err) }, 'no poster for this clip');
+        return null;
+      },
+    );
+    const manifest = {
+      v: 1, eventId: c.eventId, camera: c.camera, ...c.manifest, url: put.url, poster, bytes: put.bytes, sha256: put.sha256,
+      durationSeconds: Math.round(c.durationSeconds * 1000) / 1000, partial: c.partial,
+    };
+    const manifestUrl = (
+      await storage.put(`${c.keyBase}.json`, { body: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, {
+        contentType: 'application/json', metadata: { camera: c.camera },
+      })
+    ).url;
+    saveUpload(db, {
+      key, url: put.url, kind: 'clip', eventId: c.eventId, camera: c.camera, startMs: c.startMs, endMs: c.endMs, bytes: put.bytes,
+      sha256: put.sha256, poster, manifest: manifestUrl, partial: c.partial,
+    });
+    return { v: 1, kind: 'uploaded', eventId: c.eventId, camera: c.camera, start, end, url: put.url, bytes: put.bytes, sha256: put.sha256, poster, partial: c.partial };
+  }
+
+  /** Stores a whole recording under its own relative path (once: a segment already stored with the same size is reused). */
+  private async storeSegment(camera: string, rel: string, startMs: number, endMs: number, evId: string | null, partial: boolean): Promise<UploadedRecord> {
+    const { storage, db, config } = this.o;
+    const file = path.join(config.dataDir, rel);
+    const key = rel.split(path.sep).join('/');
+    const start = new Date(startMs).toISOString();
+    const end = new Date(endMs).toISOString();
+    const bytes = (await stat(file)).size;
+    let stored = findUpload(db, key);
+    if (!stored || stored.bytes !== bytes) {
+      const sha256 = await sha256File(file);
+      const put = await storage.put(key, { path: file }, { contentType: SEGMENT_TYPES[path.extname(rel)] ?? 'application/octet-stream', sha256, metadata: { camera, start, end } });
+      await storage.setTags(key, { class: 'recording' });
+      stored = { key, url: put.url, kind: 'segment', eventId: evId, camera, startMs, endMs, bytes: put.bytes, sha256: put.sha256, poster: null, manifest: null, partial: false };
+      saveUpload(db, stored);
+    }
+    return { v: 1, kind: 'uploaded', eventId: evId, camera, start, end, url: stored.url, bytes: stored.bytes, sha256: stored.sha256, poster: null, partial };
+  }
+}
+
+const SEGMENT_TYPES: Record<string, string> = { '.mkv': 'video/x-matroska', '.mp4': 'video/mp4', '.ts': 'video/mp2t' };
+
+const spanIso = (s: Span) => ({ start: new Date(s.fromMs).toISOString(), end: new Date(s.toMs).toISOString() });
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}

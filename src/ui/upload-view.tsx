@@ -1,0 +1,43 @@
+import { Box, Static, Text, render } from 'ink';
+import { useEffect, useState } from 'react';
+import type { UploadStats } from '../lib/upload/uploader.js';
+
+function size(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+function UploadView({ stats }: { stats: UploadStats }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 500);
+    return () => clearInterval(t);
+  }, []);
+  const seconds = Math.max(1, (Date.now() - stats.startedMs) / 1000);
+  return (
+    <>
+      <Static items={[...stats.recent]}>
+        {(r, i) => (
+          <Text key={i} color={r.partial ? 'yellow' : 'green'}>
+            {`✔ ${r.key} ${size(r.bytes)}${r.partial ? ' (partial)' : ''}`}
+          </Text>
+        )}
+      </Static>
+      <Box gap={2}>
+        <Text>{`queued ${stats.queued}`}</Text>
+        <Text>{`in flight ${stats.inFlight}`}</Text>
+        <Text color="green">{`done ${stats.done}`}</Text>
+        {stats.failed > 0 ? <Text color="red">{`failed ${stats.failed}`}</Text> : null}
+        <Text>{`${size(stats.bytes)} at ${size(stats.bytes / seconds)}/s`}</Text>
+        {stats.lastError ? <Text color="red">{stats.lastError.slice(0, 60)}</Text> : null}
+      </Box>
+    </>
+  );
+}
+
+/** The live progress of `cctv upload` on a terminal (stderr): stored clips above, counters below. */
+export function showUploadView(stats: UploadStats): () => void {
+  const app = render(<UploadView stats={stats} />, { stdout: process.stderr, patchConsole: false });
+  return () => app.unmount();
+}
