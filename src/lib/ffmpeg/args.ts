@@ -40,6 +40,11 @@ export function recordInputUrl(url: string): string {
   return url.startsWith('file://') ? url.slice('file://'.length) : url;
 }
 
+/** The whole recorder command line (after `ffmpeg -hide_banner -nostdin -y`). */
+export function recordArgs(a: RecordArgs): string[] {
+  return [...recordInputOptions(a), '-i', recordInputUrl(a.url), ...recordOutputOptions(a), a.outputPattern];
+}
+
 export function recordOutputOptions(a: RecordArgs): string[] {
   // MP4 cannot carry G.711 and MPEG-TS loses it: their audio is re-encoded to AAC (cheap); mkv keeps the original.
   const audio = a.format === 'mkv' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];

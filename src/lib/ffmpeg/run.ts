@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import ffmpeg from 'fluent-ffmpeg';
+import { execFile, spawn } from 'node:child_process';
 import { RuntimeError } from '../errors.js';
 import { redactText } from '../redact.js';
 
-/** The binaries: $FFMPEG_PATH / $FFPROBE_PATH, else from PATH (fluent-ffmpeg honours the same variables). */
+/** The binaries: $FFMPEG_PATH / $FFPROBE_PATH, else from PATH. */
 export const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 export const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';
 
@@ -34,49 +32,41 @@ export function lastLines(text: string, n = 3): string {
 
 export interface LongRunning {
   /** Resolves when ffmpeg exits, for whatever reason (a camera that vanishes makes ffmpeg exit 0). */
-  done: Promise<{ code: number | null; signal: string | null; error?: string }>;
-  /** Ask ffmpeg to finalise and exit (SIGINT); `force` kills it (SIGKILL) */
+  done: Promise<{ code: number | null; signal: string | null }>;
+  /** Ask ffmpeg to finalise and exit (SIGINT); `force` kills it (SIGKILL). */
   stop(force?: boolean): void;
-  pid(): number | undefined;
 }
 
 /**
- * Starts a long-running ffmpeg (the recorder) through fluent-ffmpeg. Every stderr line goes to `onStderr`
- * (the caller redacts before logging). ffmpeg runs with TZ=UTC so strftime output names are UTC
- * (fluent-ffmpeg passes no env of its own, so this process's TZ is set to UTC).
+ * Starts a long-running ffmpeg (the recorder). Every stderr line (progress lines end in \r) goes to `onStderr`;
+ * the caller redacts before logging. ffmpeg runs with TZ=UTC so strftime output names are UTC.
+ *
+ * It runs under `setpriv --pdeathsig SIGINT`: if cctv itself is killed (even with -9), the kernel tells ffmpeg to
+ * finalise and exit, instead of leaving an orphan recording forever. (fluent-ffmpeg cannot wrap the binary like
+ * this, which is why the recorder spawns ffmpeg itself.)
  */
-export function startFfmpeg(job: {
-  input: string;
-  inputOptions: string[];
-  outputOptions: string[];
-  output: string;
-  onStderr: (line: string) => void;
-}): LongRunning {
-  let proc: ChildProcess | undefined;
-  const command = ffmpeg(job.input)
-    .inputOptions(['-hide_banner', '-nostdin', ...job.inputOptions])
-    .outputOptions(job.outputOptions)
-    .output(job.output);
-  const done = new Promise<{ code: number | null; signal: string | null; error?: string }>((resolve) => {
-    command
-      .on('start', () => {
-        proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
-      })
-      .on('stderr', (line: string) => job.onStderr(line))
-      .on('end', () => resolve({ code: 0, signal: null }))
-      .on('error', (err: Error) => {
-        const m = /ffmpeg (?:exited with code (\d+)|was killed with signal (\w+))/.exec(err.message);
-        resolve({ code: m?.[1] ? Number(m[1]) : null, signal: m?.[2] ?? null, error: redactText(err.message.split('\n')[0] ?? '') });
-      });
+export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void }): LongRunning {
+  const proc = spawn('setpriv', ['--pdeathsig', 'SIGINT', '--', FFMPEG, '-hide_banner', '-nostdin', '-y', ...job.args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TZ: 'UTC' },
   });
-  // fluent-ffmpeg spawns with this process's environment; strftime names must be UTC (CONTRACT §4).
-  process.env.TZ = 'UTC';
-  command.run();
+  let pending = '';
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (pending + chunk).split(/\r\n|\r|\n/);
+    pending = parts.pop() ?? '';
+    for (const line of parts) if (line.trim()) job.onStderr(line);
+  });
+  const done = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    proc.once('error', (err) => {
+      job.onStderr(`cannot start ffmpeg: ${err.message}`);
+      resolve({ code: null, signal: null });
+    });
+    proc.once('close', (code, signal) => resolve({ code, signal }));
+  });
   return {
     done,
     stop: (force = false) => {
-      if (proc && proc.exitCode === null) proc.kill(force ? 'SIGKILL' : 'SIGINT');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(force ? 'SIGKILL' : 'SIGINT');
     },
-    pid: () => proc?.pid,
   };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Db } from '../catalog/db.js';
 import { addGap, lastSegment, upsertSegment, type SegmentRow } from '../catalog/segments.js';
-import { recordInputOptions, recordInputUrl, recordOutputOptions } from '../ffmpeg/args.js';
+import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { redactText } from '../redact.js';
@@ -147,13 +147,10 @@ export class CameraRecorder {
     };
 
     const ff = startFfmpeg({
-      input: recordInputUrl(this.o.url),
-      inputOptions: recordInputOptions({ url: this.o.url, transport: record.transport, timeoutSeconds: 5 }),
-      outputOptions: recordOutputOptions({
+      args: recordArgs({
         url: this.o.url, transport: record.transport, segmentSeconds: record.segmentSeconds, format: record.format,
         outputPattern: outputPattern(dataDir, camera, record.format), segmentList: listFile, timeoutSeconds: 5,
       }),
-      output: outputPattern(dataDir, camera, record.format),
       onStderr: (line) => {
         const progress = progressSeconds(line);
         if (progress !== null) {
@@ -186,8 +183,9 @@ export class CameraRecorder {
         } else if (now - lastGrowth > record.stallSeconds * 1000) {
           stalled = true;
           log.warn({ camera, seconds: record.stallSeconds }, 'segment stopped growing: restarting ffmpeg');
+          // A frozen input blocks ffmpeg in a read, so SIGINT alone may wait for the socket timeout.
           ff.stop();
-          setTimeout(() => ff.stop(true), 5000).unref();
+          setTimeout(() => ff.stop(true), 2000).unref();
         }
       }
     })();
@@ -207,7 +205,7 @@ export class CameraRecorder {
       }
     }
     if (stalled) return `stalled: no data for ${record.stallSeconds}s`;
-    const detail = lastStderr || exit.error || 'stream ended';
+    const detail = lastStderr || 'stream ended';
     return exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}: ${detail}`;
   }
 }

@@ -1,0 +1,166 @@
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCctv, spawnCctv, tempProject, type Running } from '../helpers/cli.js';
+import { decode, probeFile } from '../helpers/media.js';
+import { waitFor } from '../helpers/ports.js';
+import { TestCamera } from '../helpers/rtsp-camera.js';
+
+interface SegRow { path: string; start_ms: number; end_ms: number; bytes: number; closed: number }
+const rows = (dataDir: string, camera: string) => {
+  const db = new Database(path.join(dataDir, 'catalog.db'), { readonly: true });
+  try {
+    return {
+      segments: db.prepare('SELECT path, start_ms, end_ms, bytes, closed FROM segments WHERE camera = ? ORDER BY start_ms').all(camera) as SegRow[],
+      gaps: db.prepare('SELECT from_ms, to_ms, reason FROM gaps WHERE camera = ? ORDER BY from_ms').all(camera) as { from_ms: number; to_ms: number; reason: string }[],
+    };
+  } finally {
+    db.close();
+  }
+};
+const stop = async (r: Running) => {
+  r.proc.kill('SIGINT');
+  return r.exited;
+};
+
+describe('cctv record (real RTSP camera, real ffmpeg)', () => {
+  let cam: TestCamera;
+  beforeAll(async () => {
+    cam = await TestCamera.start({ audio: 'pcma' });
+  });
+  afterAll(async () => {
+    await cam?.stop();
+  });
+
+  it('records 60 s into contiguous, decodable, clock-aligned 10 s segments and catalogues each', async () => {
+    const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url } }, record: { segmentSeconds: 10 } });
+    const rec = spawnCctv(['record'], { cwd: dir });
+    await new Promise((r) => setTimeout(r, 60_000));
+    expect(await stop(rec)).toBe(0);
+
+    const records = rec.records();
+    const { segments } = rows(path.join(dir, 'data'), 'front');
+    expect(segments.length).toBeGreaterThanOrEqual(6);
+    expect(records.map((r) => r.path)).toEqual(segments.map((s) => s.path));
+    expect(segments.every((s) => s.closed === 1)).toBe(true);
+
+    let frames = 0;
+    for (const [i, s] of segments.entries()) {
+      const file = path.join(dir, 'data', s.path);
+      expect(s.path).toMatch(/^recordings\/front\/\d{4}-\d{2}-\d{2}\/\d{6}\.mkv$/);
+      expect(statSync(file).size).toBe(s.bytes);
+      const p = probeFile(file);
+      expect(p.firstIsKey).toBe(true);
+      expect(p.codecs).toEqual(['h264', 'pcm_alaw']); // G.711 kept in mkv
+      // The catalogue's duration is ffmpeg's, within one frame of what the file holds.
+      expect(Math.abs((s.end_ms - s.start_ms) / 1000 - p.videoFrames / 25)).toBeLessThanOrEqual(0.04 + 1e-9);
+      const d = decode(file);
+      expect(d.frames).toBe(p.videoFrames);
+      frames += p.videoFrames;
+      if (i > 0) expect(s.start_ms - segments[i - 1]!.end_ms).toBeLessThanOrEqual(40); // ≤ one frame interval at 25 fps
+      if (i > 0 && i < segments.length - 1) {
+        // Middle segments are whole: 10 s, cut on the clock (names at :x0 seconds, ±1 s for the keyframe).
+        expect(p.videoFrames).toBeGreaterThanOrEqual(9 * 25);
+        expect(Number(s.path.slice(-7, -4)) % 10).toBeLessThanOrEqual(2);
+      }
+    }
+    // No frame lost at boundaries: frames across all segments match the catalogued span at 25 fps.
+    const span = (segments[segments.length - 1]!.end_ms - segments[0]!.start_ms) / 1000;
+    expect(Math.abs(frames / 25 - span)).toBeLessThanOrEqual(0.05 * segments.length);
+  }, 120_000);
+
+  it('camera gone for 5 s: recording resumes within 5 s of its return and the gap is catalogued', async () => {
+    const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url } }, record: { segmentSeconds: 10 } });
+    const dataDir = path.join(dir, 'data');
+    const rec = spawnCctv(['record'], { cwd: dir });
+    await waitFor('recording', () => existsSync(path.join(dataDir, 'catalog.db')) && rows(dataDir, 'front').segments.length > 0);
+    await new Promise((r) => setTimeout(r, 3000));
+    const downAt = Date.now();
+    await cam.down();
+    await new Promise((r) => setTimeout(r, 5000));
+    await cam.up();
+    const upAt = Date.now();
+    const resumed = await waitFor('a segment after the outage', () => rows(dataDir, 'front').segments.find((s) => s.start_ms > upAt - 500), 15_000, 100);
+    const resumedAt = Date.now();
+    expect(resumedAt - upAt).toBeLessThan(5000);
+    expect(await stop(rec)).toBe(0);
+    const { gaps } = rows(dataDir, 'front');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!.from_ms).toBeGreaterThan(downAt - 2000);
+    expect(gaps[0]!.from_ms).toBeLessThan(downAt + 1000);
+    expect(gaps[0]!.to_ms).toBeGreaterThanOrEqual(upAt - 200);
+    expect(gaps[0]!.to_ms).toBeLessThanOrEqual(resumed.start_ms + 1000);
+    expect(gaps[0]!.reason).toMatch(/ffmpeg/);
+  }, 60_000);
+
+  it('a frozen camera (SIGSTOP) is detected and ffmpeg restarted within the stall timeout', async () => {
+    const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url } }, record: { segmentSeconds: 10, stallSeconds: 4 } });
+    const dataDir = path.join(dir, 'data');
+    const rec = spawnCctv(['record', '--log-level', 'debug'], { cwd: dir });
+    await waitFor('recording', () => existsSync(path.join(dataDir, 'catalog.db')) && rows(dataDir, 'front').segments.length > 0);
+    await new Promise((r) => setTimeout(r, 2000));
+    const frozeAt = Date.now();
+    cam.freeze();
+    try {
+      await waitFor('the recorder to notice', () => /recording stopped/.test(rec.stderr()), 15_000, 100);
+      // stallSeconds (4) + the 0.5 s poll + at most 2 s for a blocked ffmpeg to be killed.
+      expect(Date.now() - frozeAt).toBeLessThan(4000 + 3000);
+      expect(rec.stderr()).toMatch(/segment stopped growing/);
+    } finally {
+      cam.thaw();
+    }
+    const thawAt = Date.now();
+    await waitFor('recording again', () => rows(dataDir, 'front').segments.some((s) => s.start_ms > thawAt - 1000), 20_000, 100);
+    expect(await stop(rec)).toBe(0);
+    expect(rows(dataDir, 'front').gaps.length).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('kill -9 mid-segment: the partial segment decodes and the next `record` catalogues it', async () => {
+    const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url } }, record: { segmentSeconds: 60 } });
+    const dataDir = path.join(dir, 'data');
+    const rec = spawnCctv(['record'], { cwd: dir });
+    await waitFor('recording', () => existsSync(path.join(dataDir, 'catalog.db')) && rows(dataDir, 'front').segments.length > 0);
+    await new Promise((r) => setTimeout(r, 6000));
+    rec.proc.kill('SIGKILL');
+    await rec.exited;
+    const open = rows(dataDir, 'front').segments;
+    expect(open).toHaveLength(1);
+    expect(open[0]!.closed).toBe(0);
+    const file = path.join(dataDir, open[0]!.path);
+    // ffmpeg is told of its parent's death (pdeathsig) and finalises: the file stops growing.
+    let size = -1;
+    await waitFor('the orphaned ffmpeg to stop writing', () => {
+      const now = statSync(file).size;
+      const stable = now === size;
+      size = now;
+      return stable;
+    }, 20_000, 1500);
+    expect(decode(file).frames).toBeGreaterThan(4 * 25);
+
+    // A new `record` catalogues it first (and emits it), then records on; stop it straight away.
+    const again = spawnCctv(['record'], { cwd: dir });
+    await waitFor('the recovered segment', () => again.records().length > 0, 20_000, 100);
+    expect(await stop(again)).toBe(0);
+    const recovered = again.records()[0]!;
+    expect(recovered.path).toBe(open[0]!.path);
+    expect(recovered.durationSeconds as number).toBeGreaterThan(4);
+    const after = rows(dataDir, 'front').segments.find((s) => s.path === open[0]!.path)!;
+    expect(after.closed).toBe(1);
+  }, 90_000);
+
+  it('bad configuration: exit 2 naming the key and line', async () => {
+    const { dir } = tempProject({ cameras: { front: { url: cam.url } }, record: { segmentSeconds: 5 } });
+    const r = await runCctv(['record'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/record\.segmentSeconds \(cctv\.config\.yaml line \d+\)/);
+    expect(r.stdout).toBe('');
+    const ok = tempProject({ cameras: { front: { url: cam.url } } });
+    const unknown = await runCctv(['record', '--camera', 'nope'], { cwd: ok.dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--camera nope: no such camera in the configuration \(configured: front\)/);
+    const usage = await runCctv(['record', '--frobnicate'], { cwd: ok.dir });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+});
