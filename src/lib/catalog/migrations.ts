@@ -79,4 +79,33 @@ export const migrations: string[] = [
    );
    CREATE INDEX uploads_event ON uploads(event_id);
    CREATE INDEX uploads_camera_start ON uploads(camera, start_ms);`,
+  // 4: what the detector found in each stored clip, and the alerts sent (so re-analysis never re-alerts)
+  `CREATE TABLE analyses (
+     clip_url TEXT PRIMARY KEY,          -- uploads.url of the analysed clip
+     event_id TEXT,
+     camera TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,          -- the clip's start (for time-ordered queries)
+     detector TEXT NOT NULL,
+     frames INTEGER NOT NULL,
+     alert INTEGER NOT NULL,
+     analyzed_ms INTEGER NOT NULL
+   );
+   CREATE TABLE detections (
+     clip_url TEXT NOT NULL,
+     event_id TEXT,
+     camera TEXT NOT NULL,
+     label TEXT NOT NULL,                -- the vocabulary of src/lib/detect/labels.ts
+     confidence REAL NOT NULL,           -- 0..1, the best of the clip for this label
+     at_ms INTEGER NOT NULL,             -- when in the clip it was seen
+     start_ms INTEGER NOT NULL,          -- the clip's start (copied, so label queries need no join to sort)
+     box TEXT,                           -- JSON {x,y,width,height}, normalised 0..1
+     PRIMARY KEY (clip_url, label)
+   ) WITHOUT ROWID;
+   CREATE INDEX detections_label_start ON detections(label, start_ms);
+   CREATE TABLE alerts_sent (
+     event_key TEXT NOT NULL,            -- event id, or the clip URL for clips without an event
+     sink TEXT NOT NULL,                 -- webhook | mqtt | sns
+     sent_ms INTEGER NOT NULL,
+     PRIMARY KEY (event_key, sink)
+   ) WITHOUT ROWID;`,
 ];
