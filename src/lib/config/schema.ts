@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { detectConfigSchema } from '../detect/index.js';
 
 /**
  * The configuration schema: every key of config.example.yaml, with its default and a description.
@@ -59,28 +60,26 @@ const uploadSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(2),
 });
 
-const detectSchema = z.strictObject({
-  detector: z.enum(['local', 'rekognition']).default('local'),
-  labels: z.array(z.string().min(1)).default(['person', 'car', 'dog', 'cat']),
-  minConfidence: z.number().min(0).max(1).default(0.6),
-  maxFramesPerEvent: z.number().int().min(1).max(100).default(5),
-  region: z.string().optional().describe('rekognition only'),
-  endpoint: z.string().url().optional().describe('rekognition only'),
-});
-
 const alertsSchema = z.strictObject({
-  on: z.array(z.string().min(1)).default(['person']),
-  cooldownSeconds: seconds(0, 86400).default(60),
-  webhook: z.strictObject({ url: z.string().url(), headers: z.record(z.string(), z.string()).optional() }).optional(),
+  on: z.array(z.string().min(1)).default(['person']).describe('labels that trigger an alert, each one of detect.labels (a category such as vehicle covers its members)'),
+  cooldownSeconds: seconds(0, 86400).default(60).describe('after an alert, further events of the same camera stay quiet this long'),
+  maxAttempts: z.number().int().min(1).max(20).default(5)
+    .describe('tries per sink and alert (backoff 1 s doubling, at most 30 s) before it is logged as failed'),
+  webhook: z
+    .strictObject({
+      url: z.string().url().describe('receives each alert as a JSON POST (ntfy, Home Assistant webhooks, …)'),
+      headers: z.record(z.string(), z.string()).optional().describe('extra request headers, e.g. Authorization'),
+    })
+    .optional(),
   mqtt: z
     .strictObject({
       url: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL'),
-      topicPrefix: z.string().min(1).default('cctv'),
+      topicPrefix: z.string().min(1).default('cctv').describe('<prefix>/<camera>/event (JSON) and <prefix>/<camera>/<label> (retained ON)'),
       username: z.string().optional(),
       password: z.string().optional(),
     })
     .optional(),
-  publicUrl: z.string().url().optional().describe('base URL of `cctv serve` used in alert links'),
+  publicUrl: z.string().url().optional().describe('base URL of `cctv serve` used in alert links (else presigned S3 links)'),
 });
 
 const retentionSchema = z.strictObject({
@@ -105,7 +104,7 @@ export const configSchema = z.strictObject({
   events: eventsSchema.prefault({}),
   storage: storageSchema.prefault({}),
   upload: uploadSchema.prefault({}),
-  detect: detectSchema.prefault({}),
+  detect: detectConfigSchema,
   alerts: alertsSchema.prefault({}),
   retention: retentionSchema.prefault({}),
   serve: serveSchema.prefault({}),
