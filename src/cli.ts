@@ -47,6 +47,13 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/upload.js')).upload));
 
   program
+    .command('analyze')
+    .description('run the detector on uploaded clips (records on stdin) and FILEs/URLs, tag them, alert; emits `analyzed` records')
+    .argument('[clip...]', 'clip files or URLs (s3://, file://, http(s)://) to analyse')
+    .option('--camera <name>', 'camera of clips not stored by `cctv upload` (default: the only configured camera)')
+    .action(lazy(async () => (await import('./commands/analyze.js')).analyze));
+
+  program
     .command('watch-events')
     .description('subscribe to ONVIF events and drop folders until SIGINT/SIGTERM; emits `event` and `clip` records')
     .option('--camera <name>', 'camera to watch (repeatable; default all enabled)', collect)

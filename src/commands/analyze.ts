@@ -1,0 +1,94 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createAlerter } from '../lib/alerts/index.js';
+import { Analyzer, type ClipInput } from '../lib/analyze/analyzer.js';
+import type { CommandContext } from '../lib/context.js';
+import { RuntimeError, UserError, errorMessage } from '../lib/errors.js';
+import { probeVideo } from '../lib/ffmpeg/frames.js';
+import { log } from '../lib/log.js';
+import { readRecords } from '../lib/pipeline/ndjson.js';
+import type { AnalyzedRecord } from '../lib/pipeline/records.js';
+import { openStorage, withRetry, type Storage } from '../lib/storage/index.js';
+import { findUpload } from '../lib/upload/outbox.js';
+
+/**
+ * `cctv analyze [--camera NAME] [FILE|URL]...`: runs the detector on each clip of an `uploaded` record on stdin (the
+ * record passes through, then its `analyzed` record follows) and on each FILE or URL argument, and alerts. Every other
+ * record passes through unchanged. A URL of the configured storage that `cctv upload` stored is analysed as that
+ * upload (its event, poster, manifest); anything else is a plain clip (eventId null) of --camera. A clip that cannot
+ * be analysed is logged and skipped; the exit code is then 1. Alerts still in delivery are awaited before exit
+ * (bounded by alerts.maxAttempts).
+ */
+export async function analyze(opts: { camera?: string }, ctx: CommandContext, args: string[]): Promise<void> {
+  const { config } = ctx;
+  const { url, region, endpoint, forcePathStyle, checksums } = config.storage;
+  const storage = withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
+  const alerter = createAlerter(ctx.catalog, config.alerts);
+  const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter });
+  const write = async (r: Parameters<CommandContext['write']>[0]) => {
+    if (ctx.machineOutput) await ctx.write(r);
+  };
+  let failed = 0;
+  const run = async (clip: ClipInput) => {
+    let record: AnalyzedRecord;
+    try {
+      record = await analyzer.analyze(clip);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      failed++;
+      log.error({ url: clip.url, err: errorMessage(err) }, 'clip not analysed');
+      return;
+    }
+    log.info({ url: record.url, frames: record.frames, labels: record.labels.map((l) => l.name), alert: record.alert }, 'analyzed');
+    await write(record);
+  };
+  try {
+    for (const arg of args) await run(await argumentClip(arg, opts.camera, ctx, storage));
+    if (!process.stdin.isTTY) {
+      for await (const item of readRecords(process.stdin, { strict: ctx.strict })) {
+        await write(item.record);
+        if (item.known && item.record.kind === 'uploaded') await run(item.record);
+        if (ctx.signal.aborted) break;
+      }
+    }
+  } finally {
+    await analyzer.close();
+    await alerter.close();
+  }
+  if (failed > 0) throw new RuntimeError(`${failed} clip(s) could not be analysed (see the log above)`);
+}
+
+/** A FILE or URL argument as a clip: the stored upload it names, or a plain clip of `camera` ending now (URL) or at its mtime (file). */
+async function argumentClip(arg: string, camera: string | undefined, ctx: CommandContext, storage: Storage): Promise<ClipInput> {
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(arg);
+  let url = arg;
+  let endMs = Date.now();
+  if (!isUrl) {
+    const abs = path.resolve(arg);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (!st?.isFile()) throw new UserError(`${arg}: no such file`);
+    url = pathToFileURL(abs).href;
+    endMs = st.mtimeMs;
+  }
+  let key: string | undefined;
+  try {
+    key = storage.keyFromUrl(url);
+  } catch {
+    // not in the configured storage: a plain clip
+  }
+  const stored = key === undefined ? undefined : findUpload(ctx.catalog, key);
+  if (stored) {
+    return { eventId: stored.eventId, camera: stored.camera, start: new Date(stored.startMs).toISOString(), url: stored.url, poster: stored.poster };
+  }
+  const { durationSeconds } = await probeVideo(isUrl ? arg : path.resolve(arg));
+  return { eventId: null, camera: clipCamera(camera, ctx), start: new Date(endMs - durationSeconds * 1000).toISOString(), url, poster: null };
+}
+
+/** The camera plain clips belong to: --camera, or the only configured camera. */
+function clipCamera(camera: string | undefined, ctx: CommandContext): string {
+  const all = Object.keys(ctx.config.cameras);
+  if (camera !== undefined) return camera;
+  if (all.length !== 1) throw new UserError(`FILE or URL given: name its camera with --camera (configured: ${all.join(', ') || 'none'})`);
+  return all[0]!;
+}

@@ -1,0 +1,81 @@
+import type { Db } from '../catalog/db.js';
+import { errorMessage } from '../errors.js';
+import { log } from '../log.js';
+import type { Alert, AlertSink } from './types.js';
+
+export interface AlerterOptions {
+  db: Db;
+  sinks: readonly AlertSink[];
+  /** Tries per sink and alert (alerts.maxAttempts). */
+  maxAttempts: number;
+  /** Delay before the 2nd try, doubled each time up to maxMs. Defaults 1 s and 30 s. */
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+/** Pure: the wait before attempt `attempt + 1` (attempt counts from 1). */
+export function backoffMs(attempt: number, b: { baseMs: number; maxMs: number }): number {
+  return Math.min(b.maxMs, b.baseMs * 2 ** (attempt - 1));
+}
+
+/**
+ * Delivers alerts to every sink in the background: dispatch() returns at once, so a slow or dead sink never
+ * holds up analysis. Each (event, sink) pair is claimed in the catalog's `alerts_sent` before the first try,
+ * so a re-run or a second process never sends it twice; a sink that still fails after `maxAttempts` tries
+ * (backoff between them) is logged as failed and its claim is released, so the next run may try again.
+ */
+export class Alerter {
+  private readonly pending = new Set<Promise<void>>();
+  private readonly backoff: { baseMs: number; maxMs: number };
+  private closed = false;
+
+  constructor(private readonly o: AlerterOptions) {
+    this.backoff = o.backoff ?? { baseMs: 1000, maxMs: 30_000 };
+  }
+
+  get sinkNames(): string[] {
+    return this.o.sinks.map((s) => s.name);
+  }
+
+  /**
+   * Sends `alert` to each sink that has not had it for `eventKey` (the event id, or the clip URL). Returns
+   * the sinks it started delivering to.
+   */
+  dispatch(eventKey: string, alert: Alert): string[] {
+    if (this.closed) throw new Error('Alerter is closed');
+    const claim = this.o.db.prepare('INSERT OR IGNORE INTO alerts_sent (event_key, sink, sent_ms) VALUES (?, ?, ?)');
+    const started = this.o.sinks.filter((sink) => claim.run(eventKey, sink.name, Date.now()).changes === 1);
+    for (const sink of started) {
+      const p = this.deliver(sink, eventKey, alert).finally(() => this.pending.delete(p));
+      this.pending.add(p);
+    }
+    return started.map((s) => s.name);
+  }
+
+  private async deliver(sink: AlertSink, eventKey: string, alert: Alert): Promise<void> {
+    const ctx = { sink: sink.name, camera: alert.camera, event: eventKey };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sink.send(alert);
+        this.o.db.prepare('UPDATE alerts_sent SET sent_ms = ? WHERE event_key = ? AND sink = ?').run(Date.now(), eventKey, sink.name);
+        log.info({ ...ctx, attempt }, 'alert sent');
+        return;
+      } catch (err) {
+        if (attempt >= this.o.maxAttempts) {
+          this.o.db.prepare('DELETE FROM alerts_sent WHERE event_key = ? AND sink = ?').run(eventKey, sink.name);
+          log.error({ ...ctx, attempts: attempt, err: errorMessage(err) }, 'alert failed; giving up (a later run may retry it)');
+          return;
+        }
+        const wait = backoffMs(attempt, this.backoff);
+        log.warn({ ...ctx, attempt, retryInMs: wait, err: errorMessage(err) }, 'alert delivery failed; will retry');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** Waits for the deliveries in flight (each ends after at most maxAttempts tries), then closes the sinks. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    await Promise.all(this.o.sinks.map((s) => s.close()));
+  }
+}

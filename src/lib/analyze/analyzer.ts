@@ -1,0 +1,166 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alerts, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
+import type { Db } from '../catalog/db.js';
+import type { Config } from '../config/schema.js';
+import { analyzeClip } from '../detect/analyze.js';
+import { createDetector, type Detector } from '../detect/index.js';
+import { coveredByAny } from '../detect/labels.js';
+import { UserError } from '../errors.js';
+import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
+import type { Storage } from '../storage/index.js';
+import {
+  clipTags, eventKeyOf, eventStartOffset, hasAlerted, lastAlertBefore, readManifest, saveAnalysis, siblingKeys, toLabels, writeManifest,
+} from './results.js';
+
+/** A clip to analyse: the fields of an `uploaded` record that matter (plain files: eventId null, poster null). */
+export interface ClipInput {
+  eventId: string | null;
+  camera: string;
+  /** ISO start of the clip (label times are this plus their offset). */
+  start: string;
+  /** Stored URL (`s3://…`, `file:///…` of the configured storage), another `file:///…`, or an http(s) URL. */
+  url: string;
+  /** The stored poster's URL; replaced by the detector's poster (boxes drawn) when something was found. */
+  poster: string | null;
+}
+
+export interface AnalyzerOptions {
+  db: Db;
+  config: Config;
+  storage: Storage;
+  alerter: Alerter;
+  /** A ready detector (tests, benchmarks); by default the configured one, created on first use. */
+  detector?: Detector;
+}
+
+/** How long the presigned URL ffmpeg reads an S3 clip through stays valid. */
+export const SOURCE_URL_SECONDS = 600;
+/** How long presigned links in alerts stay valid (when alerts.publicUrl is not set). */
+export const LINK_SECONDS = 24 * 3600;
+
+/**
+ * `cctv analyze` as a library. analyze() looks at one clip with the configured detector (analyzeClip), then:
+ * replaces the stored poster with the best frame (boxes drawn), writes `labels`, `detector`, `frames` and
+ * `analyzedAt` into the clip's manifest, tags the clip object (`class=clip`, `labels=person+car`), upserts the
+ * catalog's analyses/detections rows, decides the alert (decideAlert: alerts.on, per-camera cooldown on clip time,
+ * once per event) and hands it to the Alerter, which delivers in the background. Every step overwrites what an
+ * earlier analysis of the same clip wrote, so re-running is idempotent and never re-alerts.
+ */
+export class Analyzer {
+  private detector: Promise<Detector> | undefined;
+
+  constructor(private readonly o: AnalyzerOptions) {
+    if (o.detector) this.detector = Promise.resolve(o.detector);
+  }
+
+  async analyze(clip: ClipInput): Promise<AnalyzedRecord> {
+    const { config, storage, db } = this.o;
+    const detector = await (this.detector ??= createDetector(config.detect));
+    const key = this.keyOf(clip.url);
+    const siblings = key === null ? null : siblingKeys(key);
+    const manifest = siblings ? await readManifest(storage, siblings.manifest) : null;
+    const posterKey = clip.poster === null ? null : this.keyOf(clip.poster);
+    const startMs = Date.parse(clip.start);
+    const workDir = await this.workDir();
+    try {
+      const posterOut = path.join(workDir, 'poster.jpg');
+      const result = await analyzeClip({
+        source: await this.sourceOf(clip.url, key),
+        eventStartOffsetSeconds: eventStartOffset(manifest, clip.eventId, config.events.preRollSeconds),
+        detector,
+        maxFrames: config.detect.maxFramesPerEvent,
+        minConfidence: config.detect.minConfidence,
+        labels: config.detect.labels,
+        alertOn: config.alerts.on,
+        ...(posterKey !== null ? { posterOut } : {}),
+      });
+      const labels = toLabels(result.labels, startMs);
+      if (result.poster && posterKey !== null) {
+        await storage.put(posterKey, { path: result.poster }, { contentType: 'image/jpeg', metadata: { camera: clip.camera } });
+      }
+      if (siblings && manifest) {
+        const analysis = { labels, detector: detector.name, frames: result.frames, analyzedAt: new Date().toISOString() };
+        await writeManifest(storage, siblings.manifest, manifest, analysis, clip.camera);
+      }
+      if (key !== null && siblings) await storage.setTags(key, clipTags(labels));
+
+      const row = { clipUrl: clip.url, eventId: clip.eventId, camera: clip.camera, startMs, detector: detector.name, frames: result.frames, labels };
+      const eventKey = eventKeyOf(row);
+      const decision = db
+        .transaction(() => {
+          const d = decideAlert({
+            found: labels.map((l) => l.name),
+            alertOn: config.alerts.on,
+            alreadyAlerted: hasAlerted(db, eventKey),
+            lastAlertMs: lastAlertBefore(db, clip.camera, startMs, eventKey),
+            atMs: startMs,
+            cooldownSeconds: config.alerts.cooldownSeconds,
+          });
+          saveAnalysis(db, { ...row, alert: alerts(d) });
+          return d;
+        })
+        .immediate();
+      if (alerts(decision)) this.o.alerter.dispatch(eventKey, await this.alertFor(clip, labels, detector.name));
+      return {
+        v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,
+        frames: result.frames, labels, alert: alerts(decision),
+      };
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Releases the detector (the Alerter is the caller's: it may outlive the analyzer). */
+  async close(): Promise<void> {
+    const d = this.detector;
+    this.detector = undefined;
+    if (d && !this.o.detector) await (await d).close();
+  }
+
+  /** The storage key of a URL of the configured storage, else null. */
+  private keyOf(url: string): string | null {
+    try {
+      return this.o.storage.keyFromUrl(url);
+    } catch {
+      return null;
+    }
+  }
+
+  /** What ffmpeg reads: a local path (file URLs), a presigned URL (S3), or the http(s) URL as given. */
+  private async sourceOf(url: string, key: string | null): Promise<string> {
+    if (key !== null) return (await this.o.storage.presign(key, SOURCE_URL_SECONDS)) ?? fileURLToPath(this.o.storage.urlFor(key));
+    if (url.startsWith('file:')) return fileURLToPath(url);
+    if (/^https?:\/\//.test(url)) return url;
+    throw new UserError(`${url}: not in the configured storage (${this.o.storage.url}) and not a file or http(s) URL`);
+  }
+
+  /** A link a person can open: `alerts.publicUrl` + `/media/<key>`, a presigned URL, or the URL itself. */
+  private async linkFor(url: string): Promise<string> {
+    const key = this.keyOf(url);
+    if (key === null) return url;
+    const base = this.o.config.alerts.publicUrl;
+    if (base) return `${base.replace(/\/+$/, '')}/media/${key.split('/').map(encodeURIComponent).join('/')}`;
+    return (await this.o.storage.presign(key, LINK_SECONDS)) ?? url;
+  }
+
+  private async alertFor(clip: ClipInput, labels: readonly DetectionLabel[], detector: string): Promise<Alert> {
+    const { alerts: cfg } = this.o.config;
+    const brief = labels.map(({ name, confidence, at }) => ({ name, confidence, at }));
+    const hits = brief.filter((l) => coveredByAny(cfg.on, l.name));
+    const top = hits[0]!;
+    return {
+      v: 1, kind: 'alert', camera: clip.camera, eventId: clip.eventId, at: top.at, labels: hits, allLabels: brief, detector,
+      clip: await this.linkFor(clip.url),
+      poster: clip.poster === null ? null : await this.linkFor(clip.poster),
+      message: `${hits.map((l) => `${l.name} (${Math.round(l.confidence * 100)}%)`).join(', ')} on ${clip.camera} at ${top.at}`,
+    };
+  }
+
+  private async workDir(): Promise<string> {
+    const base = path.join(this.o.config.dataDir, 'tmp');
+    await mkdir(base, { recursive: true });
+    return mkdtemp(path.join(base, 'analyze-'));
+  }
+}

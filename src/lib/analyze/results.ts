@@ -1,0 +1,132 @@
+import type { Db } from '../catalog/db.js';
+import type { LabelSighting } from '../detect/analyze.js';
+import type { DetectionLabel } from '../pipeline/records.js';
+import { NotFoundError, type Storage } from '../storage/index.js';
+
+/**
+ * Where analysis results go besides the `analyzed` record: the catalog (analyses, detections), the clip's
+ * JSON manifest and the clip object's tags. Every write replaces what an earlier analysis of the same clip
+ * wrote, so re-running analysis never duplicates anything.
+ */
+
+/** Pure: sightings (offsets in the clip) → record labels (ISO times), most confident first. */
+export function toLabels(sightings: readonly LabelSighting[], clipStartMs: number): DetectionLabel[] {
+  return sightings.map((s) => ({
+    name: s.name,
+    confidence: Math.round(s.confidence * 1000) / 1000,
+    at: new Date(clipStartMs + Math.round(s.offsetSeconds * 1000)).toISOString(),
+    ...(s.box ? { box: s.box } : {}),
+  }));
+}
+
+/** The keys beside a stored event clip `clips/…/<id>.mp4`: its manifest and poster; null for anything else. */
+export function siblingKeys(key: string): { manifest: string; poster: string } | null {
+  if (!key.startsWith('clips/') || !key.endsWith('.mp4')) return null;
+  const base = key.slice(0, -'.mp4'.length);
+  return { manifest: `${base}.json`, poster: `${base}.jpg` };
+}
+
+/** The most labels written into the `labels` tag. */
+export const MAX_TAG_LABELS = 8;
+
+/**
+ * Pure: the object tags of an analysed clip. `class=clip` stays (lifecycle rules select on it); `labels` lists
+ * the most confident label names joined by `+` (S3 tag values allow letters, digits, space and `_.:/=+-@`).
+ */
+export function clipTags(labels: readonly { name: string }[]): Record<string, string> {
+  const names = labels.slice(0, MAX_TAG_LABELS).map((l) => l.name.replace(/[^\p{L}\p{N} _.:/=\-@]/gu, '_'));
+  return names.length > 0 ? { class: 'clip', labels: names.join('+') } : { class: 'clip' };
+}
+
+/** The manifest's own record of an analysis. */
+export interface ManifestAnalysis {
+  labels: DetectionLabel[];
+  detector: string;
+  frames: number;
+  analyzedAt: string;
+}
+
+/** Reads a JSON manifest; null when there is none (a clip stored by something else). */
+export async function readManifest(storage: Storage, key: string): Promise<Record<string, unknown> | null> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await storage.get(key)) chunks.push(Buffer.from(c as Buffer));
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
+/** Writes the manifest back under the same key with the analysis fields replaced. */
+export async function writeManifest(storage: Storage, key: string, manifest: Record<string, unknown>, analysis: ManifestAnalysis, camera: string): Promise<void> {
+  const body = Buffer.from(`${JSON.stringify({ ...manifest, ...analysis }, null, 2)}\n`);
+  await storage.put(key, { body }, { contentType: 'application/json', metadata: { camera } });
+}
+
+/**
+ * Pure: where the event starts in the clip: the manifest's event start minus its window start when both are
+ * there, else `preRollSeconds` for an event clip, else 0.
+ */
+export function eventStartOffset(manifest: Record<string, unknown> | null, eventId: string | null, preRollSeconds: number): number {
+  const event = manifest?.event as { start?: unknown } | undefined;
+  const window = manifest?.window as { start?: unknown } | undefined;
+  if (typeof event?.start === 'string' && typeof window?.start === 'string') {
+    const offset = (Date.parse(event.start) - Date.parse(window.start)) / 1000;
+    if (Number.isFinite(offset)) return Math.max(0, offset);
+  }
+  return eventId !== null ? preRollSeconds : 0;
+}
+
+export interface AnalysisRow {
+  clipUrl: string;
+  eventId: string | null;
+  camera: string;
+  startMs: number;
+  detector: string;
+  frames: number;
+  alert: boolean;
+  labels: readonly DetectionLabel[];
+}
+
+/** The key alerts are deduplicated on: the event id, or the clip URL for a clip without an event. */
+export const eventKeyOf = (r: { eventId: string | null; clipUrl: string }): string => r.eventId ?? r.clipUrl;
+
+/** Upserts the clip's analysis and replaces its detections (one row per label: the best sighting). */
+export function saveAnalysis(db: Db, r: AnalysisRow, nowMs = Date.now()): void {
+  db.prepare(
+    `INSERT INTO analyses (clip_url, event_id, camera, start_ms, detector, frames, alert, analyzed_ms)
+     VALUES (@clipUrl, @eventId, @camera, @startMs, @detector, @frames, @alert, @nowMs)
+     ON CONFLICT (clip_url) DO UPDATE SET event_id = excluded.event_id, camera = excluded.camera, start_ms = excluded.start_ms,
+       detector = excluded.detector, frames = excluded.frames, alert = excluded.alert, analyzed_ms = excluded.analyzed_ms`,
+  ).run({
+    clipUrl: r.clipUrl, eventId: r.eventId, camera: r.camera, startMs: r.startMs, detector: r.detector, frames: r.frames,
+    alert: r.alert ? 1 : 0, nowMs,
+  });
+  db.prepare('DELETE FROM detections WHERE clip_url = ?').run(r.clipUrl);
+  const insert = db.prepare(
+    `INSERT INTO detections (clip_url, event_id, camera, label, confidence, at_ms, start_ms, box) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const l of r.labels) {
+    insert.run(r.clipUrl, r.eventId, r.camera, l.name, l.confidence, Date.parse(l.at), r.startMs, l.box ? JSON.stringify(l.box) : null);
+  }
+}
+
+/** Whether the event (or clip) of `eventKey` has alerted in an earlier analysis. */
+export function hasAlerted(db: Db, eventKey: string): boolean {
+  return db.prepare('SELECT 1 FROM analyses WHERE coalesce(event_id, clip_url) = ? AND alert = 1 LIMIT 1').get(eventKey) !== undefined;
+}
+
+/**
+ * The clip start of the camera's latest alert at or before `atMs` for another event, or null: the cooldown runs
+ * on clip time, so re-running analysis gives the same decisions.
+ */
+export function lastAlertBefore(db: Db, camera: string, atMs: number, eventKey: string): number | null {
+  const row = db
+    .prepare(
+      `SELECT max(start_ms) AS ms FROM analyses
+       WHERE camera = ? AND alert = 1 AND start_ms <= ? AND coalesce(event_id, clip_url) != ?`,
+    )
+    .get(camera, atMs, eventKey) as { ms: number | null };
+  return row.ms;
+}
