@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { loadConfig } from './lib/config/load.js';
 import { openDb, type Db } from './lib/catalog/db.js';
@@ -60,6 +61,32 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/watch-events.js')).watchEventsCommand));
 
   program
+    .command('search')
+    .description('find events and clips in the catalog by tag, camera and time; newest first')
+    .option('--tag <label>', 'label that must be present (repeatable: all must match)', collect)
+    .option('--camera <name>', 'camera (repeatable: any of them)', collect)
+    .option('--since <when>', 'from this time: 30s, 15m, 24h, 7d ago or ISO 8601')
+    .option('--until <when>', 'before this time: 30s, 15m, 24h, 7d ago or ISO 8601')
+    .option('--min-confidence <n>', 'detector confidence 0..1 each tag needs (camera labels then do not count)')
+    .option('--limit <n>', 'at most this many matches (default 100)')
+    .option('--json', 'one JSON record per line even on a terminal')
+    .action(lazy(async () => (await import('./commands/search.js')).searchCommand));
+
+  program
+    .command('serve')
+    .description('playback web app and JSON API (events, clips, timeline, live frames) until SIGINT/SIGTERM')
+    .option('--host <host>', 'address to bind (default serve.host, 127.0.0.1); non-loopback needs serve.auth')
+    .option('--port <port>', 'port (default serve.port, 8080; 0 picks a free one)')
+    .action(lazy(async () => (await import('./commands/serve.js')).serve));
+
+  program
+    .command('prune')
+    .description('apply the retention policy: old recordings, disk quota, uploaded local clips, expired stored clips')
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .option('--json', 'JSON records even on a terminal')
+    .action(lazy(async () => (await import('./commands/prune.js')).prune));
+
+  program
     .command('doctor')
     .description('check ffmpeg, configuration, data folder, cameras and storage; exit 1 when something is wrong')
     .action(lazy(async () => (await import('./commands/doctor.js')).doctor));
@@ -71,6 +98,8 @@ async function makeContext(opts: { config?: string; logLevel?: string; strict?: 
   if (opts.logLevel) setLogLevel(opts.logLevel);
   const { config, filepath } = await loadConfig({ explicit: opts.config });
   const controller = new AbortController();
+  // Every camera, source and timer listens to this one signal: dozens of listeners are normal.
+  setMaxListeners(0, controller.signal);
   let signals = 0;
   const onSignal = (name: string) => {
     signals++;

@@ -2,6 +2,8 @@
 """A test camera: GStreamer's RTSP server serving a live H.264 test feed with a clock overlay.
 
 usage: rtsp-camera.py PORT [--audio aac|pcma|none] [--size WxH] [--fps N] [--gop N] [--path /cam]
+       rtsp-camera.py PORT --file clip.mp4 --mounts N     (benchmarks: N cameras at /cam0../camN-1 replaying an
+                                                           H.264 MP4 in real time without re-encoding)
 Prints "READY rtsp://127.0.0.1:PORT/cam" on stdout once it listens. SIGTERM stops it; SIGSTOP freezes it.
 """
 import argparse
@@ -30,6 +32,8 @@ def main():
     ap.add_argument("--gop", type=int, default=50)
     ap.add_argument("--bitrate", type=int, default=1000, help="kbit/s")
     ap.add_argument("--path", default="/cam")
+    ap.add_argument("--file", help="replay this H.264 MP4 instead of a live test source")
+    ap.add_argument("--mounts", type=int, default=1)
     args = ap.parse_args()
     width, height = args.size.split("x")
 
@@ -37,6 +41,14 @@ def main():
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
+    if args.file:
+        for i in range(args.mounts):
+            f = GstRtspServer.RTSPMediaFactory()
+            f.set_launch(f"( filesrc location={args.file} ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 )")
+            f.set_shared(True)
+            server.get_mount_points().add_factory(f"{args.path}{i}", f)
+        serve(server, f"rtsp://127.0.0.1:{args.port}{args.path}0..{args.mounts - 1}", args.port)
+        return
     factory = GstRtspServer.RTSPMediaFactory()
     video = (
         f"videotestsrc is-live=true pattern=smpte ! video/x-raw,width={width},height={height},framerate={args.fps}/1 "
@@ -46,13 +58,17 @@ def main():
     factory.set_launch(f"( {video}{AUDIO[args.audio]} )")
     factory.set_shared(True)
     server.get_mount_points().add_factory(args.path, factory)
+    serve(server, f"rtsp://127.0.0.1:{args.port}{args.path}", args.port)
+
+
+def serve(server, url, port):
     if server.attach(None) == 0:
-        print(f"ERROR cannot listen on port {args.port}", flush=True)
+        print(f"ERROR cannot listen on port {port}", flush=True)
         sys.exit(1)
     loop = GLib.MainLoop()
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
-    print(f"READY rtsp://127.0.0.1:{args.port}{args.path}", flush=True)
+    print(f"READY {url}", flush=True)
     loop.run()
 
 

@@ -148,7 +148,7 @@ function resolvePaths(config: Config, base: string): Config {
 
 /** Rules that involve more than one key; each message says how to fix it. */
 function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): void {
-  const labels = new Set(config.detect.labels);
+  const labels = new Set<string>(config.detect.labels);
   for (const [i, label] of config.alerts.on.entries()) {
     if (!labels.has(label)) {
       throw new UserError(`${where(['alerts', 'on', i])}: "${label}" is not in detect.labels; add it there or the alert can never fire`);
