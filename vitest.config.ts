@@ -8,6 +8,6 @@ export default defineConfig({
     // Real ffmpeg, RTSP, S3 and Chromium processes: two cores, so keep files mostly serial.
     fileParallelism: true,
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
