@@ -1,0 +1,136 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Alerter, backoffMs, createAlertSinks, decideAlert, mqttMessages, type Alert, type AlertSink } from '../../src/lib/alerts/index.js';
+import { openDb, type Db } from '../../src/lib/catalog/db.js';
+import { configSchema } from '../../src/lib/config/schema.js';
+import { startMosquitto, subscribe, type Broker } from './mosquitto.js';
+import { startReceiver, type Receiver } from './receiver.js';
+
+const base = { found: ['person'], alertOn: ['person'], alreadyAlerted: false, lastAlertMs: null, atMs: 100_000, cooldownSeconds: 60 };
+
+describe('decideAlert', () => {
+  it.each([
+    ['nothing found', { found: [] }, 'none'],
+    ['only labels not alerted on', { found: ['car', 'dog'] }, 'none'],
+    ['an alert label', {}, 'new'],
+    ['a member of an alerted category', { found: ['car'], alertOn: ['vehicle'] }, 'new'],
+    ['the event alerted before (re-run, second clip of the event)', { alreadyAlerted: true }, 'repeat'],
+    ['already alerted wins over the cooldown', { alreadyAlerted: true, lastAlertMs: 99_000 }, 'repeat'],
+    ['another event of the camera 30 s earlier', { lastAlertMs: 70_000 }, 'cooldown'],
+    ['another event at the same instant', { lastAlertMs: 100_000 }, 'cooldown'],
+    ['another event exactly a cooldown earlier', { lastAlertMs: 40_000 }, 'new'],
+    ['cooldown 0', { lastAlertMs: 100_000, cooldownSeconds: 0 }, 'new'],
+    ['no alert label, in the cooldown', { found: ['cat'], lastAlertMs: 99_000 }, 'none'],
+  ])('%s', (_name, over, expected) => {
+    expect(decideAlert({ ...base, ...over })).toBe(expected);
+  });
+});
+
+describe('backoffMs', () => {
+  it.each([
+    [1, 1000], [2, 2000], [3, 4000], [5, 16_000], [6, 30_000], [20, 30_000],
+  ])('before attempt %i+1: %i ms', (attempt, ms) => {
+    expect(backoffMs(attempt, { baseMs: 1000, maxMs: 30_000 })).toBe(ms);
+  });
+});
+
+const alert: Alert = {
+  v: 1, kind: 'alert', camera: 'front', eventId: 'ev1', at: '2024-05-01T12:00:03.000Z',
+  labels: [{ name: 'person', confidence: 0.9, at: '2024-05-01T12:00:03.000Z' }],
+  allLabels: [{ name: 'person', confidence: 0.9, at: '2024-05-01T12:00:03.000Z' }, { name: 'car', confidence: 0.7, at: '2024-05-01T12:00:01.000Z' }],
+  detector: 'local', clip: 'http://nvr/media/clips/x.mp4', poster: 'http://nvr/media/clips/x.jpg', message: 'person (90%) on front at 2024-05-01T12:00:03.000Z',
+};
+
+describe('mqttMessages', () => {
+  it('publishes a retained ON per alert label and the JSON event', () => {
+    expect(mqttMessages('home/cctv', alert)).toEqual([
+      { topic: 'home/cctv/front/person', payload: 'ON', retain: true },
+      { topic: 'home/cctv/front/event', payload: JSON.stringify(alert), retain: false },
+    ]);
+  });
+});
+
+describe('sinks against a real broker and a real HTTP receiver', () => {
+  let broker: Broker;
+  let receiver: Receiver;
+  let dir: string;
+  let db: Db;
+  beforeAll(async () => {
+    [broker, receiver] = await Promise.all([startMosquitto(), startReceiver()]);
+    dir = await mkdtemp(path.join(tmpdir(), 'cctv-alerts-'));
+    db = openDb(dir);
+  });
+  afterAll(async () => {
+    db.close();
+    await Promise.all([broker.stop(), receiver.close(), rm(dir, { recursive: true, force: true })]);
+  });
+
+  const sinksFor = (alerts: Record<string, unknown>) => createAlertSinks(configSchema.parse({ alerts }).alerts);
+
+  it('the registry builds only the configured sinks', () => {
+    expect(sinksFor({}).map((s) => s.name)).toEqual([]);
+    expect(sinksFor({ webhook: { url: receiver.url }, mqtt: { url: broker.url } }).map((s) => s.name)).toEqual(['webhook', 'mqtt']);
+  });
+
+  it('webhook: POSTs the alert as JSON with the configured headers; a non-2xx answer rejects', async () => {
+    const [sink] = sinksFor({ webhook: { url: receiver.url, headers: { authorization: 'Bearer t0ken' } } });
+    await sink!.send(alert);
+    const got = receiver.requests.at(-1)!;
+    expect(got.body).toEqual(alert);
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(got.headers.authorization).toBe('Bearer t0ken');
+    receiver.status = 503;
+    await expect(sink!.send(alert)).rejects.toThrow('webhook: HTTP 503');
+    receiver.status = 200;
+  });
+
+  it('mqtt: publishes the retained state and the event; a late subscriber still sees the state', async () => {
+    const sub = await subscribe(broker.url, 'cctv/#');
+    const [sink] = sinksFor({ mqtt: { url: broker.url } });
+    await sink!.send(alert);
+    await sink!.close();
+    await waitUntil(() => sub.messages.length >= 2);
+    expect(sub.messages.map((m) => m.topic).sort()).toEqual(['cctv/front/event', 'cctv/front/person']);
+    expect(JSON.parse(sub.messages.find((m) => m.topic === 'cctv/front/event')!.payload)).toEqual(alert);
+    await sub.close();
+    const late = await subscribe(broker.url, 'cctv/#');
+    await waitUntil(() => late.messages.length >= 1);
+    expect(late.messages).toEqual([{ topic: 'cctv/front/person', payload: 'ON', retain: true }]);
+    await late.close();
+  });
+
+  it('mqtt: a broker that is down rejects the attempt (no hang)', async () => {
+    const [sink] = sinksFor({ mqtt: { url: 'mqtt://127.0.0.1:1' } });
+    await expect(sink!.send(alert)).rejects.toThrow(/^mqtt: /);
+    await sink!.close();
+  });
+
+  it('Alerter: delivers once per event and sink, retries a failing sink with backoff, then releases its claim', async () => {
+    let calls = 0;
+    const flaky: AlertSink = { name: 'flaky', send: async () => { calls++; throw new Error('down'); }, close: async () => {} };
+    const [webhook] = sinksFor({ webhook: { url: receiver.url } });
+    const alerter = new Alerter({ db, sinks: [webhook!, flaky], maxAttempts: 3, backoff: { baseMs: 50, maxMs: 100 } });
+    const before = receiver.requests.length;
+    const t0 = Date.now();
+    expect(alerter.dispatch('ev-a', alert)).toEqual(['webhook', 'flaky']);
+    expect(Date.now() - t0).toBeLessThan(50); // dispatch does not wait for delivery
+    expect(alerter.dispatch('ev-a', alert)).toEqual([]); // claimed: never twice
+    await alerter.close();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // 50 + 100 ms of backoff
+    expect(calls).toBe(3);
+    expect(receiver.requests.length - before).toBe(1);
+    const rows = db.prepare("SELECT sink FROM alerts_sent WHERE event_key = 'ev-a' ORDER BY sink").all();
+    expect(rows).toEqual([{ sink: 'webhook' }]); // the failed sink may be retried by a later run
+    expect(() => alerter.dispatch('ev-b', alert)).toThrow('closed');
+  });
+});
+
+async function waitUntil(fn: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
