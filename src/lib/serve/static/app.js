@@ -6,13 +6,14 @@ const view = document.getElementById('view');
 const player = document.getElementById('player');
 const video = document.getElementById('player-video');
 
-/** Builds an element: el('div', { class: 'x', onclick }, child, 'text'). Text is always set as text, never as HTML. */
+/** Builds an element: el('div', { class: 'x', style: { left: '5%' }, onclick }, child, 'text'). Text is always set as text, never as HTML. */
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else if (k === 'class') node.className = v;
+    else if (k === 'style') Object.assign(node.style, v); // CSSOM: the CSP forbids inline style attributes
     else node.setAttribute(k, v === true ? '' : String(v));
   }
   for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
@@ -138,9 +139,9 @@ async function timelineView(params) {
   const cursor = el('div', { class: 'cursor', hidden: true });
   const status = el('p', { class: 'note', id: 'timeline-status' }, t.recorded.length ? 'Click the bar to play from that moment.' : 'Nothing recorded on this day.');
   const bar = el('div', { class: 'bar', id: 'timeline-bar', role: 'slider', 'aria-label': 'time of day', tabindex: 0 },
-    t.recorded.map((r) => el('div', { class: 'recorded', style: `left:${pct(r.start)};width:${width(r.start, r.end)}`, title: `${fmtClock(Date.parse(r.start))} – ${fmtClock(Date.parse(r.end))}` })),
-    t.gaps.map((g) => el('div', { class: 'gap', style: `left:${pct(g.start)};width:${width(g.start, g.end)}`, title: `gap: ${g.reason}` })),
-    t.events.map((e) => el('div', { class: `marker ${e.labels.includes('person') ? 'person' : ''}`, style: `left:${pct(e.start)}`, title: `${fmtClock(Date.parse(e.start))} ${e.labels.join(', ')}`, 'data-start': e.start })),
+    t.recorded.map((r) => el('div', { class: 'recorded', style: { left: pct(r.start), width: width(r.start, r.end) }, title: `${fmtClock(Date.parse(r.start))} – ${fmtClock(Date.parse(r.end))}` })),
+    t.gaps.map((g) => el('div', { class: 'gap', style: { left: pct(g.start), width: width(g.start, g.end) }, title: `gap: ${g.reason}` })),
+    t.events.map((e) => el('div', { class: `marker ${e.labels.includes('person') ? 'person' : ''}`, style: { left: pct(e.start) }, title: `${fmtClock(Date.parse(e.start))} ${e.labels.join(', ')}`, 'data-start': e.start })),
     cursor);
   const timelineVideo = el('video', { id: 'timeline-video', controls: true, playsinline: true, muted: true, hidden: true });
   bar.addEventListener('click', (ev) => {
