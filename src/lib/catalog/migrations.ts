@@ -108,4 +108,27 @@ export const migrations: string[] = [
      sent_ms INTEGER NOT NULL,
      PRIMARY KEY (event_key, sink)
    ) WITHOUT ROWID;`,
+  // 5: search and prune. The events' own (camera AI) labels as rows, kept in step with events.labels by triggers, so
+  // a tag is found through an index; detections by event; uploads by URL; plain clips (no event) by time.
+  `CREATE TABLE event_labels (
+     event_id TEXT NOT NULL,
+     label TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,          -- the event's start (copied, so a tag query filters time without a join)
+     PRIMARY KEY (event_id, label)
+   ) WITHOUT ROWID;
+   CREATE INDEX event_labels_label_start ON event_labels(label, start_ms);
+   INSERT OR IGNORE INTO event_labels SELECT e.id, j.value, e.start_ms FROM events e, json_each(e.labels) j WHERE j.type = 'text';
+   CREATE TRIGGER events_labels_insert AFTER INSERT ON events BEGIN
+     INSERT OR IGNORE INTO event_labels SELECT NEW.id, value, NEW.start_ms FROM json_each(NEW.labels) WHERE type = 'text';
+   END;
+   CREATE TRIGGER events_labels_update AFTER UPDATE OF labels, start_ms ON events BEGIN
+     DELETE FROM event_labels WHERE event_id = OLD.id;
+     INSERT OR IGNORE INTO event_labels SELECT NEW.id, value, NEW.start_ms FROM json_each(NEW.labels) WHERE type = 'text';
+   END;
+   CREATE TRIGGER events_labels_delete AFTER DELETE ON events BEGIN
+     DELETE FROM event_labels WHERE event_id = OLD.id;
+   END;
+   CREATE INDEX detections_event_label ON detections(event_id, label);
+   CREATE INDEX uploads_url ON uploads(url);
+   CREATE INDEX uploads_plain_clip_start ON uploads(start_ms) WHERE event_id IS NULL AND kind = 'clip';`,
 ];

@@ -1,0 +1,157 @@
+import type { Db } from './db.js';
+
+/**
+ * `cctv search` over the catalog. What is searched is an event (events table) or a plain clip (a stored clip with no
+ * event, e.g. from a camera's drop folder). A tag is a label seen in it:
+ * - a detector label (table detections, best confidence per clip and label), matched when its confidence is at
+ *   least `minConfidence`;
+ * - a camera AI label (events.labels, e.g. `person` from an ONVIF PeopleDetect topic). Its confidence is unknown, so
+ *   it matches only when no `minConfidence` is given.
+ * Every query is driven by an index: a tag's rows by (label, start) in event_labels and detections, otherwise events
+ * and plain clips by start. Results are newest first.
+ */
+export interface SearchQuery {
+  /** All must match (AND). */
+  tags: string[];
+  /** Any (OR); empty = every camera. */
+  cameras: string[];
+  /** Inclusive lower bound of the event's (or plain clip's) start, ms. */
+  sinceMs?: number;
+  /** Exclusive upper bound of the start, ms. */
+  untilMs?: number;
+  /** 0..1. With tags: the confidence each tag needs. Without: some detector label must have at least this. */
+  minConfidence?: number;
+  limit: number;
+}
+
+export interface MatchLabel {
+  name: string;
+  /** Best detector confidence, or null for a label only the camera reported. */
+  confidence: number | null;
+  source: 'detector' | 'camera';
+}
+
+export interface SearchMatch {
+  /** Null for a plain clip. */
+  eventId: string | null;
+  camera: string;
+  startMs: number;
+  /** Null while the event is open. */
+  endMs: number | null;
+  /** Detector labels (best confidence first), then camera labels the detector did not report. */
+  labels: MatchLabel[];
+  /** URL of the stored clip (or, with `upload.mode: segment`, the first stored segment); null until uploaded. */
+  clip: string | null;
+  poster: string | null;
+}
+
+/**
+ * A clip starts at most this long before its event (pre-roll ≤ 300 s; with `upload.mode: segment` a stored segment
+ * ≤ 3600 s): the slack of the index range on detections.start_ms when filtering events by their own start.
+ */
+const CLIP_LEAD_MS = 2 * 3_600_000;
+
+/** Runs a search; see SearchQuery. */
+export function search(db: Db, q: SearchQuery): SearchMatch[] {
+  const params = {
+    since: Math.floor(q.sinceMs ?? Number.MIN_SAFE_INTEGER),
+    sinceLead: Math.floor(q.sinceMs === undefined ? Number.MIN_SAFE_INTEGER : q.sinceMs - CLIP_LEAD_MS),
+    until: Math.ceil(q.untilMs ?? Number.MAX_SAFE_INTEGER),
+    minc: q.minConfidence ?? 0,
+    anyConf: q.minConfidence === undefined ? 1 : 0,
+    cameras: JSON.stringify(q.cameras),
+    limit: q.limit,
+    ...Object.fromEntries(q.tags.map((t, i) => [`tag${i}`, t])),
+  };
+  const rows = db.prepare(searchSql(q)).all(params) as { eid: string | null; clip: string | null; camera: string; t: number }[];
+  const d = details(db);
+  return rows.map((r) => (r.eid !== null ? d.event(r.eid, r.camera, r.t) : d.clip(r.clip!, r.camera, r.t)));
+}
+
+/**
+ * The SQL of a query's shape (number of tags, camera filter, confidence filter): a compound SELECT of index-driven
+ * arms, each yielding (eid, clip, camera, t), merged newest first. Exported for EXPLAIN in tests.
+ */
+export function searchSql(q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfidence'>): string {
+  const camera = (col: string) => (q.cameras.length > 0 ? ` AND ${col} IN (SELECT value FROM json_each(@cameras))` : '');
+  /** Every condition but the arm's driving one, for an arm whose event id / clip URL are these expressions. */
+  const rest = (eid: string, clip: string, from: number) => {
+    const conds = q.tags.slice(from).map((_, i) => tagMatch(eid, clip, `@tag${from + i}`));
+    if (q.tags.length === 0 && q.minConfidence !== undefined) conds.push(anyDetection(eid, clip));
+    return conds.map((c) => ` AND (${c})`).join('');
+  };
+  let arms: string[];
+  if (q.tags.length > 0) {
+    arms = [
+      `SELECT e.id AS eid, NULL AS clip, e.camera AS camera, e.start_ms AS t FROM event_labels l JOIN events e ON e.id = l.event_id
+       WHERE @anyConf AND l.label = @tag0 AND l.start_ms >= @since AND l.start_ms < @until${camera('e.camera')}${rest('e.id', 'NULL', 1)}`,
+      `SELECT e.id, NULL, e.camera, e.start_ms FROM detections d JOIN events e ON e.id = d.event_id
+       WHERE d.label = @tag0 AND d.confidence >= @minc AND d.start_ms >= @sinceLead AND d.start_ms < @until
+         AND e.start_ms >= @since AND e.start_ms < @until${camera('e.camera')}${rest('e.id', 'NULL', 1)}`,
+      `SELECT NULL, d.clip_url, d.camera, d.start_ms FROM detections d
+       WHERE d.event_id IS NULL AND d.label = @tag0 AND d.confidence >= @minc AND d.start_ms >= @since AND d.start_ms < @until
+         ${camera('d.camera')}${rest('NULL', 'd.clip_url', 1)}`,
+    ];
+  } else {
+    arms = [
+      `SELECT e.id AS eid, NULL AS clip, e.camera AS camera, e.start_ms AS t FROM events e
+       WHERE e.start_ms >= @since AND e.start_ms < @until${camera('e.camera')}${rest('e.id', 'NULL', 0)}`,
+      `SELECT NULL, u.url, u.camera, u.start_ms FROM uploads u
+       WHERE u.event_id IS NULL AND u.kind = 'clip' AND u.start_ms >= @since AND u.start_ms < @until${camera('u.camera')}${rest('NULL', 'u.url', 0)}`,
+    ];
+  }
+  return `${arms.join('\nUNION\n')}\nORDER BY t DESC LIMIT @limit`;
+}
+
+/** SQL: the event `eid` or the plain clip `clip` (one of them is NULL) has tag `tag`. */
+function tagMatch(eid: string, clip: string, tag: string): string {
+  return `(${eid} IS NOT NULL AND ((@anyConf AND EXISTS (SELECT 1 FROM event_labels WHERE event_id = ${eid} AND label = ${tag}))
+            OR EXISTS (SELECT 1 FROM detections WHERE event_id = ${eid} AND label = ${tag} AND confidence >= @minc)))
+       OR (${clip} IS NOT NULL AND EXISTS (SELECT 1 FROM detections WHERE clip_url = ${clip} AND label = ${tag} AND confidence >= @minc))`;
+}
+
+/** SQL: some detector label of the event or plain clip has at least @minc. */
+function anyDetection(eid: string, clip: string): string {
+  return `(${eid} IS NOT NULL AND EXISTS (SELECT 1 FROM detections WHERE event_id = ${eid} AND confidence >= @minc))
+       OR (${clip} IS NOT NULL AND EXISTS (SELECT 1 FROM detections WHERE clip_url = ${clip} AND confidence >= @minc))`;
+}
+
+/** Labels, clip and poster of one match (a few primary-key or indexed lookups). */
+function details(db: Db) {
+  const eventRow = db.prepare('SELECT end_ms AS endMs FROM events WHERE id = ?');
+  const cameraLabels = db.prepare('SELECT label FROM event_labels WHERE event_id = ?').pluck();
+  const eventDetections = db.prepare(
+    'SELECT label AS name, MAX(confidence) AS confidence FROM detections WHERE event_id = ? GROUP BY label',
+  );
+  const eventUpload = db.prepare(
+    `SELECT url, poster FROM uploads WHERE event_id = ? ORDER BY kind = 'clip' DESC, start_ms LIMIT 1`,
+  );
+  const clipDetections = db.prepare('SELECT label AS name, confidence FROM detections WHERE clip_url = ?');
+  const clipUpload = db.prepare('SELECT end_ms AS endMs, poster FROM uploads WHERE url = ?');
+  const labels = (detected: { name: string; confidence: number }[], camera: string[]): MatchLabel[] => {
+    const out: MatchLabel[] = detected
+      .sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name))
+      .map((l) => ({ name: l.name, confidence: l.confidence, source: 'detector' }));
+    for (const name of camera) if (!out.some((l) => l.name === name)) out.push({ name, confidence: null, source: 'camera' });
+    return out;
+  };
+  return {
+    event(id: string, camera: string, startMs: number): SearchMatch {
+      const ev = eventRow.get(id) as { endMs: number | null };
+      const up = eventUpload.get(id) as { url: string; poster: string | null } | undefined;
+      return {
+        eventId: id, camera, startMs, endMs: ev.endMs,
+        labels: labels(eventDetections.all(id) as { name: string; confidence: number }[], cameraLabels.all(id) as string[]),
+        clip: up?.url ?? null, poster: up?.poster ?? null,
+      };
+    },
+    clip(url: string, camera: string, startMs: number): SearchMatch {
+      const up = clipUpload.get(url) as { endMs: number; poster: string | null } | undefined;
+      return {
+        eventId: null, camera, startMs, endMs: up?.endMs ?? null,
+        labels: labels(clipDetections.all(url) as { name: string; confidence: number }[], []),
+        clip: url, poster: up?.poster ?? null,
+      };
+    },
+  };
+}
