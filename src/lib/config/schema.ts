@@ -87,6 +87,8 @@ const retentionSchema = z.strictObject({
   maxDiskGb: z.number().positive().default(500),
   keepEventsDays: z.number().min(0).default(30),
   minFreeGb: z.number().min(0).default(2).describe('emergency pruning when the disk has less free space than this'),
+  remote: z.boolean().default(false)
+    .describe('prune also removes stored clips past keepEventsDays; false leaves it to the store\'s lifecycle rule'),
 });
 
 const serveSchema = z.strictObject({
