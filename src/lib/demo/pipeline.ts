@@ -1,0 +1,81 @@
+import PQueue from 'p-queue';
+import { createAlerter } from '../alerts/index.js';
+import { Analyzer } from '../analyze/analyzer.js';
+import type { Db } from '../catalog/db.js';
+import { selectCameras } from '../config/cameras.js';
+import type { Config } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import { catalogSeenFiles } from '../events/drop-dir.js';
+import { DEFAULT_MERGE_GAP_SECONDS, watchEvents } from '../events/watch.js';
+import { log } from '../log.js';
+import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
+import { CameraRecorder } from '../record/recorder.js';
+import { recoverCamera } from '../record/recover.js';
+import { configuredStorage, startServe } from '../serve/index.js';
+import { withRetry } from '../storage/index.js';
+import { Uploader } from '../upload/uploader.js';
+import { watchMotion } from './motion.js';
+
+export interface PipelineOptions {
+  config: Config;
+  db: Db;
+  /** Stops everything; runPipeline resolves once recorders have finalised their segments and work in flight ended. */
+  signal: AbortSignal;
+  host: string;
+  port: number;
+  onListening?(url: string): void;
+}
+
+/**
+ * The whole pipeline in one process, through the same library functions as the commands: record every enabled
+ * camera → events (ONVIF / drop folders where configured, else the motion source) → upload (the outbox-backed
+ * Uploader) → analyze (Analyzer: detector, catalog, alerts) → serve.
+ */
+export async function runPipeline(o: PipelineOptions): Promise<void> {
+  const { config, db, signal } = o;
+  const cameras = selectCameras(config, undefined);
+  const storage = withRetry(configuredStorage(config), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
+  const server = await startServe({ config, db, host: o.host, port: o.port, storage });
+  o.onListening?.(server.url);
+
+  const alerter = createAlerter(db, config.alerts);
+  const analyzer = new Analyzer({ db, config, storage, alerter });
+  const analysis = new PQueue({ concurrency: 1 });
+  const analyze = (u: UploadedRecord) =>
+    void analysis.add(async () => {
+      try {
+        const r = await analyzer.analyze(u);
+        log.info({ camera: r.camera, labels: r.labels.map((l) => `${l.name} ${l.confidence.toFixed(2)}`), alert: r.alert }, 'analyzed');
+      } catch (err) {
+        log.error({ url: u.url, err: errorMessage(err) }, 'clip not analysed');
+      }
+    });
+  const uploader = new Uploader({ db, config, storage, emit: analyze });
+  const accept = (record: EventRecord | ClipRecord) => {
+    if (record.kind === 'event') log.info({ camera: record.camera, event: record.id, state: record.state }, 'event');
+    uploader.accept({ known: true, line: 0, record }, 'events');
+  };
+  const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+
+  const runs: Promise<void>[] = [uploader.run(signal, stopped)];
+  for (const { name, camera, record } of cameras) {
+    await recoverCamera(db, config.dataDir, name);
+    runs.push(new CameraRecorder({ camera: name, url: camera.url, record, dataDir: config.dataDir, db, onSegment: () => {} }).run(signal));
+    if (!camera.onvif && !camera.dropDir) {
+      const events = { maxEventSeconds: config.events.maxEventSeconds, mergeGapSeconds: config.events.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS };
+      runs.push(watchMotion({ camera: name, url: camera.url, signal, events, emit: accept }));
+    }
+  }
+  const watched = Object.fromEntries(cameras.filter((c) => c.camera.onvif || c.camera.dropDir).map((c) => [c.name, c.camera]));
+  if (Object.keys(watched).length > 0) {
+    runs.push(watchEvents({ cameras: watched, events: config.events, signal, emit: accept, seen: catalogSeenFiles(db) }));
+  }
+  try {
+    await Promise.all(runs);
+    await analysis.onIdle();
+  } finally {
+    await analyzer.close();
+    await alerter.close();
+    await server.close();
+  }
+}
