@@ -87,6 +87,15 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/prune.js')).prune));
 
   program
+    .command('demo')
+    .description('the whole pipeline on simulated cameras (or, with a config file, on yours), served on the web until Ctrl-C')
+    .option('--host <host>', 'address to serve on (default serve.host)')
+    .option('--port <port>', 'port to serve on (default serve.port; 0 picks a free one)')
+    .option('--data-dir <dir>', 'where the simulated cameras\' data goes (without a config file)', './cctv-demo')
+    .option('--segment-seconds <n>', 'recording segment length (default 60 for the simulated cameras)')
+    .action(lazy(async () => (await import('./commands/demo.js')).demo));
+
+  program
     .command('doctor')
     .description('check ffmpeg, configuration, data folder, cameras and storage; exit 1 when something is wrong')
     .action(lazy(async () => (await import('./commands/doctor.js')).doctor));
