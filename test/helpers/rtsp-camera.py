@@ -32,6 +32,7 @@ def main():
     ap.add_argument("--gop", type=int, default=50)
     ap.add_argument("--bitrate", type=int, default=1000, help="kbit/s")
     ap.add_argument("--path", default="/cam")
+    ap.add_argument("--static", action="store_true", help="a still black picture: almost no bits per second")
     ap.add_argument("--file", help="replay this H.264 MP4 instead of a live test source")
     ap.add_argument("--mounts", type=int, default=1)
     args = ap.parse_args()
@@ -50,9 +51,11 @@ def main():
         serve(server, f"rtsp://127.0.0.1:{args.port}{args.path}0..{args.mounts - 1}", args.port)
         return
     factory = GstRtspServer.RTSPMediaFactory()
+    scene = "pattern=black" if args.static else "pattern=smpte"
+    overlay = "" if args.static else "! clockoverlay time-format=\"%H:%M:%S\" "
     video = (
-        f"videotestsrc is-live=true pattern=smpte ! video/x-raw,width={width},height={height},framerate={args.fps}/1 "
-        f"! clockoverlay time-format=\"%H:%M:%S\" ! x264enc tune=zerolatency speed-preset=ultrafast "
+        f"videotestsrc is-live=true {scene} ! video/x-raw,width={width},height={height},framerate={args.fps}/1 "
+        f"{overlay}! x264enc tune=zerolatency speed-preset=ultrafast "
         f"bitrate={args.bitrate} key-int-max={args.gop} ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96"
     )
     factory.set_launch(f"( {video}{AUDIO[args.audio]} )")

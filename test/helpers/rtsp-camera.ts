@@ -11,6 +11,8 @@ export interface CameraOptions {
   fps?: number;
   gop?: number;
   bitrate?: number;
+  /** A still black picture (almost no bits per second). */
+  static?: boolean;
 }
 
 /** A real RTSP camera (GStreamer's RTSP server, see rtsp-camera.py) that tests start, kill, freeze and restart. */
@@ -32,7 +34,7 @@ export class TestCamera {
   async up(): Promise<void> {
     const o = this.opts;
     const args = [SCRIPT, String(this.port), '--audio', o.audio ?? 'none', '--size', o.size ?? '640x360',
-      '--fps', String(o.fps ?? 25), '--gop', String(o.gop ?? 50), '--bitrate', String(o.bitrate ?? 1000)];
+      '--fps', String(o.fps ?? 25), '--gop', String(o.gop ?? 50), '--bitrate', String(o.bitrate ?? 1000), ...(o.static ? ['--static'] : [])];
     const proc = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let stderr = '';

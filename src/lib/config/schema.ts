@@ -15,7 +15,7 @@ const recordSchema = z.strictObject({
   segmentSeconds: seconds(10, 3600).default(900).describe('segment length; segments are clock-aligned'),
   format: recordFormat.default('mkv').describe('mkv (readable while growing, keeps G.711), mp4 (fragmented) or ts'),
   transport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport'),
-  stallSeconds: seconds(3, 600).default(20).describe('restart ffmpeg when the segment file stops growing this long'),
+  stallSeconds: seconds(3, 600).default(20).describe('restart ffmpeg when no new frame arrives for this long (a frozen camera)'),
   maxBackoffSeconds: seconds(1, 600).default(30).describe('cap of the exponential restart backoff'),
 });
 

@@ -95,7 +95,11 @@ export class CameraRecorder {
     const clock = new StreamClock();
     let listOffset = 0;
     let lastSize = 0;
-    let lastGrowth = Date.now();
+    let lastSizeAt = Date.now();
+    // Stall watchdog: ffmpeg reports the stream time it has written about twice a second; when it stops advancing
+    // the camera is frozen. (File size is no signal: a static low-bitrate scene can leave the file unchanged for long.)
+    let lastProgress = -1;
+    let lastAdvance = Date.now();
     let stalled = false;
     let lastStderr = '';
     let lastEnd = this.status.lastSegmentEnd;
@@ -115,7 +119,7 @@ export class CameraRecorder {
       this.status.state = 'recording';
       this.status.segment = rel(abs);
       lastSize = 0;
-      lastGrowth = now;
+      lastSizeAt = now;
       upsertSegment(db, { camera, path: rel(abs), startMs: now, endMs: now, bytes: 0, closed: false });
     };
     const closeSegment = async (entry: ListEntry) => {
@@ -154,7 +158,12 @@ export class CameraRecorder {
       onStderr: (line) => {
         const progress = progressSeconds(line);
         if (progress !== null) {
-          clock.observe(Date.now(), progress);
+          const now = Date.now();
+          clock.observe(now, progress);
+          if (progress > lastProgress) {
+            lastProgress = progress;
+            lastAdvance = now;
+          }
           return;
         }
         const m = /Opening '(.+)' for writing/.exec(line);
@@ -172,17 +181,17 @@ export class CameraRecorder {
         await sleep(this.pollMs);
         await readList();
         ensureDayDirs(dataDir, camera);
-        const current = opened[opened.length - 1]?.abs;
-        if (!current || stalled) continue;
-        const size = statSync(current, { throwIfNoEntry: false })?.size ?? 0;
         const now = Date.now();
+        const current = opened[opened.length - 1]?.abs;
+        const size = current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0;
         if (size > lastSize) {
-          this.status.bitrateKbps = Math.round(((size - lastSize) * 8) / Math.max(1, now - lastGrowth));
+          this.status.bitrateKbps = Math.round(((size - lastSize) * 8) / Math.max(1, now - lastSizeAt));
           lastSize = size;
-          lastGrowth = now;
-        } else if (now - lastGrowth > record.stallSeconds * 1000) {
+          lastSizeAt = now;
+        }
+        if (!stalled && now - lastAdvance > record.stallSeconds * 1000) {
           stalled = true;
-          log.warn({ camera, seconds: record.stallSeconds }, 'segment stopped growing: restarting ffmpeg');
+          log.warn({ camera, seconds: record.stallSeconds }, 'no new frames: restarting ffmpeg');
           // A frozen input blocks ffmpeg in a read, so SIGINT alone may wait for the socket timeout.
           ff.stop();
           setTimeout(() => ff.stop(true), 2000).unref();
@@ -204,7 +213,7 @@ export class CameraRecorder {
         await this.o.onSegment(seg);
       }
     }
-    if (stalled) return `stalled: no data for ${record.stallSeconds}s`;
+    if (stalled) return `stalled: no new frames for ${record.stallSeconds}s`;
     const detail = lastStderr || 'stream ended';
     return exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}: ${detail}`;
   }
