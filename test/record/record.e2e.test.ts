@@ -141,6 +141,8 @@ describe('cctv record (real RTSP camera, real ffmpeg)', () => {
     const open = rows(dataDir, 'front').segments;
     expect(open).toHaveLength(1);
     expect(open[0]!.closed).toBe(0);
+    // While it was written, its end grew in the catalog (to within a few seconds of the kill).
+    expect(open[0]!.end_ms - open[0]!.start_ms).toBeGreaterThan(3000);
     const file = path.join(dataDir, open[0]!.path);
     // ffmpeg is told of its parent's death (pdeathsig) and finalises: the file stops growing.
     let size = -1;

@@ -32,6 +32,11 @@ export function upsertSegment(db: Db, s: SegmentRow): void {
   ).run(s.camera, s.path, Math.round(s.startMs), Math.round(s.endMs), s.bytes, s.closed ? 1 : 0, Date.now());
 }
 
+/** Moves the end of a segment that is still being written (no effect once it is closed). */
+export function growSegment(db: Db, path: string, endMs: number, bytes: number): void {
+  db.prepare('UPDATE segments SET end_ms = max(end_ms, ?), bytes = ? WHERE path = ? AND closed = 0').run(endMs, bytes, path);
+}
+
 export function addGap(db: Db, g: GapRow): void {
   db.prepare('INSERT INTO gaps (camera, from_ms, to_ms, reason) VALUES (?, ?, ?, ?)').run(
     g.camera, Math.round(g.fromMs), Math.round(g.toMs), g.reason,

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Db } from '../catalog/db.js';
-import { addGap, lastSegment, upsertSegment, type SegmentRow } from '../catalog/segments.js';
+import { addGap, growSegment, lastSegment, upsertSegment, type SegmentRow } from '../catalog/segments.js';
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
@@ -188,6 +188,11 @@ export class CameraRecorder {
           this.status.bitrateKbps = Math.round(((size - lastSize) * 8) / Math.max(1, now - lastSizeAt));
           lastSize = size;
           lastSizeAt = now;
+          // The open segment's end grows in the catalog, so upload and serve see how far it reaches.
+          const offset = clock.offsetMs();
+          if (current && offset !== null && lastProgress >= 0) {
+            growSegment(db, rel(current), Math.round(offset + lastProgress * 1000), size);
+          }
         }
         if (!stalled && now - lastAdvance > record.stallSeconds * 1000) {
           stalled = true;
