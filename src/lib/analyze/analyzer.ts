@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
+import { composeAlert } from '../alerts/message.js';
 import type { Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
 import { analyzeClip } from '../detect/analyze.js';
 import { createDetector, type Detector } from '../detect/index.js';
-import { coveredByAny } from '../detect/labels.js';
 import { UserError } from '../errors.js';
 import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
 import type { Storage } from '../storage/index.js';
@@ -146,16 +146,11 @@ export class Analyzer {
   }
 
   private async alertFor(clip: ClipInput, labels: readonly DetectionLabel[], detector: string): Promise<Alert> {
-    const { alerts: cfg } = this.o.config;
-    const brief = labels.map(({ name, confidence, at }) => ({ name, confidence, at }));
-    const hits = brief.filter((l) => coveredByAny(cfg.on, l.name));
-    const top = hits[0]!;
-    return {
-      v: 1, kind: 'alert', camera: clip.camera, eventId: clip.eventId, at: top.at, labels: hits, allLabels: brief, detector,
+    return composeAlert({
+      camera: clip.camera, eventId: clip.eventId, labels, alertOn: this.o.config.alerts.on, detector,
       clip: await this.linkFor(clip.url),
       poster: clip.poster === null ? null : await this.linkFor(clip.poster),
-      message: `${hits.map((l) => `${l.name} (${Math.round(l.confidence * 100)}%)`).join(', ')} on ${clip.camera} at ${top.at}`,
-    };
+    });
   }
 
   private async workDir(): Promise<string> {

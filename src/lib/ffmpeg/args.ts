@@ -127,6 +127,17 @@ export function remuxArgs(input: string, output: string, media: { video: string 
   return ['-loglevel', 'error', '-i', input, ...mp4OutputOptions(media), output];
 }
 
+/**
+ * ffmpeg arguments re-encoding any video file into a browser-playable H.264 MP4 (for H.265 and other codecs
+ * browsers cannot decode): libx264 `veryfast` CRF 23, yuv420p, audio as mp4OutputOptions has it, moov up front.
+ */
+export function h264Args(input: string, output: string, media: { video: string | null; audio: string | null }): string[] {
+  const copy = mp4OutputOptions({ ...media, video: 'h264' });
+  const at = copy.indexOf('copy');
+  const encode = ['libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p'];
+  return ['-loglevel', 'error', '-i', input, ...copy.slice(0, at), ...encode, ...copy.slice(at + 1), output];
+}
+
 /** ffmpeg arguments writing one JPEG (at most 640 px wide) from `input` at `atSeconds`. */
 export function posterArgs(input: string, atSeconds: number, output: string): string[] {
   return ['-loglevel', 'error', '-ss', atSeconds.toFixed(3), '-i', input, '-frames:v', '1', '-vf', "scale='min(640,iw)':-2", '-q:v', '5', '-f', 'image2', output];

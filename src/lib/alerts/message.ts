@@ -1,0 +1,31 @@
+import { coveredByAny } from '../detect/labels.js';
+import type { Alert } from './types.js';
+
+/** What an alert is made of: the clip's labels and links a person can open (already resolved by the caller). */
+export interface AlertInput {
+  camera: string;
+  eventId: string | null;
+  /** Every label found in the clip, most confident first. */
+  labels: readonly { name: string; confidence: number; at: string }[];
+  /** alerts.on: the labels that make this an alert (at least one of `labels` must be covered). */
+  alertOn: readonly string[];
+  detector: string;
+  clip: string;
+  poster: string | null;
+}
+
+/**
+ * Pure: the alert every sink delivers (`cctv analyze` and the AWS analyze hook build it the same way). Throws when
+ * no label is covered by `alertOn` (the caller decides whether to alert first, with decideAlert).
+ */
+export function composeAlert(i: AlertInput): Alert {
+  const brief = i.labels.map(({ name, confidence, at }) => ({ name, confidence, at }));
+  const hits = brief.filter((l) => coveredByAny(i.alertOn, l.name));
+  const top = hits[0];
+  if (!top) throw new Error('composeAlert: no alert label among the labels found');
+  return {
+    v: 1, kind: 'alert', camera: i.camera, eventId: i.eventId, at: top.at, labels: hits, allLabels: brief, detector: i.detector,
+    clip: i.clip, poster: i.poster,
+    message: `${hits.map((l) => `${l.name} (${Math.round(l.confidence * 100)}%)`).join(', ')} on ${i.camera} at ${top.at}`,
+  };
+}
