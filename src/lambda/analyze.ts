@@ -1,0 +1,158 @@
+import './ffmpeg-env.js'; // first: maps CCTV_FFMPEG_PATH before src/lib/ffmpeg/run.ts loads
+import { alerts, decideAlert } from '../lib/alerts/decide.js';
+import { backoffMs } from '../lib/alerts/alerter.js';
+import { composeAlert } from '../lib/alerts/message.js';
+import type { Alert, AlertSink } from '../lib/alerts/types.js';
+import { createWebhookSink } from '../lib/alerts/webhook.js';
+import { eventStartOffset, readManifest, toLabels, writeManifest } from '../lib/analyze/results.js';
+import { analyzeClip } from '../lib/detect/analyze.js';
+import { createDetector, type Detector } from '../lib/detect/index.js';
+import { errorMessage, RuntimeError } from '../lib/errors.js';
+import { log, setLogLevel } from '../lib/log.js';
+import type { DetectionLabel } from '../lib/pipeline/records.js';
+import type { Storage } from '../lib/storage/index.js';
+import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
+import { HOOK_FIELD, planAnalysis, type HookMarker } from './decide.js';
+import { analyzeSettings, type AnalyzeSettings } from './env.js';
+import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
+import { createSnsSink } from './sns.js';
+
+/**
+ * The analyze hook: S3 → `clips/…/<id>.json` (the manifest, which cctv uploads after the clip and poster).
+ * Same library code as `cctv analyze`: planAnalysis decides whether anything is left to find out (the cost
+ * rule); analyzeClip samples the planner's frames of the clip (read through a presigned URL: ffmpeg fetches
+ * only the ranges it needs) and runs Rekognition DetectLabels with early stop; writeManifest stores the labels
+ * with the hook's marker; decideAlert + composeAlert + the webhook sink (and SNS) alert.
+ *
+ * Idempotent, no recursion: the manifest write fires this hook again, and so does any duplicate delivery; both
+ * see the marker (planAnalysis → skip) and return without a Rekognition call, a write or an alert. The alert
+ * goes out after the marker is stored, so a crash in between loses an alert rather than sending it twice.
+ *
+ * Differences from `cctv analyze`, by design of the IAM role (it may only write manifests): the poster is not
+ * replaced by the boxed best frame and the clip's `labels` tag is not set; there is no catalog, so alerts are
+ * once per clip, without the per-camera cooldown.
+ */
+
+/** How long the presigned links in alerts stay valid (bounded anyway by the Lambda role's session). */
+export const LINK_SECONDS = 24 * 3600;
+/** How long the presigned URL ffmpeg reads the clip through stays valid. */
+export const SOURCE_SECONDS = 600;
+
+interface Hook {
+  settings: AnalyzeSettings;
+  storage: Storage;
+  sinks: AlertSink[];
+  detector?: Promise<Detector>;
+}
+
+export function createAnalyzeHandler(deps: HookDeps = {}): (event: S3Event) => Promise<{ results: Outcome[] }> {
+  let hook: Hook | undefined;
+  return async (event) => {
+    hook ??= init(deps);
+    const h = hook;
+    const objects = createdObjects(event);
+    return { results: await eachObject(objects, (o) => analyzeObject(h, o)) };
+  };
+}
+
+function init(deps: HookDeps): Hook {
+  const settings = analyzeSettings(deps.env ?? process.env);
+  if (settings.logLevel) setLogLevel(settings.logLevel);
+  const { alerts: cfg } = settings.config;
+  const sinks: AlertSink[] = [
+    ...(cfg.webhook ? [createWebhookSink(cfg.webhook)] : []),
+    ...(settings.snsTopicArn ? [createSnsSink({ topicArn: settings.snsTopicArn, ...(settings.snsEndpoint ? { endpoint: settings.snsEndpoint } : {}) })] : []),
+  ];
+  return { settings, storage: deps.storage ?? hookStorage(settings.config), sinks };
+}
+
+async function analyzeObject(h: Hook, o: CreatedObject): Promise<Outcome> {
+  const { config } = h.settings;
+  const key = storageKey(h.storage, o);
+  const parts = key === null ? null : clipKeyParts(key);
+  if (key === null || parts?.ext !== 'json') return { key: o.key, outcome: 'ignored' };
+  const manifest = await readManifest(h.storage, key);
+  const plan = planAnalysis(manifest, { alertOn: config.alerts.on, detectLabels: config.detect.labels });
+  if (plan.action === 'skip' || manifest === null) return { key, outcome: 'skipped', reason: plan.reason };
+
+  const clipKey = `${parts.base}.mp4`;
+  const camera = typeof manifest.camera === 'string' ? manifest.camera : (key.split('/')[1] ?? 'unknown');
+  const eventId = typeof manifest.eventId === 'string' ? manifest.eventId : null;
+  const window = manifest.window as { start?: unknown } | undefined;
+  const clipStartMs = typeof window?.start === 'string' ? Date.parse(window.start) : Date.now();
+
+  let labels: DetectionLabel[];
+  let frames = 0;
+  let detector: string;
+  if (plan.action === 'settle') {
+    ({ labels, detector } = plan);
+  } else {
+    const d = await (h.detector ??= createDetector(config.detect));
+    const result = await analyzeClip({
+      source: (await h.storage.presign(clipKey, SOURCE_SECONDS)) ?? clipKey,
+      eventStartOffsetSeconds: eventStartOffset(manifest, eventId, config.events.preRollSeconds),
+      ...(typeof manifest.durationSeconds === 'number' && manifest.durationSeconds > 0 ? { durationSeconds: manifest.durationSeconds } : {}),
+      detector: d,
+      maxFrames: config.detect.maxFramesPerEvent,
+      minConfidence: config.detect.minConfidence,
+      labels: config.detect.labels,
+      alertOn: config.alerts.on,
+    });
+    labels = toLabels(result.labels, clipStartMs);
+    frames = result.frames;
+    detector = d.name;
+  }
+
+  // No catalog here: the marker is the memory. Once per clip, no cooldown (alreadyAlerted is false: a clip that
+  // alerted carries the marker and never gets this far again).
+  const decision = decideAlert({
+    found: labels.map((l) => l.name), alertOn: config.alerts.on, alreadyAlerted: false, lastAlertMs: null, atMs: clipStartMs, cooldownSeconds: 0,
+  });
+  const alert = alerts(decision) && h.sinks.length > 0;
+  const marker: HookMarker = {
+    by: 'cctv-analyze-hook', at: new Date().toISOString(), outcome: plan.action === 'settle' ? 'camera' : 'rekognition', frames, alert,
+  };
+  await writeManifest(h.storage, key, { ...manifest, [HOOK_FIELD]: marker }, { labels, detector, frames, analyzedAt: marker.at }, camera);
+
+  let delivered: string[] = [];
+  if (alert) {
+    const message = composeAlert({
+      camera, eventId, labels, alertOn: config.alerts.on, detector,
+      clip: (await h.storage.presign(clipKey, LINK_SECONDS)) ?? h.storage.urlFor(clipKey),
+      poster: typeof manifest.poster === 'string' ? ((await h.storage.presign(`${parts.base}.jpg`, LINK_SECONDS)) ?? manifest.poster) : null,
+    });
+    delivered = await deliver(h.sinks, message, config.alerts.maxAttempts);
+  }
+  return { key, outcome: plan.action === 'settle' ? 'settled' : 'detected', reason: plan.reason, frames, labels: labels.map((l) => l.name), alert, delivered };
+}
+
+/**
+ * Sends the alert to every sink, each with alerts.maxAttempts tries and the Alerter's backoff. Throws after
+ * trying them all when one still failed: the invocation errors (visible in the function's Errors metric); its
+ * retry finds the marker and sends nothing twice.
+ */
+async function deliver(sinks: readonly AlertSink[], alert: Alert, maxAttempts: number): Promise<string[]> {
+  const results = await Promise.all(
+    sinks.map(async (sink) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sink.send(alert);
+          log.info({ sink: sink.name, camera: alert.camera, attempt }, 'alert sent');
+          return sink.name;
+        } catch (err) {
+          if (attempt >= maxAttempts) {
+            log.error({ sink: sink.name, attempts: attempt, err: errorMessage(err) }, 'alert failed; giving up');
+            return null;
+          }
+          await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 500, maxMs: 5000 })));
+        }
+      }
+    }),
+  );
+  const failed = sinks.filter((_, i) => results[i] === null).map((s) => s.name);
+  if (failed.length > 0) throw new RuntimeError(`alert not delivered to ${failed.join(', ')}`);
+  return results.filter((r): r is string => r !== null);
+}
+
+/** The Lambda entry point (`index.handler` in dist/lambda/analyze.zip). */
+export const handler = createAnalyzeHandler();

@@ -1,0 +1,123 @@
+import type { MediaInfo } from '../lib/clips/cut.js';
+import { isLabel } from '../lib/detect/labels.js';
+import { allAlertLabelsFound } from '../lib/detect/sampling.js';
+import { MP4_AUDIO } from '../lib/ffmpeg/args.js';
+import { BROWSER_CODECS } from '../lib/ffmpeg/probe.js';
+import type { DetectionLabel } from '../lib/pipeline/records.js';
+import { coveredByAny } from '../lib/detect/labels.js';
+
+/**
+ * The hooks' decisions, pure and table-tested (test/lambda/decide.test.ts): whether the analyze hook pays
+ * Rekognition for a clip, and whether the transcode hook rewrites one. The handlers only do the I/O around them.
+ */
+
+/** The manifest field the analyze hook writes: its idempotency marker (a repeated event sees it and stops). */
+export const HOOK_FIELD = 'cloudAnalysis';
+/** The S3 metadata the transcode hook puts on a clip it rewrote (the rewrite's own event sees it and stops). */
+export const TRANSCODED_META = 'cctv-transcoded';
+
+export interface HookMarker {
+  by: 'cctv-analyze-hook';
+  at: string;
+  /** What settled the answer: Rekognition, or the camera's own AI label. */
+  outcome: 'rekognition' | 'camera';
+  frames: number;
+  alert: boolean;
+}
+
+export type AnalysisPlan =
+  | { action: 'skip'; reason: 'no-manifest' | 'already-analyzed-by-hook' | 'analyzed-on-premise'; detail?: string }
+  | { action: 'settle'; reason: 'camera-label'; detector: 'camera'; labels: DetectionLabel[] }
+  | { action: 'detect'; reason: 'unsettled' };
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Pure: what the analyze hook does with a clip, from its manifest (the cost rule: Rekognition only when nothing
+ * has settled the answer yet).
+ * - `skip` (no Rekognition, no write, no alert): no manifest; the hook's own marker is there (a repeated event,
+ *   or the event of the hook's own manifest write); or the manifest already holds an analysis (on-premise
+ *   `cctv analyze` with the local detector, or any detector: found or not, it settled the clip and alerted
+ *   through its own sinks).
+ * - `settle` (no Rekognition; labels written, alert decided): the camera's own AI labels (event labels such as
+ *   `person` from ONVIF) already cover every alert label, so a picture cannot add to the alert decision. The
+ *   camera gives no confidence: its labels are recorded with confidence 1 and detector `camera`.
+ * - `detect`: Rekognition on the planner's frames.
+ */
+export function planAnalysis(manifest: unknown, o: { alertOn: readonly string[]; detectLabels: readonly string[] }): AnalysisPlan {
+  if (!isObject(manifest)) return { action: 'skip', reason: 'no-manifest' };
+  if (isObject(manifest[HOOK_FIELD])) return { action: 'skip', reason: 'already-analyzed-by-hook' };
+  const labels = manifest.labels;
+  const analysed = typeof manifest.analyzedAt === 'string' && typeof manifest.detector === 'string' && Array.isArray(labels) &&
+    labels.every(isObject);
+  if (analysed) return { action: 'skip', reason: 'analyzed-on-premise', detail: String(manifest.detector) };
+  const event = isObject(manifest.event) ? manifest.event : undefined;
+  const window = isObject(manifest.window) ? manifest.window : undefined;
+  const camera = (Array.isArray(event?.labels) ? event.labels : []).filter((l): l is string => typeof l === 'string' && isLabel(l));
+  if (camera.length > 0 && allAlertLabelsFound(o.alertOn, camera)) {
+    const at = [event?.start, window?.start].find((t): t is string => typeof t === 'string' && Number.isFinite(Date.parse(t)));
+    const kept = [...new Set(camera)].filter((l) => coveredByAny(o.detectLabels, l) || coveredByAny(o.alertOn, l));
+    return {
+      action: 'settle', reason: 'camera-label', detector: 'camera',
+      labels: kept.map((name) => ({ name, confidence: 1, at: new Date(at ? Date.parse(at) : 0).toISOString() })),
+    };
+  }
+  return { action: 'detect', reason: 'unsettled' };
+}
+
+export type Faststart = 'yes' | 'no' | 'unknown';
+
+/**
+ * Pure: whether an MP4 has its `moov` box before the media data (browsers can start playing before the whole
+ * file arrived), from the file's first bytes: walks the top-level boxes until `moov` (yes) or `mdat`/`moof` (no).
+ * `unknown` when the head is not an MP4 (no leading `ftyp`) or ends before either box.
+ */
+export function faststartFromHead(head: Buffer): Faststart {
+  let off = 0;
+  let first = true;
+  while (off + 8 <= head.length) {
+    let size = head.readUInt32BE(off);
+    const type = head.toString('latin1', off + 4, off + 8);
+    if (first && type !== 'ftyp') return 'unknown';
+    first = false;
+    if (type === 'moov') return 'yes';
+    if (type === 'mdat' || type === 'moof') return 'no';
+    if (size === 1) {
+      if (off + 16 > head.length) return 'unknown';
+      size = Number(head.readBigUInt64BE(off + 8));
+    }
+    if (size < 8) return 'unknown'; // 0 = "to the end of the file": nothing after it
+    off += size;
+  }
+  return 'unknown';
+}
+
+export type TranscodePlan =
+  | { action: 'none'; reason: 'already-rewritten' | 'browser-ready' | 'no-video' }
+  | { action: 'remux'; reason: 'not-faststart' | 'container' | 'audio' }
+  | { action: 'h264'; reason: 'video-codec' };
+
+/**
+ * Pure: what the transcode hook does with a clip. Rewrites only when browsers cannot play it as it is: another
+ * video codec than H.264/VP9/AV1 (H.265 from many cameras) → re-encode to H.264; a container other than MP4,
+ * audio MP4 cannot carry, or the moov box at the end → remux (video copied). A clip cctv cut (faststart H.264)
+ * is left alone, and so is one this hook rewrote (its metadata marker).
+ */
+export function planTranscode(media: MediaInfo, faststart: Faststart, metadata: Record<string, string>): TranscodePlan {
+  if (metadata[TRANSCODED_META] !== undefined) return { action: 'none', reason: 'already-rewritten' };
+  if (media.video === null) return { action: 'none', reason: 'no-video' };
+  if (!BROWSER_CODECS.has(media.video)) return { action: 'h264', reason: 'video-codec' };
+  if (!media.format.split(',').includes('mp4')) return { action: 'remux', reason: 'container' };
+  if (media.audio !== null && !MP4_AUDIO.has(media.audio)) return { action: 'remux', reason: 'audio' };
+  if (faststart !== 'yes') return { action: 'remux', reason: 'not-faststart' };
+  return { action: 'none', reason: 'browser-ready' };
+}
+
+/**
+ * Pure: whether the transcode hook makes the clip's poster. cctv stores its own poster with every clip it
+ * uploads (its metadata then names the `camera` and the clip's `sha256`); a clip put there by anything else
+ * gets one from the hook. (The hook's role may not read posters, so it cannot look whether one exists.)
+ */
+export function needsPoster(metadata: Record<string, string>): boolean {
+  return metadata[TRANSCODED_META] === undefined && !(metadata.camera !== undefined && metadata.sha256 !== undefined);
+}

@@ -1,0 +1,63 @@
+/**
+ * The few shapes of S3's event notification (version 2.1/2.2) the hooks read, declared here (no
+ * @types/aws-lambda). S3 sends `Records[]`; each object key is URL-encoded form style: `+` for a space,
+ * `%XX` for the rest. A bucket's first notification configuration also sends one `s3:TestEvent` without Records.
+ */
+export interface S3EventRecord {
+  eventVersion: string;
+  eventSource: 'aws:s3' | string;
+  awsRegion: string;
+  eventTime: string;
+  /** e.g. `ObjectCreated:Put`, `ObjectCreated:CompleteMultipartUpload`. */
+  eventName: string;
+  s3: {
+    s3SchemaVersion?: string;
+    configurationId?: string;
+    bucket: { name: string; arn?: string };
+    object: { key: string; size?: number; eTag?: string; versionId?: string; sequencer?: string };
+  };
+}
+
+export interface S3Event {
+  Records?: S3EventRecord[];
+  /** Only on `s3:TestEvent`. */
+  Event?: string;
+}
+
+/** One object an event is about. */
+export interface CreatedObject {
+  bucket: string;
+  /** The decoded object key (full key in the bucket, prefix included). */
+  key: string;
+  eTag?: string;
+  sequencer?: string;
+}
+
+/** Pure: decodes an S3 event key (`a+b%2Bc.mp4` → `a b+c.mp4`). */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+/**
+ * Pure: the objects an event says were created, decoded, each once (S3 may repeat a record inside a batch;
+ * anything that is not `ObjectCreated:*` from S3 is left out).
+ */
+export function createdObjects(event: S3Event): CreatedObject[] {
+  const seen = new Set<string>();
+  const out: CreatedObject[] = [];
+  for (const r of event.Records ?? []) {
+    if (r.eventSource !== 'aws:s3' || !r.eventName?.startsWith('ObjectCreated:')) continue;
+    const o: CreatedObject = {
+      bucket: r.s3.bucket.name,
+      key: decodeS3Key(r.s3.object.key),
+      ...(r.s3.object.eTag ? { eTag: r.s3.object.eTag } : {}),
+      ...(r.s3.object.sequencer ? { sequencer: r.s3.object.sequencer } : {}),
+    };
+    const id = `${o.bucket}/${o.key}/${o.sequencer ?? ''}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(o);
+    }
+  }
+  return out;
+}
