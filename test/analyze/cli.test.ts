@@ -96,7 +96,7 @@ describe('cctv upload | cctv analyze', () => {
     expect(receiver.requests).toHaveLength(1);
     const alert = receiver.requests[0]!.body;
     const key = new URL(uploaded[0]!.url as string).pathname.split('/archive/')[1];
-    expect(alert).toMatchObject({ kind: 'alert', camera: 'front', clip: `http://nvr.local:8080/media/${key}`, poster: `http://nvr.local:8080/media/${key!.replace(/mp4$/, 'jpg')}` });
+    expect(alert).toMatchObject({ kind: 'alert', camera: 'front', clip: `http://nvr.local:8080/media/clip/${key}`, poster: `http://nvr.local:8080/media/poster/${key}` });
     expect((alert.labels as { name: string }[]).map((l) => l.name)).toEqual(['person']);
     await settle();
     expect(events().map((m) => JSON.parse(m.payload))).toEqual([alert]);

@@ -137,19 +137,27 @@ export class Analyzer {
   }
 
   /** A link a person can open: `alerts.publicUrl` + `/media/<key>`, a presigned URL, or the URL itself. */
-  private async linkFor(url: string): Promise<string> {
-    const key = this.keyOf(url);
-    if (key === null) return url;
+  /**
+   * A link for the alert: with `alerts.publicUrl`, the web app's media route for this clip (`/media/clip/<key>` or
+   * `/media/poster/<key>`, both keyed by the clip, see src/lib/serve/app.ts); else a presigned URL (S3) or the URL.
+   */
+  private async linkFor(clipUrl: string, posterUrl: string | null, kind: 'clip' | 'poster'): Promise<string | null> {
+    const own = kind === 'clip' ? clipUrl : posterUrl;
+    if (own === null) return null;
     const base = this.o.config.alerts.publicUrl;
-    if (base) return `${base.replace(/\/+$/, '')}/media/${key.split('/').map(encodeURIComponent).join('/')}`;
-    return (await this.o.storage.presign(key, LINK_SECONDS)) ?? url;
+    const clipKey = this.keyOf(clipUrl);
+    if (base && clipKey !== null) {
+      return `${base.replace(/\/+$/, '')}/media/${kind}/${clipKey.split('/').map(encodeURIComponent).join('/')}`;
+    }
+    const key = this.keyOf(own);
+    return key === null ? own : ((await this.o.storage.presign(key, LINK_SECONDS)) ?? own);
   }
 
   private async alertFor(clip: ClipInput, labels: readonly DetectionLabel[], detector: string): Promise<Alert> {
     return composeAlert({
       camera: clip.camera, eventId: clip.eventId, labels, alertOn: this.o.config.alerts.on, detector,
-      clip: await this.linkFor(clip.url),
-      poster: clip.poster === null ? null : await this.linkFor(clip.poster),
+      clip: (await this.linkFor(clip.url, clip.poster, 'clip'))!,
+      poster: await this.linkFor(clip.url, clip.poster, 'poster'),
     });
   }
 
