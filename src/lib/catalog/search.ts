@@ -96,7 +96,7 @@ export function searchSql(q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfiden
     arms = [
       `SELECT e.id AS eid, NULL AS clip, e.camera AS camera, e.start_ms AS t FROM events e
        WHERE e.start_ms >= @since AND e.start_ms < @until${camera('e.camera')}${rest('e.id', 'NULL', 0)}`,
-      `SELECT NULL, u.url, u.camera, u.start_ms FROM uploads u
+      `SELECT NULL, u.url, u.camera, u.start_ms FROM uploads u INDEXED BY uploads_plain_clip_start
        WHERE u.event_id IS NULL AND u.kind = 'clip' AND u.start_ms >= @since AND u.start_ms < @until${camera('u.camera')}${rest('NULL', 'u.url', 0)}`,
     ];
   }
