@@ -51,6 +51,12 @@ describe('loadConfig', () => {
     expect(JSON.stringify(redactedConfig(config))).not.toContain('s3cr3t-pw');
   });
 
+  it('shows only the origin of a webhook URL (its path is often the secret)', async () => {
+    const dir = project({ 'cctv.config.yaml': 'alerts:\n  webhook:\n    url: https://ntfy.sh/my-secret-topic\n' });
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect((redactedConfig(config) as typeof config).alerts.webhook!.url).toBe('https://ntfy.sh/***');
+  });
+
   it.each([
     ['an unset variable', CAMERA, /cameras\.front\.url \(cctv\.config\.yaml line 3\): environment variable FRONT_PASSWORD is not set/],
     ['a value out of range', 'record:\n  segmentSeconds: 5\n', /record\.segmentSeconds \(cctv\.config\.yaml line 2\): .*10/],

@@ -176,5 +176,9 @@ export function redactedConfig(config: Config): unknown {
     }
     return v;
   };
-  return walk(config);
+  const out = walk(config) as Config;
+  // A webhook URL's path is often the secret itself (an ntfy topic, a Home Assistant webhook id): show its origin only.
+  const hook = config.alerts.webhook;
+  if (hook) out.alerts.webhook = { ...out.alerts.webhook!, url: `${new URL(hook.url).origin}/***` };
+  return out;
 }

@@ -24,7 +24,7 @@ const onvifSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(80),
   username: z.string().optional(),
   password: z.string().optional(),
-  topics: z.array(z.string().min(1)).optional().describe('normalised labels to keep (motion, person, vehicle, …); default all'),
+  topics: z.array(z.string().min(1)).optional().describe('normalised labels to keep (motion, person, vehicle, …); default all but tamper'),
 });
 
 const cameraSchema = z.strictObject({
