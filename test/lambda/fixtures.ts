@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Event } from '../../src/lambda/s3-event.js';
@@ -35,8 +36,34 @@ export function s3Event(bucket: string, key: string, o: { size?: number; eTag?: 
 }
 
 /**
- * A loopback endpoint speaking SNS's Query protocol for Publish (form-encoded POST, SigV4 with service `sns`,
- * XML answer), recording each publish.
+ * Pure: whether a request carries a valid SigV4 signature for service `sns` made with `secret` (recomputed from
+ * the method, path, signed headers and body, as AWS checks it), else what is wrong with it.
+ */
+export function checkSigV4(req: { method: string; path: string; headers: IncomingHttpHeaders; body: Buffer }, credentials: { accessKeyId: string; secret: string }): string | null {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/sns\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
+  if (!m) return 'authorization header';
+  const [, keyId, date, region, signedHeaders, signature] = m as unknown as [string, string, string, string, string, string];
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  if (!amzDate.startsWith(date)) return 'x-amz-date';
+  if (keyId !== credentials.accessKeyId) return 'access key';
+  const names = signedHeaders.split(';');
+  if (!names.includes('host')) return 'host not signed';
+  const hash = (x: string | Buffer) => createHash('sha256').update(x).digest('hex');
+  const canonical = [
+    req.method, req.path.split('?')[0], req.path.split('?')[1] ?? '',
+    ...names.map((n) => `${n}:${String(req.headers[n] ?? '').trim().replace(/\s+/g, ' ')}`), '',
+    signedHeaders, String(req.headers['x-amz-content-sha256'] ?? hash(req.body)),
+  ].join('\n');
+  const scope = `${date}/${region}/sns/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, hash(canonical)].join('\n');
+  const hmac = (k: string | Buffer, d: string) => createHmac('sha256', k).update(d).digest();
+  const key = ['aws4_request'].reduce((k, part) => hmac(k, part), hmac(hmac(hmac(`AWS4${credentials.secret}`, date), region), 'sns'));
+  return createHmac('sha256', key).update(toSign).digest('hex') === signature ? null : 'signature';
+}
+
+/**
+ * A loopback endpoint speaking SNS's Query protocol for Publish (form-encoded POST, SigV4 with service `sns`
+ * checked against the process's AWS credentials, XML answer), recording each publish.
  */
 export interface SnsServer {
   endpoint: string;
@@ -51,18 +78,19 @@ export async function startSnsServer(): Promise<SnsServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      const auth = String(req.headers.authorization ?? '');
+      const body = Buffer.concat(chunks);
+      const form = new URLSearchParams(body.toString('utf8'));
+      const credentials = { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '', secret: process.env.AWS_SECRET_ACCESS_KEY ?? '' };
       const problem =
         req.method !== 'POST' ? 'method' :
         !String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded') ? 'content-type' :
-        !/^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/sns\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/.test(auth) ? 'signature' :
-        !req.headers['x-amz-date'] ? 'x-amz-date' :
-        form.get('Action') !== 'Publish' || form.get('Version') !== '2010-03-31' ? 'action' :
-        !/^arn:aws:sns:/.test(form.get('TopicArn') ?? '') ? 'topic' : null;
+        checkSigV4({ method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body }, credentials) ??
+        (form.get('Action') !== 'Publish' || form.get('Version') !== '2010-03-31' ? 'action' :
+        !/^arn:aws:sns:/.test(form.get('TopicArn') ?? '') ? 'topic' : null);
       if (problem) {
         state.rejected.push(problem);
-        res.writeHead(400, { 'content-type': 'text/xml' }).end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>${problem}</Message></Error></ErrorResponse>`);
+        const [status, code] = problem === 'signature' ? [403, 'SignatureDoesNotMatch'] : [400, 'InvalidParameter'];
+        res.writeHead(status, { 'content-type': 'text/xml' }).end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${problem}</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
         return;
       }
       state.published.push({ topicArn: form.get('TopicArn')!, subject: form.get('Subject') ?? '', message: form.get('Message') ?? '', headers: req.headers });

@@ -3,10 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzeHandler } from '../../src/lambda/analyze.js';
 import { faststartFromHead } from '../../src/lambda/decide.js';
+import { createSnsSink } from '../../src/lambda/sns.js';
 import { createTranscodeHandler } from '../../src/lambda/transcode.js';
+import { composeAlert } from '../../src/lib/alerts/message.js';
 import { readManifest, writeManifest } from '../../src/lib/analyze/results.js';
 import { openDb } from '../../src/lib/catalog/db.js';
 import { configSchema } from '../../src/lib/config/schema.js';
@@ -126,6 +129,21 @@ describe('analyze hook', () => {
     expect(hook.requests.length - before.hook).toBe(1);
     expect(sns.published.length - before.sns).toBe(1);
     expect((await head(`${base}.json`)).ETag).toBe(ETag); // nothing written
+  });
+
+  it('SNS through the SDK: a Publish signed with the credential chain is accepted; one signed with another secret is refused', async () => {
+    const alert = composeAlert({
+      camera: 'front', eventId: 'e1', detector: 'rekognition', alertOn: ['person'], clip: 'https://x/clip.mp4', poster: null,
+      labels: [{ name: 'person', confidence: 0.9, at: iso(T0) }],
+    });
+    const before = sns.published.length;
+    await createSnsSink({ topicArn: TOPIC, endpoint: sns.endpoint }).send(alert);
+    expect(sns.published.length - before).toBe(1);
+    expect(sns.published.at(-1)).toMatchObject({ topicArn: TOPIC, message: expect.stringContaining('clip: https://x/clip.mp4') });
+    const forged = new SNSClient({ region: 'us-east-1', endpoint: sns.endpoint, maxAttempts: 1, credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: 'wrong' } });
+    await expect(createSnsSink({ topicArn: TOPIC, client: forged }).send(alert)).rejects.toThrow('sns: HTTP 403 SignatureDoesNotMatch');
+    expect(sns.rejected.splice(0)).toEqual(['signature']);
+    expect(sns.published.length - before).toBe(1);
   });
 
   it('nobody in the clip: every planned frame is examined, no alert, the marker still stops a repeat', async () => {
