@@ -9,7 +9,7 @@ import { probeVideo } from '../lib/ffmpeg/frames.js';
 import { log } from '../lib/log.js';
 import { readRecords } from '../lib/pipeline/ndjson.js';
 import type { AnalyzedRecord } from '../lib/pipeline/records.js';
-import { openStorage, withRetry, type Storage } from '../lib/storage/index.js';
+import { storageFromConfig, type Storage } from '../lib/storage/index.js';
 import { findUpload } from '../lib/upload/outbox.js';
 
 /**
@@ -22,8 +22,7 @@ import { findUpload } from '../lib/upload/outbox.js';
  */
 export async function analyze(opts: { camera?: string }, ctx: CommandContext, args: string[]): Promise<void> {
   const { config } = ctx;
-  const { url, region, endpoint, forcePathStyle, checksums } = config.storage;
-  const storage = withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
+  const storage = storageFromConfig(config);
   const alerter = createAlerter(ctx.catalog, config.alerts);
   const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter });
   const write = async (r: Parameters<CommandContext['write']>[0]) => {

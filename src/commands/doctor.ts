@@ -4,9 +4,10 @@ import { stringify } from 'yaml';
 import { redactedConfig } from '../lib/config/load.js';
 import type { CommandContext } from '../lib/context.js';
 import { errorMessage, RuntimeError } from '../lib/errors.js';
-import { BROWSER_CODECS, probeStream } from '../lib/ffmpeg/probe.js';
+import { BROWSER_CODECS, measureKeyframeInterval, probeStream } from '../lib/ffmpeg/probe.js';
 import { FFMPEG, FFPROBE } from '../lib/ffmpeg/run.js';
 import { redactUrl } from '../lib/redact.js';
+import { storageFromConfig } from '../lib/storage/index.js';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -56,15 +57,28 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
         level = 'warn';
         notes.push(`${s.codec} does not play in browsers: clips will be transcoded (set the camera to H.264 to avoid it)`);
       }
-      if (s.keyframeInterval !== null && s.keyframeInterval > segmentSeconds) {
+      const watch = Math.min(segmentSeconds + 2, 30);
+      const keyframes = s.keyframeInterval ?? (await measureKeyframeInterval(cam.url, watch));
+      if (keyframes === null || keyframes > segmentSeconds) {
         level = 'warn';
-        notes.push(`keyframes every ${s.keyframeInterval}s, longer than a ${segmentSeconds}s segment: shorten the camera's GOP/I-frame interval`);
+        const seen = keyframes === null ? `keyframes more than ${watch}s apart` : `keyframes every ${keyframes}s`;
+        notes.push(`${seen}, longer than a ${segmentSeconds}s segment: shorten the camera's GOP/I-frame interval`);
       }
-      const gop = s.keyframeInterval === null ? 'keyframe interval unknown' : `keyframe every ${s.keyframeInterval}s`;
+      const gop = keyframes === null ? `no keyframe within ${watch}s` : `keyframe every ${keyframes}s`;
       add(level, `camera ${name}`, [`${s.codec} ${s.width}x${s.height} ${s.fps} fps, ${gop}`, ...notes].join('; '));
     } catch (err) {
       add('fail', `camera ${name}`, `${redactUrl(cam.url)}: ${errorMessage(err)} (check the address, port, path and credentials)`);
     }
+  }
+
+  // Storage: a tiny object written where clips go (the uploader may write only there), integrity-checked by put().
+  const storage = ctx.config.storage.url!;
+  try {
+    const started = Date.now();
+    const put = await storageFromConfig(ctx.config).put('clips/cctv-doctor.txt', { body: Buffer.from(`cctv doctor ${new Date().toISOString()}\n`) }, { contentType: 'text/plain' });
+    add('ok', 'storage', `${redactUrl(storage)} writable (${put.url}, ${Date.now() - started} ms)`);
+  } catch (err) {
+    add('fail', 'storage', `${redactUrl(storage)}: ${errorMessage(err)} (check storage.url, the credentials and the endpoint)`);
   }
 
   const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };

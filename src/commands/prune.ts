@@ -3,7 +3,7 @@ import { RuntimeError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import type { Plan } from '../lib/retention/plan.js';
 import { executePlan, survey, type PruneResult, type UnknownFiles } from '../lib/retention/prune.js';
-import { openStorage, withRetry } from '../lib/storage/index.js';
+import { storageFromConfig } from '../lib/storage/index.js';
 
 /** A planned deletion (`--dry-run`), one per line when output is machine-read. */
 export type PruneItemRecord = {
@@ -108,10 +108,7 @@ export async function prune(opts: { dryRun?: boolean; json?: boolean }, ctx: Com
       else process.stdout.write(`would delete ${item.what} ${item.path} (${size(item.bytes)}, ${item.reason})\n`);
     }
   } else {
-    const { url, region, endpoint, forcePathStyle, checksums } = config.storage;
-    const storage = plan.stored.length > 0
-      ? withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 })
-      : undefined;
+    const storage = plan.stored.length > 0 ? storageFromConfig(config) : undefined;
     result = await executePlan(ctx.catalog, config, plan, storage);
   }
   if (plan.quotaShortfallBytes > 0) {

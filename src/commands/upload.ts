@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CommandContext } from '../lib/context.js';
 import { UserError } from '../lib/errors.js';
 import { readRecords, type ReadItem } from '../lib/pipeline/ndjson.js';
-import { openStorage, withRetry } from '../lib/storage/index.js';
+import { storageFromConfig } from '../lib/storage/index.js';
 import { Uploader } from '../lib/upload/uploader.js';
 
 /**
@@ -13,8 +13,7 @@ import { Uploader } from '../lib/upload/uploader.js';
  */
 export async function upload(opts: { camera?: string }, ctx: CommandContext, files: string[]): Promise<void> {
   const { config } = ctx;
-  const { url, region, endpoint, forcePathStyle, checksums } = config.storage;
-  const storage = withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
+  const storage = storageFromConfig(config);
   const write = async (r: Parameters<CommandContext['write']>[0]) => {
     if (ctx.machineOutput) await ctx.write(r);
   };

@@ -11,8 +11,8 @@ import { log } from '../log.js';
 import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
 import { CameraRecorder } from '../record/recorder.js';
 import { recoverCamera } from '../record/recover.js';
-import { configuredStorage, startServe } from '../serve/index.js';
-import { withRetry } from '../storage/index.js';
+import { startServe } from '../serve/index.js';
+import { storageFromConfig } from '../storage/index.js';
 import { Uploader } from '../upload/uploader.js';
 import { watchMotion } from './motion.js';
 
@@ -34,7 +34,7 @@ export interface PipelineOptions {
 export async function runPipeline(o: PipelineOptions): Promise<void> {
   const { config, db, signal } = o;
   const cameras = selectCameras(config, undefined);
-  const storage = withRetry(configuredStorage(config), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
+  const storage = storageFromConfig(config);
   const server = await startServe({ config, db, host: o.host, port: o.port, storage });
   o.onListening?.(server.url);
 

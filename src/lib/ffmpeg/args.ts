@@ -69,6 +69,12 @@ export function probeDurationArgs(file: string, packets: boolean): string[] {
     : ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file];
 }
 
+/** ffprobe arguments that print `pts_time,flags` for every video packet until killed (a live keyframe watch). */
+export function packetFlagsArgs(url: string, transport: 'tcp' | 'udp' = 'tcp'): string[] {
+  const input = url.startsWith('rtsp') ? ['-rtsp_transport', transport, '-timeout', '5000000'] : [];
+  return ['-v', 'error', ...input, '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', recordInputUrl(url)];
+}
+
 /** ffprobe arguments describing a stream: codec, size, fps, and the keyframe flags of the first packets. */
 export function probeStreamArgs(url: string, packets: number, transport: 'tcp' | 'udp' = 'tcp'): string[] {
   const input = url.startsWith('rtsp') ? ['-rtsp_transport', transport, '-timeout', '5000000'] : [];

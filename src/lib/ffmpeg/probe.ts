@@ -1,5 +1,7 @@
-import { probeStreamArgs } from './args.js';
-import { runFfprobe } from './run.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { packetFlagsArgs, probeStreamArgs } from './args.js';
+import { FFPROBE, runFfprobe } from './run.js';
 
 export interface StreamInfo {
   codec: string;
@@ -39,4 +41,28 @@ export function keyframeInterval(packets: { pts_time?: string; flags?: string }[
   const keys = packets.filter((p) => p.flags?.startsWith('K') && p.pts_time !== undefined).map((p) => Number(p.pts_time));
   if (keys.length < 2) return null;
   return Math.round(((keys[keys.length - 1]! - keys[0]!) / (keys.length - 1)) * 100) / 100;
+}
+
+/**
+ * Watches a live stream until two keyframes have passed (their distance in seconds) or `maxSeconds` elapse (null:
+ * keyframes are further apart than that). For cameras whose GOP is too long for probeStream's first packets.
+ */
+export function measureKeyframeInterval(url: string, maxSeconds: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const proc = spawn(FFPROBE, packetFlagsArgs(url), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const keys: number[] = [];
+    const finish = (v: number | null) => {
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
+      resolve(v);
+    };
+    const timer = setTimeout(() => finish(null), maxSeconds * 1000);
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      const [pts, flags] = line.split(',');
+      if (!flags?.startsWith('K') || pts === undefined) return;
+      keys.push(Number(pts));
+      if (keys.length === 2) finish(Math.round((keys[1]! - keys[0]!) * 100) / 100);
+    });
+    proc.once('close', () => finish(null));
+  });
 }

@@ -1,19 +1,13 @@
 import type { Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
 import { log } from '../log.js';
-import { openStorage, type Storage } from '../storage/index.js';
+import { storageFromConfig, type Storage } from '../storage/index.js';
 import { createApp } from './app.js';
 import { listen, type Listening } from './node.js';
 import { assertBindAllowed } from './security.js';
 
 export { createApp, type App, type AppOptions } from './app.js';
 export { listen, type Listening } from './node.js';
-
-/** The configured storage, as serve, demo and upload open it. */
-export function configuredStorage(config: Config): Storage {
-  const { url, region, endpoint, forcePathStyle, checksums } = config.storage;
-  return openStorage(url!, { region, endpoint, forcePathStyle, checksums });
-}
 
 /** The origin presigned URLs of `storage` point at (the CSP must allow it for media), or none. */
 async function presignOrigin(storage: Storage): Promise<string[]> {
@@ -33,7 +27,7 @@ async function presignOrigin(storage: Storage): Promise<string[]> {
 export async function startServe(opts: { config: Config; db: Db; host: string; port: number; storage?: Storage }): Promise<Listening> {
   const { config } = opts;
   assertBindAllowed(opts.host, config.serve.auth);
-  const storage = opts.storage ?? configuredStorage(config);
+  const storage = opts.storage ?? storageFromConfig(config);
   const app = createApp({ db: opts.db, config, storage, auth: config.serve.auth, mediaOrigins: await presignOrigin(storage) });
   const server = await listen(app, opts.host, opts.port);
   log.info({ url: server.url, auth: config.serve.auth ? 'basic' : 'none (loopback only)' }, `serving on ${server.url}`);

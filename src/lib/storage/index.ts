@@ -1,6 +1,8 @@
+import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { FileStorage, fileRootFromUrl } from './file.js';
 import { S3Storage, type S3StorageOptions } from './s3.js';
+import { withRetry } from './retry.js';
 import type { Storage } from './types.js';
 
 export * from './types.js';
@@ -47,4 +49,13 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
     throw new UserError(`storage.url ${JSON.stringify(url)} is not supported: use ${BACKENDS.map((b) => b.form).join(' or ')}`);
   }
   return backend.open(url, options);
+}
+
+/**
+ * The configured storage as every command opens it: `storage.*` of the config, wrapped in `withRetry` for the
+ * transient failures of a single call (commands that must survive long outages retry their own work on top).
+ */
+export function storageFromConfig(config: Config): Storage {
+  const { url, region, endpoint, forcePathStyle, checksums } = config.storage;
+  return withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
 }
