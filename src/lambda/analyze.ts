@@ -12,7 +12,7 @@ import { log, setLogLevel } from '../lib/log.js';
 import type { DetectionLabel } from '../lib/pipeline/records.js';
 import type { Storage } from '../lib/storage/index.js';
 import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
-import { HOOK_FIELD, planAnalysis, type HookMarker } from './decide.js';
+import { HOOK_FIELD, manifestAgeSeconds, planAnalysis, pollIntervalMs, type AnalysisPlan, type HookMarker } from './decide.js';
 import { analyzeSettings, type AnalyzeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
 import { createSnsSink } from './sns.js';
@@ -23,6 +23,11 @@ import { createSnsSink } from './sns.js';
  * rule); analyzeClip samples the planner's frames of the clip (read through a presigned URL: ffmpeg fetches
  * only the ranges it needs) and runs Rekognition DetectLabels with early stop; writeManifest stores the labels
  * with the hook's marker; decideAlert + composeAlert + the webhook sink (and SNS) alert.
+ *
+ * The on-premise race: with the default pipeline (`cctv upload | cctv analyze`, local detector) the uploader's
+ * manifest write fires this hook before `cctv analyze` has written its labels. An unsettled manifest younger
+ * than CCTV_LOCAL_GRACE_SECONDS (planAnalysis → wait) is re-read every pollIntervalMs until an analysis lands
+ * (→ skip: no Rekognition) or the grace period is over (→ Rekognition), never past the invocation's time budget.
  *
  * Idempotent, no recursion: the manifest write fires this hook again, and so does any duplicate delivery; both
  * see the marker (planAnalysis → skip) and return without a Rekognition call, a write or an alert. The alert
@@ -37,6 +42,15 @@ import { createSnsSink } from './sns.js';
 export const LINK_SECONDS = 24 * 3600;
 /** How long the presigned URL ffmpeg reads the clip through stays valid. */
 export const SOURCE_SECONDS = 600;
+/** Time an invocation keeps for the work after a grace wait (frames, Rekognition, write, alert retries). */
+export const WORK_RESERVE_MS = 60_000;
+
+/** The part of Lambda's context the hook reads. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Hook {
   settings: AnalyzeSettings;
@@ -45,13 +59,15 @@ interface Hook {
   detector?: Promise<Detector>;
 }
 
-export function createAnalyzeHandler(deps: HookDeps = {}): (event: S3Event) => Promise<{ results: Outcome[] }> {
+export function createAnalyzeHandler(deps: HookDeps = {}): (event: S3Event, context?: LambdaContext) => Promise<{ results: Outcome[] }> {
   let hook: Hook | undefined;
-  return async (event) => {
+  return async (event, context) => {
     hook ??= init(deps);
     const h = hook;
     const objects = createdObjects(event);
-    return { results: await eachObject(objects, (o) => analyzeObject(h, o)) };
+    // Without a Lambda context (tests, other runtimes) the grace period is not capped.
+    const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - WORK_RESERVE_MS : Number.POSITIVE_INFINITY;
+    return { results: await eachObject(objects, (o) => analyzeObject(h, o, deadlineMs)) };
   };
 }
 
@@ -66,14 +82,32 @@ function init(deps: HookDeps): Hook {
   return { settings, storage: deps.storage ?? hookStorage(settings.config), sinks };
 }
 
-async function analyzeObject(h: Hook, o: CreatedObject): Promise<Outcome> {
+async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Promise<Outcome> {
   const { config } = h.settings;
   const key = storageKey(h.storage, o);
   const parts = key === null ? null : clipKeyParts(key);
   if (key === null || parts?.ext !== 'json') return { key: o.key, outcome: 'ignored' };
-  const manifest = await readManifest(h.storage, key);
-  const plan = planAnalysis(manifest, { alertOn: config.alerts.on, detectLabels: config.detect.labels });
-  if (plan.action === 'skip' || manifest === null) return { key, outcome: 'skipped', reason: plan.reason };
+  const seenMs = Date.now();
+  const planFor = (m: unknown, graceSeconds: number): AnalysisPlan => planAnalysis(m, {
+    alertOn: config.alerts.on, detectLabels: config.detect.labels, ageSeconds: manifestAgeSeconds(o.eventTime, seenMs, Date.now()), graceSeconds,
+  });
+  let manifest = await readManifest(h.storage, key);
+  let plan = planFor(manifest, h.settings.localGraceSeconds);
+  let waitedMs = 0;
+  // The grace period: re-read until an on-premise analysis settles the clip or the manifest is old enough.
+  while (plan.action === 'wait') {
+    const ms = Math.min(plan.seconds * 1000, pollIntervalMs(h.settings.localGraceSeconds), deadlineMs - Date.now());
+    if (ms <= 0) {
+      plan = planFor(manifest, 0); // out of time budget: the grace period ends here
+      break;
+    }
+    await sleep(ms);
+    waitedMs += ms;
+    manifest = await readManifest(h.storage, key);
+    plan = planFor(manifest, h.settings.localGraceSeconds);
+  }
+  const waited = waitedMs > 0 ? { waitedSeconds: Math.round(waitedMs) / 1000 } : {};
+  if (plan.action === 'skip' || plan.action === 'wait' || manifest === null) return { key, outcome: 'skipped', reason: plan.reason, ...waited };
 
   const clipKey = `${parts.base}.mp4`;
   const camera = typeof manifest.camera === 'string' ? manifest.camera : (key.split('/')[1] ?? 'unknown');
@@ -123,7 +157,7 @@ async function analyzeObject(h: Hook, o: CreatedObject): Promise<Outcome> {
     });
     delivered = await deliver(h.sinks, message, config.alerts.maxAttempts);
   }
-  return { key, outcome: plan.action === 'settle' ? 'settled' : 'detected', reason: plan.reason, frames, labels: labels.map((l) => l.name), alert, delivered };
+  return { key, outcome: plan.action === 'settle' ? 'settled' : 'detected', reason: plan.reason, ...waited, frames, labels: labels.map((l) => l.name), alert, delivered };
 }
 
 /**

@@ -28,7 +28,17 @@ export interface HookMarker {
 export type AnalysisPlan =
   | { action: 'skip'; reason: 'no-manifest' | 'already-analyzed-by-hook' | 'analyzed-on-premise'; detail?: string }
   | { action: 'settle'; reason: 'camera-label'; detector: 'camera'; labels: DetectionLabel[] }
+  | { action: 'wait'; reason: 'local-grace'; seconds: number }
   | { action: 'detect'; reason: 'unsettled' };
+
+export interface PlanOptions {
+  alertOn: readonly string[];
+  detectLabels: readonly string[];
+  /** How long ago the manifest was written (seconds; the S3 event's time to now). */
+  ageSeconds: number;
+  /** CCTV_LOCAL_GRACE_SECONDS: how long an on-premise analysis gets to land before Rekognition is paid; 0 = none. */
+  graceSeconds: number;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -42,9 +52,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  * - `settle` (no Rekognition; labels written, alert decided): the camera's own AI labels (event labels such as
  *   `person` from ONVIF) already cover every alert label, so a picture cannot add to the alert decision. The
  *   camera gives no confidence: its labels are recorded with confidence 1 and detector `camera`.
+ * - `wait` (nothing yet): the clip is unsettled but its manifest is younger than the grace period. cctv uploads
+ *   the manifest before the on-premise `cctv analyze` (next in the pipe) has written its labels, so the hook
+ *   first gives that analysis `seconds` more to land (re-reading the manifest), then plans again.
  * - `detect`: Rekognition on the planner's frames.
  */
-export function planAnalysis(manifest: unknown, o: { alertOn: readonly string[]; detectLabels: readonly string[] }): AnalysisPlan {
+export function planAnalysis(manifest: unknown, o: PlanOptions): AnalysisPlan {
   if (!isObject(manifest)) return { action: 'skip', reason: 'no-manifest' };
   if (isObject(manifest[HOOK_FIELD])) return { action: 'skip', reason: 'already-analyzed-by-hook' };
   const labels = manifest.labels;
@@ -62,7 +75,28 @@ export function planAnalysis(manifest: unknown, o: { alertOn: readonly string[];
       labels: kept.map((name) => ({ name, confidence: 1, at: new Date(at ? Date.parse(at) : 0).toISOString() })),
     };
   }
+  const left = o.graceSeconds - Math.max(0, o.ageSeconds);
+  if (o.graceSeconds > 0 && left > 0) return { action: 'wait', reason: 'local-grace', seconds: Math.round(left * 1000) / 1000 };
   return { action: 'detect', reason: 'unsettled' };
+}
+
+/**
+ * Pure: a manifest's age in seconds: from its S3 event's `eventTime` (when the object was written; a duplicate or
+ * retried delivery keeps the original time), and at least the time since the hook first read it (`seenMs`), so a
+ * missing event time or a clock ahead of the hook's never stretches the wait beyond the grace period.
+ */
+export function manifestAgeSeconds(eventTime: string | undefined, seenMs: number, nowMs: number): number {
+  const at = eventTime === undefined ? Number.NaN : Date.parse(eventTime);
+  return Math.max(0, (nowMs - seenMs) / 1000, Number.isFinite(at) ? (nowMs - at) / 1000 : 0);
+}
+
+/**
+ * Pure: how often the hook re-reads a manifest while it waits for an on-premise analysis: a tenth of the grace
+ * period, between 0.2 s and 2 s (≤ 15 GETs for the default 30 s; an analysis that lands after 2.3 s, the
+ * measured median, is seen by about 4 s, so the function is billed seconds, not the whole grace).
+ */
+export function pollIntervalMs(graceSeconds: number): number {
+  return Math.min(2000, Math.max(200, Math.round(graceSeconds * 100)));
 }
 
 export type Faststart = 'yes' | 'no' | 'unknown';

@@ -49,6 +49,12 @@ const analyzeEnv = commonEnv.extend({
   CCTV_MAX_FRAMES: z.coerce.number().optional(),
   CCTV_SNS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN').optional(),
   CCTV_WEBHOOK_URL: z.string().optional(),
+  CCTV_LOCAL_GRACE_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(0, 'must be 0 (off) or more')
+    .max(600, 'must be at most 600 (the function must outlive it)')
+    .default(30),
   /** Not set by the Terraform: VPC endpoints or test servers. */
   CCTV_REKOGNITION_ENDPOINT: z.string().optional(),
   CCTV_SNS_ENDPOINT: z.url().optional(),
@@ -129,6 +135,8 @@ export function transcodeSettings(env: Env): TranscodeSettings {
 }
 
 export interface AnalyzeSettings extends HookCommon {
+  /** CCTV_LOCAL_GRACE_SECONDS: how long an unsettled new manifest waits for an on-premise analysis (0 = off). */
+  localGraceSeconds: number;
   snsTopicArn?: string;
   snsEndpoint?: string;
 }
@@ -160,6 +168,7 @@ export function analyzeSettings(env: Env): AnalyzeSettings {
   registerSecret(e.CCTV_WEBHOOK_URL); // it may carry a token
   return {
     ...settings,
+    localGraceSeconds: e.CCTV_LOCAL_GRACE_SECONDS,
     ...(e.CCTV_SNS_TOPIC_ARN ? { snsTopicArn: e.CCTV_SNS_TOPIC_ARN } : {}),
     ...(e.CCTV_SNS_ENDPOINT ? { snsEndpoint: e.CCTV_SNS_ENDPOINT } : {}),
   };

@@ -31,6 +31,8 @@ export interface CreatedObject {
   key: string;
   eTag?: string;
   sequencer?: string;
+  /** When S3 created the object (ISO time): the analyze hook's manifest age. */
+  eventTime?: string;
 }
 
 /** Pure: decodes an S3 event key (`a+b%2Bc.mp4` → `a b+c.mp4`). */
@@ -52,6 +54,7 @@ export function createdObjects(event: S3Event): CreatedObject[] {
       key: decodeS3Key(r.s3.object.key),
       ...(r.s3.object.eTag ? { eTag: r.s3.object.eTag } : {}),
       ...(r.s3.object.sequencer ? { sequencer: r.s3.object.sequencer } : {}),
+      ...(r.eventTime ? { eventTime: r.eventTime } : {}),
     };
     const id = `${o.bucket}/${o.key}/${o.sequencer ?? ''}`;
     if (!seen.has(id)) {

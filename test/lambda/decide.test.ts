@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faststartFromHead, needsPoster, planAnalysis, planTranscode } from '../../src/lambda/decide.js';
+import { faststartFromHead, manifestAgeSeconds, needsPoster, planAnalysis, planTranscode, pollIntervalMs, type PlanOptions } from '../../src/lambda/decide.js';
 import { analyzeSettings, transcodeSettings } from '../../src/lambda/env.js';
 import { createdObjects, decodeS3Key } from '../../src/lambda/s3-event.js';
 import { snsMessage } from '../../src/lambda/sns.js';
@@ -7,7 +7,7 @@ import { composeAlert } from '../../src/lib/alerts/message.js';
 import { h264Args } from '../../src/lib/ffmpeg/args.js';
 import { s3Event } from './fixtures.js';
 
-const O = { alertOn: ['person'], detectLabels: ['person', 'car', 'dog', 'cat'] };
+const O: Partial<PlanOptions> & Pick<PlanOptions, 'alertOn' | 'detectLabels'> = { alertOn: ['person'], detectLabels: ['person', 'car', 'dog', 'cat'] };
 const uploaded = (labels: string[]) => ({
   v: 1, eventId: 'e1', camera: 'front', event: { id: 'e1', start: '2024-05-01T12:00:05.000Z', labels }, window: { start: '2024-05-01T12:00:00.000Z' }, labels,
 });
@@ -28,9 +28,34 @@ describe('planAnalysis: Rekognition only when nothing settled the clip', () => {
     ['camera AI car, alerts on vehicle (category)', uploaded(['car']), { alertOn: ['vehicle'], detectLabels: ['vehicle'] },
       { action: 'settle', reason: 'camera-label', detector: 'camera', labels: [{ name: 'car', confidence: 1, at: '2024-05-01T12:00:05.000Z' }] }],
     ['upload labels are plain strings, not an analysis', { ...uploaded(['motion']), detector: 'x', analyzedAt: 'x', labels: ['motion'] }, O, { action: 'detect', reason: 'unsettled' }],
+    // The grace period for an on-premise analysis (the manifest is uploaded before `cctv analyze` writes its labels).
+    ['motion only, manifest 5 s old, grace 30 s', uploaded(['motion']), { ...O, ageSeconds: 5 }, { action: 'wait', reason: 'local-grace', seconds: 25 }],
+    ['motion only, just written', uploaded(['motion']), { ...O, ageSeconds: 0 }, { action: 'wait', reason: 'local-grace', seconds: 30 }],
+    ['motion only, 29.9 s old', uploaded(['motion']), { ...O, ageSeconds: 29.9 }, { action: 'wait', reason: 'local-grace', seconds: 0.1 }],
+    ['motion only, exactly the grace period old', uploaded(['motion']), { ...O, ageSeconds: 30 }, { action: 'detect', reason: 'unsettled' }],
+    ['motion only, grace off (0)', uploaded(['motion']), { ...O, ageSeconds: 0, graceSeconds: 0 }, { action: 'detect', reason: 'unsettled' }],
+    ['motion only, age below 0 counts as 0', uploaded(['motion']), { ...O, ageSeconds: -4 }, { action: 'wait', reason: 'local-grace', seconds: 30 }],
+    ['local analysis landed within the grace period', { ...uploaded(['motion']), detector: 'local', analyzedAt: 'x', labels: [] }, { ...O, ageSeconds: 2 },
+      { action: 'skip', reason: 'analyzed-on-premise', detail: 'local' }],
+    ['hook marker, young', { ...uploaded(['motion']), cloudAnalysis: { by: 'cctv-analyze-hook' } }, { ...O, ageSeconds: 0 }, { action: 'skip', reason: 'already-analyzed-by-hook' }],
+    ['camera AI person, young: settled now (no Rekognition to save)', uploaded(['person']), { ...O, ageSeconds: 0 },
+      { action: 'settle', reason: 'camera-label', detector: 'camera', labels: [{ name: 'person', confidence: 1, at: '2024-05-01T12:00:05.000Z' }] }],
+    ['no manifest, young', null, { ...O, ageSeconds: 0 }, { action: 'skip', reason: 'no-manifest' }],
   ])('%s', (_name, manifest, o, want) => {
-    expect(planAnalysis(manifest, o)).toEqual(want);
+    expect(planAnalysis(manifest, { ageSeconds: 3600, graceSeconds: 30, ...o } as PlanOptions)).toEqual(want);
   });
+
+  const at = Date.parse('2024-05-01T12:00:00.000Z');
+  it.each([
+    ['from the event time', '2024-05-01T12:00:00.000Z', at + 5000, at + 5000, 5],
+    ['at least since the hook first read it (event time ahead of the hook clock)', '2024-05-01T12:05:00.000Z', at, at + 3000, 3],
+    ['no event time: since the hook first read it', undefined, at, at + 1500, 1.5],
+    ['unparsable event time', 'yesterday', at, at, 0],
+    ['an old retried delivery', '2024-05-01T11:00:00.000Z', at, at, 3600],
+  ])('manifestAgeSeconds: %s', (_n, eventTime, seenMs, nowMs, want) => {
+    expect(manifestAgeSeconds(eventTime, seenMs, nowMs)).toBe(want);
+  });
+  it.each([[30, 2000], [10, 1000], [2, 200], [1, 200], [600, 2000]])('pollIntervalMs(%i) = %i', (grace, want) => expect(pollIntervalMs(grace)).toBe(want));
 });
 
 /** MP4 top-level boxes: 4-byte size, 4-byte type, payload. */
@@ -96,7 +121,7 @@ describe('S3 events', () => {
     const put = s3Event('b', 'site a/clips/x.json');
     const del = s3Event('b', 'site a/clips/y.json', { eventName: 'ObjectRemoved:Delete' });
     expect(createdObjects({ Records: [...put.Records!, ...put.Records!, ...del.Records!] })).toEqual([
-      { bucket: 'b', key: 'site a/clips/x.json', eTag: 'd41d8cd98f00b204e9800998ecf8427e', sequencer: put.Records![0]!.s3.object.sequencer },
+      { bucket: 'b', key: 'site a/clips/x.json', eTag: 'd41d8cd98f00b204e9800998ecf8427e', sequencer: put.Records![0]!.s3.object.sequencer, eventTime: put.Records![0]!.eventTime },
     ]);
     expect(createdObjects({ Event: 's3:TestEvent' })).toEqual([]);
   });
@@ -112,6 +137,9 @@ describe('environment → Config', () => {
     expect(s.config.storage).toMatchObject({ url: 's3://cctv-clips/site', region: 'eu-west-2' });
     expect(s).toMatchObject({ snsTopicArn: 'arn:aws:sns:eu-west-2:123456789012:cctv-alerts', ffmpegPath: '/opt/bin/ffmpeg' });
     expect(analyzeSettings(base).config.alerts.on).toEqual(['person']);
+    expect(analyzeSettings(base).localGraceSeconds).toBe(30);
+    expect(analyzeSettings({ ...base, CCTV_LOCAL_GRACE_SECONDS: '0' }).localGraceSeconds).toBe(0);
+    expect(analyzeSettings({ ...base, CCTV_LOCAL_GRACE_SECONDS: '45' }).localGraceSeconds).toBe(45);
     expect(transcodeSettings({ ...base, CCTV_CLIP_TAG: 'class=clip&tier=a' }).clipTags).toEqual({ class: 'clip', tier: 'a' });
   });
   it.each([
@@ -123,6 +151,10 @@ describe('environment → Config', () => {
     [{ ...base, CCTV_ALERT_LABELS: 'dog', CCTV_DETECT_LABELS: 'person' }, /CCTV_ALERT_LABELS: dog not in CCTV_DETECT_LABELS/],
     [{ ...base, CCTV_SNS_TOPIC_ARN: 'cctv-alerts' }, /CCTV_SNS_TOPIC_ARN: must be an SNS topic ARN/],
     [{ ...base, CCTV_WEBHOOK_URL: 'not a url' }, /CCTV_WEBHOOK_URL \(alerts\.webhook\.url\)/],
+    [{ ...base, CCTV_LOCAL_GRACE_SECONDS: '-1' }, /CCTV_LOCAL_GRACE_SECONDS: must be 0 \(off\) or more/],
+    [{ ...base, CCTV_LOCAL_GRACE_SECONDS: '1.5' }, /CCTV_LOCAL_GRACE_SECONDS: must be a whole number/],
+    [{ ...base, CCTV_LOCAL_GRACE_SECONDS: '601' }, /CCTV_LOCAL_GRACE_SECONDS: must be at most 600/],
+    [{ ...base, CCTV_LOCAL_GRACE_SECONDS: 'soon' }, /CCTV_LOCAL_GRACE_SECONDS: must be a number/],
   ])('refuses %j', (env, message) => {
     expect(() => analyzeSettings(env)).toThrow(message);
   });

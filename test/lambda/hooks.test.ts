@@ -86,7 +86,9 @@ function analyzeHook(over: Record<string, string> = {}) {
       CCTV_STORAGE_URL: `s3://${s3.bucket}/${PREFIX}`, AWS_REGION: s3.region, CCTV_FFMPEG_PATH: '/usr/bin/ffmpeg', CCTV_FFPROBE_PATH: '/usr/bin/ffprobe',
       CCTV_LOG_LEVEL: 'warn', CCTV_DETECTOR: 'rekognition', CCTV_DETECT_LABELS: 'person,car,dog,cat', CCTV_MIN_CONFIDENCE: '0.6',
       CCTV_ALERT_LABELS: 'person', CCTV_MAX_FRAMES: '5', CCTV_SNS_TOPIC_ARN: TOPIC, CCTV_WEBHOOK_URL: hook.url,
-      CCTV_REKOGNITION_ENDPOINT: rek.endpoint, CCTV_SNS_ENDPOINT: sns.endpoint, ...over,
+      CCTV_REKOGNITION_ENDPOINT: rek.endpoint, CCTV_SNS_ENDPOINT: sns.endpoint,
+      // No grace period unless a test is about it (no `cctv analyze` runs beside these hooks).
+      CCTV_LOCAL_GRACE_SECONDS: '0', ...over,
     },
   });
 }
@@ -184,6 +186,42 @@ describe('analyze hook', () => {
     expect(rek.requests.length - before.rek).toBe(0);
     expect(hook.requests.length - before.hook).toBe(0);
     expect((await head(`${base}.json`)).ETag).toBe(ETag);
+  });
+
+  it('the default pipeline: the on-premise analysis lands during the grace period, so Rekognition is never called', async () => {
+    const base = await upload(event('race-local', 14, ['motion']));
+    const uploaded = (await readManifest(storage, `${base}.json`))!;
+    const before = { rek: rek.requests.length, hook: hook.requests.length, sns: sns.published.length };
+    // S3 fires the hook on the uploader's manifest write; `cctv analyze` (local detector) writes its labels 0.5 s later.
+    const running = analyzeHook({ CCTV_LOCAL_GRACE_SECONDS: '2' })(s3Event(s3.bucket, full(`${base}.json`)));
+    await new Promise((r) => setTimeout(r, 500));
+    await writeManifest(storage, `${base}.json`, uploaded, {
+      labels: [{ name: 'person', confidence: 0.91, at: iso(T0 + 15_000) }], detector: 'local', frames: 1, analyzedAt: iso(Date.now()),
+    }, 'front');
+    const { ETag } = await head(`${base}.json`);
+    const r = await running;
+    expect(r.results).toEqual([{ key: `${base}.json`, outcome: 'skipped', reason: 'analyzed-on-premise', waitedSeconds: expect.any(Number) }]);
+    expect(r.results[0]!.waitedSeconds).toBeGreaterThanOrEqual(0.4);
+    expect(r.results[0]!.waitedSeconds).toBeLessThan(2);
+    expect(rek.requests.length - before.rek).toBe(0);
+    expect(hook.requests.length - before.hook).toBe(0); // cctv analyze alerted through its own sinks
+    expect(sns.published.length - before.sns).toBe(0);
+    expect((await head(`${base}.json`)).ETag).toBe(ETag); // the hook wrote nothing
+    expect(await readManifest(storage, `${base}.json`)).not.toHaveProperty('cloudAnalysis');
+  });
+
+  it('no on-premise analysis within the grace period: Rekognition after the wait, once', async () => {
+    const base = await upload(event('race-none', 33, ['motion']));
+    const before = { rek: rek.requests.length, hook: hook.requests.length };
+    rek.enqueue({ labels: [PERSON] });
+    const t0 = Date.now();
+    const r = await analyzeHook({ CCTV_LOCAL_GRACE_SECONDS: '1' })(s3Event(s3.bucket, full(`${base}.json`)));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(r.results[0]).toMatchObject({ outcome: 'detected', reason: 'unsettled', frames: 1, labels: ['person'], alert: true });
+    expect(r.results[0]!.waitedSeconds).toBeGreaterThanOrEqual(0.9);
+    expect(rek.requests.length - before.rek).toBe(1);
+    expect(hook.requests.length - before.hook).toBe(1);
+    expect(await readManifest(storage, `${base}.json`)).toMatchObject({ detector: 'rekognition', cloudAnalysis: { outcome: 'rekognition', frames: 1 } });
   });
 
   it('ignores what is not a manifest under its storage prefix; refuses a bad environment by variable name', async () => {
