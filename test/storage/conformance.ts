@@ -150,6 +150,19 @@ export function describeStorage(name: string, setup: (opts: SetupOptions) => Pro
       expect((await collect(s.list('sum/'))).map((e) => e.key)).toEqual(['sum/k']);
     });
 
+    it('stores the sha256 it computes itself as metadata when asked (a small put and a multipart one)', async () => {
+      const small = randomBytes(1000);
+      const big = join(dir, 'big-sum.bin');
+      const bigBody = randomBytes(12 * 1024 * 1024);
+      await writeFile(big, bigBody);
+      const a = await s.put('sum/small', { body: small }, { ...type, sha256Metadata: true, metadata: { camera: 'front' } });
+      const b = await s.put('sum/big', { path: big }, { ...type, sha256Metadata: true });
+      expect(a.sha256).toBe(sha256(small));
+      expect(b.sha256).toBe(sha256(bigBody));
+      expect((await s.stat('sum/small')).metadata).toEqual({ camera: 'front', sha256: sha256(small) });
+      expect((await s.stat('sum/big')).metadata).toEqual({ sha256: sha256(bigBody) });
+    });
+
     it('maps keys to URLs and back, and rejects foreign URLs and bad keys', async () => {
       for (const key of ['a', 'clips/front/2024/05/01/evt-1.mp4', 'with space/ünï.jpg']) {
         expect(s.keyFromUrl(s.urlFor(key))).toBe(key);

@@ -70,7 +70,7 @@ export class FileStorage implements Storage {
       throw err;
     }
     await syncDir(dirname(dest));
-    const metadata = { ...opts.metadata, ...(opts.sha256 ? { sha256: opts.sha256.toLowerCase() } : {}) };
+    const metadata = { ...opts.metadata, ...(opts.sha256 || opts.sha256Metadata ? { sha256: digest.digest().sha256 } : {}) };
     const sidecar: Sidecar = { contentType: opts.contentType, metadata };
     const metaPath = this.metaPathOf(key);
     const metaTmp = await writeTemp(metaPath, (file) => writeFile(file, JSON.stringify(sidecar), { flag: 'wx', flush: true }));

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import {
@@ -6,6 +8,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -60,14 +63,18 @@ export function s3LocationFromUrl(url: string): { bucket: string; prefix: string
 
 /**
  * Storage in an S3 bucket under an optional prefix. Credentials come from the standard AWS chain
- * (env, profile, SSO, instance role). Objects are written with lib-storage's Upload (one PutObject up
- * to partSize, multipart above it, aborted on failure so nothing partial is committed), SSE-S3
- * (AES256), the given content type and metadata.
+ * (env, profile, SSO, instance role). Objects are written with SSE-S3 (AES256), the given content type
+ * and metadata: up to partSize in one PutObject from memory (the source read once, hashed once for
+ * SHA-256 and once for MD5; the request carries both digests, `x-amz-content-sha256` and
+ * `Content-MD5`, so the store itself rejects a body that arrives altered), above it with lib-storage's
+ * multipart Upload streamed through a DigestStream (aborted on failure so nothing partial is committed).
  *
  * Put verification: a HeadObject must report the size sent, the `sha256` metadata when one was
- * given, and an ETag equal to the MD5 of the data (single part) or to the multipart ETag
+ * asked for, and an ETag equal to the MD5 of the data (single part) or to the multipart ETag
  * (`md5(part md5s)-N`) computed while sending. Any other ETag (SSE-KMS, servers with their own
- * ETag scheme) leads to reading the object back and comparing its SHA-256.
+ * ETag scheme) leads to reading the object back and comparing its SHA-256. A single PutObject
+ * without metadata to check is verified by the ETag of its answer alone (the store's MD5 of the
+ * bytes it stored, equal to ours), without the HeadObject.
  */
 export class S3Storage implements Storage {
   readonly url: string;
@@ -100,9 +107,13 @@ export class S3Storage implements Storage {
 
   async put(key: string, source: PutSource, opts: PutOptions): Promise<PutResult> {
     const Key = this.objectKey(key);
-    const digest = new DigestStream({ partSize: this.partSize, expectSha256: opts.sha256 });
+    const small = await this.smallSource(source);
+    if (small) return this.putSmall(key, Key, small, opts);
+    // Multipart: the metadata goes out before the data, so a sha256 to record is computed with an extra read.
+    const expectSha256 = opts.sha256 ?? (opts.sha256Metadata && 'path' in source ? await sha256OfFile(source.path) : undefined);
+    const digest = new DigestStream({ partSize: this.partSize, expectSha256 });
     pipeline(openSource(source), digest, () => {}); // errors reach the Upload through `digest`
-    const metadata = { ...opts.metadata, ...(opts.sha256 ? { sha256: opts.sha256.toLowerCase() } : {}) };
+    const metadata = { ...opts.metadata, ...(expectSha256 ? { sha256: expectSha256.toLowerCase() } : {}) };
     await new Upload({
       client: this.client,
       params: {
@@ -130,6 +141,67 @@ export class S3Storage implements Storage {
       throw new IntegrityError(`${this.urlFor(key)}: ${problem}; the object was removed`, true);
     }
     return { url: this.urlFor(key), bytes: sent.bytes, sha256: sent.sha256 };
+  }
+
+  /** The whole source in memory when it fits in one part (≤ partSize), else undefined (it is then streamed). */
+  private async smallSource(source: PutSource): Promise<Buffer | undefined> {
+    if ('body' in source) return source.body.length <= this.partSize ? source.body : undefined;
+    const handle = await open(source.path, 'r');
+    try {
+      if ((await handle.stat()).size > this.partSize) return undefined;
+      const data = await handle.readFile();
+      return data.length <= this.partSize ? data : undefined; // grew meanwhile: stream it
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** One PutObject of `data`, with its SHA-256 and MD5 in the request (hashed here, once each), then verified. */
+  private async putSmall(key: string, Key: string, data: Buffer, opts: PutOptions): Promise<PutResult> {
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    if (opts.sha256 !== undefined && opts.sha256.toLowerCase() !== sha256) {
+      throw new IntegrityError(`source data has sha256 ${sha256}, expected ${opts.sha256}`, false);
+    }
+    const md5 = createHash('md5').update(data).digest();
+    const metadata = { ...opts.metadata, ...(opts.sha256 || opts.sha256Metadata ? { sha256 } : {}) };
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key,
+      Body: data,
+      ContentLength: data.length,
+      ContentMD5: md5.toString('base64'),
+      ContentType: opts.contentType,
+      Metadata: metadata,
+      ServerSideEncryption: 'AES256',
+    });
+    // The signer takes the payload hash from this header instead of hashing the body again; S3 checks it on arrival.
+    command.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+        return next(args);
+      },
+      { step: 'build', name: 'cctvPayloadSha256' },
+    );
+    const out = await this.client.send(command).catch((err: unknown) => {
+      const name = (err as Error | null)?.name;
+      if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') {
+        throw new IntegrityError(`${this.urlFor(key)}: the store received other data than was sent (${name}); nothing was stored`, true);
+      }
+      throw err;
+    });
+    const sent: Digest = { bytes: data.length, sha256, md5: md5.toString('hex') };
+    // The answer's ETag is the store's own MD5 of what it stored: when it is ours, a HeadObject adds nothing unless
+    // there is metadata to check.
+    if (metadata.sha256 === undefined && (out.ETag ?? '').replace(/"/g, '').toLowerCase() === sent.md5) {
+      return { url: this.urlFor(key), bytes: sent.bytes, sha256 };
+    }
+    const problem = await this.checkStored(key, sent, metadata.sha256);
+    if (problem) {
+      await this.remove(key);
+      throw new IntegrityError(`${this.urlFor(key)}: ${problem}; the object was removed`, true);
+    }
+    return { url: this.urlFor(key), bytes: sent.bytes, sha256 };
   }
 
   /** Why the stored object is not `sent`, or undefined when it is. */
@@ -238,6 +310,12 @@ export class S3Storage implements Storage {
     assertKey(key);
     return this.prefix ? `${this.prefix}/${key}` : key;
   }
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipelineAsync(createReadStream(file), hash);
+  return hash.digest('hex');
 }
 
 /** The HTTP status an SDK error carries, if any. */

@@ -76,6 +76,11 @@ export interface PutOptions {
   metadata?: Record<string, string>;
   /** Expected SHA-256 (hex) of the source; stored as metadata `sha256`. See Storage.put. */
   sha256?: string;
+  /**
+   * Store the data's SHA-256 as metadata `sha256` without the caller computing it first: put hashes the data itself
+   * (from the bytes it sends when it holds them before sending, else with one extra read of the source).
+   */
+  sha256Metadata?: boolean;
 }
 
 export interface PutResult {
