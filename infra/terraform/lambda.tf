@@ -45,6 +45,8 @@ locals {
       CCTV_ALERT_LABELS   = join(",", var.alert_labels)
       CCTV_MAX_FRAMES     = tostring(var.max_frames_per_event)
       CCTV_SNS_TOPIC_ARN  = aws_sns_topic.alerts.arn
+      # How long a new, unsettled manifest waits for the on-premise `cctv analyze` before Rekognition.
+      CCTV_LOCAL_GRACE_SECONDS = tostring(var.local_analysis_grace_seconds)
     }, var.webhook_url == null ? {} : { CCTV_WEBHOOK_URL = var.webhook_url })
   }
 
@@ -149,6 +151,11 @@ resource "aws_lambda_function" "hook" {
     precondition {
       condition     = each.key != "analyze" || length(setsubtract(var.alert_labels, var.detect_labels)) == 0
       error_message = "Every alert_labels entry must also be in detect_labels, or it can never fire: ${join(", ", setsubtract(var.alert_labels, var.detect_labels))}."
+    }
+    precondition {
+      # The handler also stops waiting 60 s before its deadline; this keeps the configured grace period whole.
+      condition     = each.key != "analyze" || var.analyze_timeout_seconds >= var.local_analysis_grace_seconds + 60
+      error_message = "analyze_timeout_seconds (${var.analyze_timeout_seconds}) must be at least local_analysis_grace_seconds + 60 (${var.local_analysis_grace_seconds + 60}): the grace wait plus the analysis itself."
     }
   }
 

@@ -276,7 +276,7 @@ variable "analyze_memory_mb" {
 }
 
 variable "analyze_timeout_seconds" {
-  description = "Analyze timeout in seconds (Lambda allows at most 900)."
+  description = "Analyze timeout in seconds (Lambda allows at most 900). At least local_analysis_grace_seconds + 60: the grace wait plus the frames, Rekognition calls and alert retries."
   type        = number
   default     = 120
 
@@ -408,6 +408,17 @@ variable "max_frames_per_event" {
   validation {
     condition     = var.max_frames_per_event >= 1 && var.max_frames_per_event <= 50 && floor(var.max_frames_per_event) == var.max_frames_per_event
     error_message = "max_frames_per_event must be a whole number between 1 and 50."
+  }
+}
+
+variable "local_analysis_grace_seconds" {
+  description = "Seconds the analyze hook gives an on-premise `cctv analyze` to write its labels into a new clip's manifest before it pays Rekognition (it re-reads the manifest every 2 s meanwhile; a clip settled on premise costs no frame). 0 = off: use 0 when nothing analyses clips on premise, or every clip is billed the full wait in Lambda time first. Must leave 60 s of analyze_timeout_seconds for the work. CCTV_LOCAL_GRACE_SECONDS."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.local_analysis_grace_seconds >= 0 && var.local_analysis_grace_seconds <= 600 && floor(var.local_analysis_grace_seconds) == var.local_analysis_grace_seconds
+    error_message = "local_analysis_grace_seconds must be a whole number between 0 (off) and 600."
   }
 }
 

@@ -50,6 +50,13 @@ run "functions_limits_dead_letters_logs" {
     error_message = "Memory and timeout come from the variables."
   }
   assert {
+    condition = (
+      aws_lambda_function.hook["analyze"].environment[0].variables["CCTV_LOCAL_GRACE_SECONDS"] == "30" &&
+      aws_lambda_function.hook["analyze"].timeout == 120 && aws_lambda_function.hook["analyze"].timeout >= 30 + 60
+    )
+    error_message = "By default the analyze hook waits 30 s for an on-premise analysis, and its 120 s timeout leaves 60 s for the work after that."
+  }
+  assert {
     condition     = aws_lambda_function.hook["transcode"].reserved_concurrent_executions == 3 && aws_lambda_function.hook["analyze"].reserved_concurrent_executions == 7
     error_message = "Each hook has its reserved concurrency."
   }
@@ -85,26 +92,28 @@ run "environment_and_notifications" {
   command = apply
 
   variables {
-    key_prefix           = "site-a"
-    detect_labels        = ["person", "car"]
-    alert_labels         = ["person"]
-    min_confidence       = 0.75
-    max_frames_per_event = 8
+    key_prefix                   = "site-a"
+    detect_labels                = ["person", "car"]
+    alert_labels                 = ["person"]
+    min_confidence               = 0.75
+    max_frames_per_event         = 8
+    local_analysis_grace_seconds = 45
   }
 
   # --- environment the handlers read
   assert {
     condition = aws_lambda_function.hook["analyze"].environment[0].variables == tomap({
-      CCTV_STORAGE_URL    = "s3://cctv-test-clips/site-a"
-      CCTV_FFMPEG_PATH    = "/opt/bin/ffmpeg"
-      CCTV_FFPROBE_PATH   = "/opt/bin/ffprobe"
-      CCTV_LOG_LEVEL      = "info"
-      CCTV_DETECTOR       = "rekognition"
-      CCTV_DETECT_LABELS  = "person,car"
-      CCTV_MIN_CONFIDENCE = "0.75"
-      CCTV_ALERT_LABELS   = "person"
-      CCTV_MAX_FRAMES     = "8"
-      CCTV_SNS_TOPIC_ARN  = "arn:aws:sns:eu-west-2:123456789012:cctv-alerts"
+      CCTV_STORAGE_URL         = "s3://cctv-test-clips/site-a"
+      CCTV_FFMPEG_PATH         = "/opt/bin/ffmpeg"
+      CCTV_FFPROBE_PATH        = "/opt/bin/ffprobe"
+      CCTV_LOG_LEVEL           = "info"
+      CCTV_DETECTOR            = "rekognition"
+      CCTV_DETECT_LABELS       = "person,car"
+      CCTV_MIN_CONFIDENCE      = "0.75"
+      CCTV_ALERT_LABELS        = "person"
+      CCTV_MAX_FRAMES          = "8"
+      CCTV_SNS_TOPIC_ARN       = "arn:aws:sns:eu-west-2:123456789012:cctv-alerts"
+      CCTV_LOCAL_GRACE_SECONDS = "45"
     })
     error_message = "The analyze hook gets exactly the documented environment (no webhook unless set)."
   }

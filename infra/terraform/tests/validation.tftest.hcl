@@ -37,6 +37,7 @@ run "bad_values_are_refused" {
     webhook_url                          = "ntfy.sh/topic"
     detect_labels                        = ["person,car"]
     max_frames_per_event                 = 0
+    local_analysis_grace_seconds         = 1.5
     name                                 = "CCTV"
     uploader_role_trusted_principal_arns = ["nvr-site-a"]
   }
@@ -58,6 +59,7 @@ run "bad_values_are_refused" {
     var.webhook_url,
     var.detect_labels,
     var.max_frames_per_event,
+    var.local_analysis_grace_seconds,
     var.name,
     var.uploader_role_trusted_principal_arns,
   ]
@@ -91,6 +93,17 @@ run "inconsistent_settings_are_refused" {
     aws_lambda_function.hook["analyze"],
     aws_lambda_function.hook["transcode"],
   ]
+}
+
+run "grace_period_must_fit_in_the_analyze_timeout" {
+  command = plan
+
+  variables {
+    local_analysis_grace_seconds = 90
+    analyze_timeout_seconds      = 120 # 90 s of waiting leaves 30 s for the analysis
+  }
+
+  expect_failures = [aws_lambda_function.hook["analyze"]]
 }
 
 run "short_glacier_stay_only_warns" {
