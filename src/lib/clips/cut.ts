@@ -4,6 +4,7 @@ import type { Db } from '../catalog/db.js';
 import { MP4_AUDIO, concatScript, cutArgs, packetTimesArgs, posterArgs, probeMediaArgs, remuxArgs } from '../ffmpeg/args.js';
 import { BROWSER_CODECS } from '../ffmpeg/probe.js';
 import { runFfmpeg, runFfprobe } from '../ffmpeg/run.js';
+import { readMp4Info } from './mp4-info.js';
 import type { CutPlan, Recording, Span } from './window.js';
 
 /**
@@ -32,6 +33,26 @@ export async function probeMedia(file: string): Promise<MediaInfo> {
     video: codec('video'),
     audio: codec('audio'),
   };
+}
+
+/** probeMedia's answer, read in-process for the plain MP4s readMp4Info knows (no ffprobe process), else from ffprobe. */
+export async function mediaInfo(file: string): Promise<MediaInfo> {
+  return (await readMp4Info(file).catch(() => undefined)) ?? probeMedia(file);
+}
+
+/** Container and codecs of recordings, by path: they do not change while a segment grows, so one probe serves every cut. */
+const recordingMedia = new Map<string, Promise<MediaInfo>>();
+const RECORDING_MEDIA_MAX = 64;
+
+function recordingInfo(file: string): Promise<MediaInfo> {
+  let info = recordingMedia.get(file);
+  if (!info) {
+    info = probeMedia(file);
+    info.catch(() => recordingMedia.delete(file));
+    if (recordingMedia.size >= RECORDING_MEDIA_MAX) recordingMedia.delete(recordingMedia.keys().next().value!);
+    recordingMedia.set(file, info);
+  }
+  return info;
 }
 
 /**
@@ -74,11 +95,11 @@ export async function recordingsFor(db: Db, dataDir: string, camera: string, win
 export async function cutClip(dataDir: string, plan: CutPlan, output: string, workDir: string): Promise<number> {
   const first = plan.pieces[0];
   if (!first) throw new Error('nothing to cut');
-  const media = await probeMedia(path.join(dataDir, first.path));
+  const media = await recordingInfo(path.join(dataDir, first.path));
   const script = path.join(workDir, 'concat.txt');
   await writeFile(script, concatScript(plan.pieces.map((p) => ({ file: path.join(dataDir, p.path), inpoint: p.inpoint, outpoint: p.outpoint }))));
   await runFfmpeg(cutArgs(script, output, media));
-  return (await probeMedia(output)).durationSeconds ?? 0;
+  return (await mediaInfo(output)).durationSeconds ?? 0;
 }
 
 /** Writes a JPEG poster of `video` at `atSeconds` (clamped into the video). */

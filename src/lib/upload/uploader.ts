@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
 import type { Db } from '../catalog/db.js';
-import { cutClip, makePoster, playableFile, probeMedia, recordingsFor } from '../clips/cut.js';
+import { cutClip, makePoster, mediaInfo, playableFile, recordingsFor } from '../clips/cut.js';
 import { clipKeyBase, eventWindow, planCut, readiness, type CutPlan, type Span } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
@@ -267,10 +264,12 @@ export class Uploader {
 
   /** A finished clip file (drop folder, or a file argument): stored as it is when browsers play it, else remuxed. */
   private async fileClip(c: ClipRecord, workDir: string): Promise<Outcome> {
-    const media = await probeMedia(c.path);
+    const t0 = Date.now();
+    const media = await mediaInfo(c.path);
+    log.debug({ phase: 'probe', ms: Date.now() - t0, file: c.path }, 'upload phase');
     if (media.video === null) throw new Error(`${c.path}: no video stream`);
     const file = await playableFile(c.path, media, workDir);
-    const duration = file === c.path ? (media.durationSeconds ?? 0) : ((await probeMedia(file)).durationSeconds ?? 0);
+    const duration = file === c.path ? (media.durationSeconds ?? 0) : ((await mediaInfo(file)).durationSeconds ?? 0);
     const endMs = typeof c.end === 'string' ? Date.parse(c.end) : Date.parse(c.at);
     const startMs = typeof c.start === 'string' ? Date.parse(c.start) : endMs - duration * 1000;
     const id = eventId(c.camera, new Date(Date.parse(c.at)), `file:${c.path}`);
@@ -291,18 +290,37 @@ export class Uploader {
     const start = new Date(c.startMs).toISOString();
     const end = new Date(c.endMs).toISOString();
     const key = `${c.keyBase}.mp4`;
-    const sha256 = await sha256File(c.file);
-    const put = await storage.put(key, { path: c.file }, { contentType: 'video/mp4', sha256, metadata: { camera: c.camera, start, end } });
-    await storage.setTags(key, { class: 'clip' });
+    const t0 = Date.now();
+    const phase = (name: string) => log.debug({ phase: name, ms: Date.now() - t0, key }, 'upload phase');
+    // The clip (then its tags) and the poster (made, then stored) go at the same time; the manifest, which names
+    // both, last. The clip's sha256 is computed by put from the bytes it sends and stored as its metadata.
+    const clip = storage
+      .put(key, { path: c.file }, { contentType: 'video/mp4', sha256Metadata: true, metadata: { camera: c.camera, start, end } })
+      .then(async (put) => {
+        phase('clip put');
+        await storage.setTags(key, { class: 'clip' });
+        phase('clip tags');
+        return put;
+      });
     const posterFile = path.join(c.workDir, 'poster.jpg');
-    const poster = await makePoster(c.file, c.posterAtSeconds, c.durationSeconds, posterFile).then(
-      async () => (await storage.put(`${c.keyBase}.jpg`, { path: posterFile }, { contentType: 'image/jpeg', metadata: { camera: c.camera } })).url,
+    const posterUrl = makePoster(c.file, c.posterAtSeconds, c.durationSeconds, posterFile).then(
+      async () => {
+        phase('poster made');
+        const url = (await storage.put(`${c.keyBase}.jpg`, { path: posterFile }, { contentType: 'image/jpeg', metadata: { camera: c.camera } })).url;
+        phase('poster put');
+        return url;
+      },
       (err: unknown) => {
         if (isRetryable(err)) throw err;
         log.warn({ key, err: errorMessage(err) }, 'no poster for this clip');
         return null;
       },
     );
+    const [clipDone, posterDone] = await Promise.allSettled([clip, posterUrl]); // both settle before the work folder goes
+    if (clipDone.status === 'rejected') throw clipDone.reason;
+    if (posterDone.status === 'rejected') throw posterDone.reason;
+    const put = clipDone.value;
+    const poster = posterDone.value;
     const manifest = {
       v: 1, eventId: c.eventId, camera: c.camera, ...c.manifest, url: put.url, poster, bytes: put.bytes, sha256: put.sha256,
       durationSeconds: Math.round(c.durationSeconds * 1000) / 1000, partial: c.partial,
@@ -312,6 +330,7 @@ export class Uploader {
         contentType: 'application/json', metadata: { camera: c.camera },
       })
     ).url;
+    phase('manifest put');
     saveUpload(db, {
       key, url: put.url, kind: 'clip', eventId: c.eventId, camera: c.camera, startMs: c.startMs, endMs: c.endMs, bytes: put.bytes,
       sha256: put.sha256, poster, manifest: manifestUrl, partial: c.partial,
@@ -329,8 +348,9 @@ export class Uploader {
     const bytes = (await stat(file)).size;
     let stored = findUpload(db, key);
     if (!stored || stored.bytes !== bytes) {
-      const sha256 = await sha256File(file);
-      const put = await storage.put(key, { path: file }, { contentType: SEGMENT_TYPES[path.extname(rel)] ?? 'application/octet-stream', sha256, metadata: { camera, start, end } });
+      const put = await storage.put(key, { path: file }, {
+        contentType: SEGMENT_TYPES[path.extname(rel)] ?? 'application/octet-stream', sha256Metadata: true, metadata: { camera, start, end },
+      });
       await storage.setTags(key, { class: 'recording' });
       stored = { key, url: put.url, kind: 'segment', eventId: evId, camera, startMs, endMs, bytes: put.bytes, sha256: put.sha256, poster: null, manifest: null, partial: false };
       saveUpload(db, stored);
@@ -343,8 +363,3 @@ const SEGMENT_TYPES: Record<string, string> = { '.mkv': 'video/x-matroska', '.mp
 
 const spanIso = (s: Span) => ({ start: new Date(s.fromMs).toISOString(), end: new Date(s.toMs).toISOString() });
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
