@@ -6,7 +6,7 @@ locals {
 
   hook_settings = {
     transcode = {
-      description = "cctv: faststart H.264 MP4 and poster for each new clip"
+      description = "cctv: faststart H.264 MP4 for clips browsers cannot play; posters for clips cctv did not upload"
       zip_path    = coalesce(var.transcode_zip_path, "${local.repo_root}/dist/lambda/transcode.zip")
       memory      = var.transcode_memory_mb
       timeout     = var.transcode_timeout_seconds
@@ -16,7 +16,7 @@ locals {
       trigger_suffix = ".mp4"
     }
     analyze = {
-      description = "cctv: Rekognition labels for each new clip, into its manifest; alerts"
+      description = "cctv: Rekognition labels for clips nothing settled, into the manifest; alerts"
       zip_path    = coalesce(var.analyze_zip_path, "${local.repo_root}/dist/lambda/analyze.zip")
       memory      = var.analyze_memory_mb
       timeout     = var.analyze_timeout_seconds

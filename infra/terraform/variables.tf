@@ -136,7 +136,7 @@ variable "expire_after_days" {
 # ---------------------------------------------------------------------------------------------
 
 variable "enable_transcode" {
-  description = "Create the transcode hook (faststart H.264 MP4 and a poster for every new clip)."
+  description = "Create the transcode hook (a faststart H.264 MP4 when a new clip does not play in browsers; a poster for clips cctv did not upload)."
   type        = bool
   default     = true
 }
