@@ -131,4 +131,7 @@ export const migrations: string[] = [
    CREATE INDEX detections_event_label ON detections(event_id, label);
    CREATE INDEX uploads_url ON uploads(url);
    CREATE INDEX uploads_plain_clip_start ON uploads(start_ms) WHERE event_id IS NULL AND kind = 'clip';`,
+  // 6: a tag's plain clips (detections without an event) by time, so search walks them newest first and stops at its
+  // limit instead of passing over every event's detections of that label.
+  `CREATE INDEX detections_plain_label_start ON detections(label, start_ms) WHERE event_id IS NULL;`,
 ];
