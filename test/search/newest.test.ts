@@ -137,6 +137,7 @@ describe('search: newest first with a limit equals the full UNION â€¦ ORDER BY â
       for (const arm of searchArms(shape)) {
         const used = Object.fromEntries(Object.entries({ ...params, ...arm.params }).filter(([k]) => new RegExp(`@${k}\\b`).test(arm.sql)));
         const plan = (db.prepare(`EXPLAIN QUERY PLAN ${arm.sql}`).all(used) as { detail: string }[]).map((r) => r.detail);
+        if (/d\.event_id IS NULL/.test(arm.sql)) expect(plan.join('\n')).toContain('detections_plain_label_start');
         expect(plan.filter((d) => /TEMP B-TREE|^SCAN (events|detections|uploads|event_labels)\b/.test(d) && !/USING (COVERING )?INDEX/.test(d)), `${JSON.stringify(shape)}\n${arm.sql}\n${plan.join('\n')}`).toEqual([]);
       }
     }
