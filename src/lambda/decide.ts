@@ -52,9 +52,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  * - `settle` (no Rekognition; labels written, alert decided): the camera's own AI labels (event labels such as
  *   `person` from ONVIF) already cover every alert label, so a picture cannot add to the alert decision. The
  *   camera gives no confidence: its labels are recorded with confidence 1 and detector `camera`.
- * - `wait` (nothing yet): the clip is unsettled but its manifest is younger than the grace period. cctv uploads
- *   the manifest before the on-premise `cctv analyze` (next in the pipe) has written its labels, so the hook
- *   first gives that analysis `seconds` more to land (re-reading the manifest), then plans again.
+ * - `wait` (nothing yet; checked before `settle`): the manifest holds no analysis and is younger than the grace
+ *   period. cctv uploads the manifest before the on-premise `cctv analyze` (next in the pipe) has written its
+ *   labels, so the hook first gives that analysis `seconds` more to land (re-reading the manifest), then plans
+ *   again; camera-labelled clips wait too, or the owner would be alerted from both sides.
  * - `detect`: Rekognition on the planner's frames.
  */
 export function planAnalysis(manifest: unknown, o: PlanOptions): AnalysisPlan {
@@ -64,6 +65,10 @@ export function planAnalysis(manifest: unknown, o: PlanOptions): AnalysisPlan {
   const analysed = typeof manifest.analyzedAt === 'string' && typeof manifest.detector === 'string' && Array.isArray(labels) &&
     labels.every(isObject);
   if (analysed) return { action: 'skip', reason: 'analyzed-on-premise', detail: String(manifest.detector) };
+  // Within the grace period an on-premise `cctv analyze` may still write its labels (and alert): wait for it, also for
+  // clips the camera's own AI settled, so the owner never gets the same alert from both sides.
+  const left = o.graceSeconds - Math.max(0, o.ageSeconds);
+  if (o.graceSeconds > 0 && left > 0) return { action: 'wait', reason: 'local-grace', seconds: Math.round(left * 1000) / 1000 };
   const event = isObject(manifest.event) ? manifest.event : undefined;
   const window = isObject(manifest.window) ? manifest.window : undefined;
   const camera = (Array.isArray(event?.labels) ? event.labels : []).filter((l): l is string => typeof l === 'string' && isLabel(l));
@@ -75,8 +80,6 @@ export function planAnalysis(manifest: unknown, o: PlanOptions): AnalysisPlan {
       labels: kept.map((name) => ({ name, confidence: 1, at: new Date(at ? Date.parse(at) : 0).toISOString() })),
     };
   }
-  const left = o.graceSeconds - Math.max(0, o.ageSeconds);
-  if (o.graceSeconds > 0 && left > 0) return { action: 'wait', reason: 'local-grace', seconds: Math.round(left * 1000) / 1000 };
   return { action: 'detect', reason: 'unsettled' };
 }
 

@@ -38,7 +38,9 @@ describe('planAnalysis: Rekognition only when nothing settled the clip', () => {
     ['local analysis landed within the grace period', { ...uploaded(['motion']), detector: 'local', analyzedAt: 'x', labels: [] }, { ...O, ageSeconds: 2 },
       { action: 'skip', reason: 'analyzed-on-premise', detail: 'local' }],
     ['hook marker, young', { ...uploaded(['motion']), cloudAnalysis: { by: 'cctv-analyze-hook' } }, { ...O, ageSeconds: 0 }, { action: 'skip', reason: 'already-analyzed-by-hook' }],
-    ['camera AI person, young: settled now (no Rekognition to save)', uploaded(['person']), { ...O, ageSeconds: 0 },
+    ['camera AI person, young: waits too (an on-premise analysis would alert as well)', uploaded(['person']), { ...O, ageSeconds: 0 },
+      { action: 'wait', reason: 'local-grace', seconds: 30 }],
+    ['camera AI person, grace off: settled now', uploaded(['person']), { ...O, ageSeconds: 0, graceSeconds: 0 },
       { action: 'settle', reason: 'camera-label', detector: 'camera', labels: [{ name: 'person', confidence: 1, at: '2024-05-01T12:00:05.000Z' }] }],
     ['no manifest, young', null, { ...O, ageSeconds: 0 }, { action: 'skip', reason: 'no-manifest' }],
   ])('%s', (_name, manifest, o, want) => {
