@@ -17,6 +17,7 @@
  * 7. `expired` stored objects (only with `remote: true`; otherwise the store's lifecycle rule does it): event clips
  *    (and event segments) that started more than `keepEventsDays` ago, continuous-backup segments `recordingsDays`.
  */
+import type { SegmentRow } from '../catalog/segments.js';
 
 export const DAY_MS = 86_400_000;
 export const GB = 1e9;
@@ -32,14 +33,8 @@ export interface RetentionPolicy {
   postRollMs: number;
 }
 
-export interface PlanSegment {
-  camera: string;
-  path: string;
-  startMs: number;
-  endMs: number;
-  bytes: number;
-  closed: boolean;
-}
+/** A catalogued segment, as the planner sees it. */
+export type PlanSegment = SegmentRow;
 
 export interface PlanEvent {
   camera: string;
