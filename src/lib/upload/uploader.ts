@@ -44,10 +44,13 @@ export interface UploadStats {
 
 /** Non-storage failures (unreadable file, ffmpeg error) are tried this often per run, then marked failed. */
 const MAX_ATTEMPTS = 5;
-/** After a window's end, how long a growing recording gets to flush it to disk before the first look. */
-const FLUSH_MARGIN_MS = 500;
-/** How often a window whose recordings are not on disk yet is looked at again. */
-const COVERAGE_POLL_MS = 500;
+/**
+ * After a window's end, how long a growing recording gets to flush it to disk before the first look (the recorder
+ * writes mkv in 200 ms clusters, flushed: the file lags real time by 0.05-0.3 s).
+ */
+const FLUSH_MARGIN_MS = 250;
+/** How often a window whose recordings are not on disk yet is looked at again (each look: one short ffprobe). */
+const COVERAGE_POLL_MS = 200;
 
 type Outcome = { wait: number } | { done: UploadedRecord[]; note?: string };
 
