@@ -149,7 +149,7 @@ export function h264Args(input: string, output: string, media: { video: string |
 
 /** ffmpeg arguments writing one JPEG (at most 640 px wide) from `input` at `atSeconds`. */
 export function posterArgs(input: string, atSeconds: number, output: string): string[] {
-  return ['-loglevel', 'error', '-ss', atSeconds.toFixed(3), '-i', input, '-frames:v', '1', '-vf', "scale='min(640,iw)':-2", '-q:v', '5', '-f', 'image2', output];
+  return ['-loglevel', 'error', '-threads', '1', '-ss', atSeconds.toFixed(3), '-i', input, '-frames:v', '1', '-vf', "scale='min(640,iw)':-2", '-q:v', '5', '-f', 'image2', output];
 }
 
 /** ffprobe arguments describing a file: container, duration, and the codec of each stream. */
