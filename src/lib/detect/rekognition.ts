@@ -1,4 +1,6 @@
-import { DetectLabelsCommand, RekognitionClient, type Label as RekLabel } from '@aws-sdk/client-rekognition';
+// Types only here: the SDK itself is loaded on the first detection, so commands that never use Rekognition (all of
+// them load this file for its config schema) do not pay for loading it.
+import type { Label as RekLabel, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { z } from 'zod';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
@@ -77,13 +79,8 @@ export function createRekognitionDetector(options: RekognitionOptions): Detector
   const { config, labels, minConfidence } = options;
   const retry = options.retry ?? { attempts: 5, baseDelayMs: 250 };
   // The SDK's own retries are off: this detector's policy is the one that applies (and is tested).
-  const client =
-    options.client ??
-    new RekognitionClient({
-      maxAttempts: 1,
-      ...(config.region ? { region: config.region } : {}),
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    });
+  let client: RekognitionClient | undefined = options.client;
+  const sdk = () => import('@aws-sdk/client-rekognition');
   const filters = rekognitionNamesFor(labels);
   return {
     name: 'rekognition',
@@ -93,6 +90,12 @@ export function createRekognitionDetector(options: RekognitionOptions): Detector
       if (frame.data.length > MAX_IMAGE_BYTES) {
         throw new RuntimeError(`frame at ${frame.offsetSeconds}s is ${frame.data.length} bytes, over Rekognition's 5 MB`);
       }
+      const { DetectLabelsCommand, RekognitionClient } = await sdk();
+      client ??= new RekognitionClient({
+        maxAttempts: 1,
+        ...(config.region ? { region: config.region } : {}),
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      });
       const command = new DetectLabelsCommand({
         Image: { Bytes: frame.data },
         MinConfidence: Math.round(minConfidence * 1000) / 10,
@@ -115,7 +118,7 @@ export function createRekognitionDetector(options: RekognitionOptions): Detector
       }
     },
     async close() {
-      if (!options.client) client.destroy();
+      if (!options.client) client?.destroy();
     },
   };
 }
