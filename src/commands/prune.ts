@@ -25,19 +25,12 @@ export type PruneSummaryRecord = {
   segments: { files: number; bytes: number; byReason: Record<string, number> };
   localClips: { files: number; bytes: number };
   stored: { objects: number; bytes: number };
-  kept: Plan['kept'];
   unknownFiles: UnknownFiles;
-  usageBytes: number;
-  usageAfterBytes: number;
-  freeBytes: number;
-  freeAfterBytes: number;
-  quotaShortfallBytes: number;
-  emergencyShortfallBytes: number;
   /** Per camera: start of the oldest recording left (ISO). */
   oldestKept: Record<string, string>;
   skipped: number;
   errors: string[];
-};
+} & Pick<Plan, 'kept' | 'usageBytes' | 'usageAfterBytes' | 'freeBytes' | 'freeAfterBytes' | 'quotaShortfallBytes' | 'emergencyShortfallBytes'>;
 
 export function planItems(plan: Plan): PruneItemRecord[] {
   const item = (what: PruneItemRecord['what'], camera: string, p: string, bytes: number, reason: string): PruneItemRecord =>

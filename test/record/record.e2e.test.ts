@@ -138,9 +138,9 @@ describe('cctv record (real RTSP camera, real ffmpeg)', () => {
     await new Promise((r) => setTimeout(r, 6000));
     rec.proc.kill('SIGKILL');
     await rec.exited;
-    const open = rows(dataDir, 'front').segments;
+    // One segment is open (a clock boundary may have closed an earlier one of this run).
+    const open = rows(dataDir, 'front').segments.filter((s) => s.closed === 0);
     expect(open).toHaveLength(1);
-    expect(open[0]!.closed).toBe(0);
     // While it was written, its end grew in the catalog (to within a few seconds of the kill).
     expect(open[0]!.end_ms - open[0]!.start_ms).toBeGreaterThan(3000);
     const file = path.join(dataDir, open[0]!.path);

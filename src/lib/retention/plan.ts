@@ -18,6 +18,7 @@
  *    (and event segments) that started more than `keepEventsDays` ago, continuous-backup segments `recordingsDays`.
  */
 import type { SegmentRow } from '../catalog/segments.js';
+import type { UploadRow } from '../upload/outbox.js';
 
 export const DAY_MS = 86_400_000;
 export const GB = 1e9;
@@ -65,18 +66,8 @@ export interface LocalClip {
   uploaded: boolean;
 }
 
-export interface StoredObject {
-  /** Storage key of the clip or segment; poster and manifest URLs go with it. */
-  key: string;
-  url: string;
-  kind: 'clip' | 'segment';
-  eventId: string | null;
-  camera: string;
-  startMs: number;
-  bytes: number;
-  poster: string | null;
-  manifest: string | null;
-}
+/** A stored clip or segment (the catalog's uploads row, what the planner needs of it); poster and manifest go with it. */
+export type StoredObject = Pick<UploadRow, 'key' | 'url' | 'kind' | 'eventId' | 'camera' | 'startMs' | 'bytes' | 'poster' | 'manifest'>;
 
 export interface PlanInput {
   nowMs: number;
