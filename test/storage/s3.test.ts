@@ -106,6 +106,10 @@ describe('S3 storage against s3rver', () => {
     expect(await ok.text()).toBe('signed bytes');
     const bad = await fetch(url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`));
     expect(bad.status).toBe(403);
+    // A download link: the store answers with Content-Disposition: attachment (the web app's "Download" on S3).
+    const dl = await fetch((await s.presign('pre/a b.mp4', 60, { downloadAs: 'front-2024-05-01T12:00:00Z.mp4' }))!);
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get('content-disposition')).toBe('attachment; filename="front-2024-05-01T12_00_00Z.mp4"');
   });
 
   it('survives an outage through withRetry, and gives up on errors that retrying cannot fix', async () => {

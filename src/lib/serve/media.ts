@@ -11,7 +11,7 @@ import { concatScript, MP4_AUDIO, posterArgs } from '../ffmpeg/args.js';
 import { BROWSER_CODECS } from '../ffmpeg/probe.js';
 import { FFMPEG, lastLines, runFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
-import { NotFoundError, type Storage } from '../storage/index.js';
+import { attachment, NotFoundError, type Storage } from '../storage/index.js';
 
 /**
  * The media behind the web app: stored objects with HTTP range support (or a short-lived presigned URL), continuous
@@ -60,7 +60,7 @@ export async function storedObject(
   } catch {
     return new Response('stored in another storage than the configured one', { status: 404 });
   }
-  const signed = await storage.presign(key, PRESIGN_SECONDS);
+  const signed = await storage.presign(key, PRESIGN_SECONDS, opts.download ? { downloadAs: opts.download } : {});
   if (signed) return new Response(null, { status: 302, headers: { location: signed, 'cache-control': 'no-store' } });
   let size: number;
   try {
@@ -73,7 +73,7 @@ export async function storedObject(
     'content-type': opts.contentType,
     'accept-ranges': 'bytes',
     'cache-control': 'private, max-age=3600',
-    ...(opts.download ? { 'content-disposition': `attachment; filename="${opts.download}"` } : {}),
+    ...(opts.download ? { 'content-disposition': attachment(opts.download) } : {}),
   };
   const range = parseRange(req.range, size);
   if (range === 'unsatisfiable') {

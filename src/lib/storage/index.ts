@@ -7,7 +7,7 @@ import type { Storage } from './types.js';
 
 export * from './types.js';
 export { FileStorage, fileRootFromUrl } from './file.js';
-export { S3Storage, s3LocationFromUrl, type S3StorageOptions } from './s3.js';
+export { S3Storage, attachment, s3LocationFromUrl, type S3StorageOptions } from './s3.js';
 export { withRetry, isRetryable, backoffDelay, type RetryOptions } from './retry.js';
 
 /** The `storage.*` config keys besides `url`, plus what a caller may inject. */

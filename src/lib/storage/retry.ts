@@ -85,7 +85,7 @@ export function withRetry(storage: Storage, opts: RetryOptions): Storage {
     remove: (key: string) => attempt(`remove ${key}`, () => storage.remove(key)),
     urlFor: (key: string) => storage.urlFor(key),
     keyFromUrl: (url: string) => storage.keyFromUrl(url),
-    presign: (key: string, seconds: number) => attempt(`presign ${key}`, () => storage.presign(key, seconds)),
+    presign: (key: string, seconds: number, opts?: { downloadAs?: string }) => attempt(`presign ${key}`, () => storage.presign(key, seconds, opts)),
     setTags: (key: string, tags: Record<string, string>) => attempt(`setTags ${key}`, () => storage.setTags(key, tags)),
   };
 

@@ -287,9 +287,10 @@ export class S3Storage implements Storage {
     return key;
   }
 
-  async presign(key: string, seconds: number): Promise<string> {
+  async presign(key: string, seconds: number, opts: { downloadAs?: string } = {}): Promise<string> {
     // The SDK's presigner uses the client's endpoint, path style and credentials as configured.
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), {
+    const disposition = opts.downloadAs === undefined ? {} : { ResponseContentDisposition: attachment(opts.downloadAs) };
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), ...disposition }), {
       expiresIn: seconds,
     });
   }
@@ -328,4 +329,9 @@ function rethrowMissing(err: unknown, key: string): never {
   if (name === 'NoSuchBucket') throw new UserError(`storage bucket does not exist (looking for ${key})`);
   if (name === 'NoSuchKey' || name === 'NotFound' || statusOf(err) === 404) throw new NotFoundError(key);
   throw err;
+}
+
+/** `Content-Disposition: attachment` for a file name; anything but letters, digits, `.`, `_` and `-` becomes `_`. */
+export function attachment(name: string): string {
+  return `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`;
 }

@@ -56,9 +56,10 @@ export interface Storage {
 
   /**
    * A short-lived http(s) URL that lets a browser GET the object without credentials, valid for
-   * `seconds`; `null` when the backend has no such thing (file storage: serve it yourself).
+   * `seconds`; `null` when the backend has no such thing (file storage: serve it yourself). With
+   * `downloadAs`, the response asks the browser to save it under that file name (Content-Disposition: attachment).
    */
-  presign(key: string, seconds: number): Promise<string | null>;
+  presign(key: string, seconds: number, opts?: { downloadAs?: string }): Promise<string | null>;
 
   /**
    * Replaces the object's tags (used by lifecycle rules, e.g. `retention=event`). File storage has no
