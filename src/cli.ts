@@ -96,6 +96,14 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/demo.js')).demo));
 
   program
+    .command('alert')
+    .description('alert sinks')
+    .command('test')
+    .description('send a test alert with a sample snapshot through every configured sink; exit 1 when one fails')
+    .option('--sink <name>', 'only this sink (its name in the configuration)')
+    .action(lazy(async () => (await import('./commands/alert.js')).alertTest));
+
+  program
     .command('doctor')
     .description('check ffmpeg, configuration, data folder, cameras and storage; exit 1 when something is wrong')
     .action(lazy(async () => (await import('./commands/doctor.js')).doctor));

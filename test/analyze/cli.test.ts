@@ -100,7 +100,8 @@ describe('cctv upload | cctv analyze', () => {
     expect((alert.labels as { name: string }[]).map((l) => l.name)).toEqual(['person']);
     await settle();
     expect(events().map((m) => JSON.parse(m.payload))).toEqual([alert]);
-    expect(sub.messages.filter((m) => m.topic === 'cctv/front/person').map((m) => m.payload)).toEqual(['ON']);
+    // Home Assistant's occupancy state: reset OFF when the process connects, ON at the alert, OFF when it stops cleanly.
+    expect(sub.messages.filter((m) => m.topic === 'cctv/front/person').map((m) => m.payload)).toEqual(['OFF', 'ON', 'OFF']);
 
     // Results: manifest, catalog, poster with boxes.
     const manifest = JSON.parse(readFileSync(fileURLToPath(a!.url.replace(/mp4$/, 'json')), 'utf8')) as Record<string, unknown>;

@@ -55,9 +55,10 @@ export class Alerter {
     const ctx = { sink: sink.name, camera: alert.camera, event: eventKey };
     for (let attempt = 1; ; attempt++) {
       try {
-        await sink.send(alert);
+        const receipt = await sink.send(alert);
         this.o.db.prepare('UPDATE alerts_sent SET sent_ms = ? WHERE event_key = ? AND sink = ?').run(Date.now(), eventKey, sink.name);
-        log.info({ ...ctx, attempt }, 'alert sent');
+        if (receipt && 'skipped' in receipt) log.info({ ...ctx, reason: receipt.skipped }, 'alert not sent to this sink');
+        else log.info({ ...ctx, attempt, ...(receipt ? { answer: receipt.answer } : {}) }, 'alert sent');
         return;
       } catch (err) {
         if (attempt >= this.o.maxAttempts) {
@@ -70,6 +71,11 @@ export class Alerter {
         await new Promise((r) => setTimeout(r, wait));
       }
     }
+  }
+
+  /** Tells the sinks that hold a state for an event (Home Assistant occupancy) that it ended at `at` (ISO). */
+  eventEnded(camera: string, eventId: string, at: string): void {
+    for (const sink of this.o.sinks) sink.eventEnded?.({ camera, eventId, at });
   }
 
   /** Waits for the deliveries in flight (each ends after at most maxAttempts tries), then closes the sinks. */

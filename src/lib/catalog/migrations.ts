@@ -134,4 +134,17 @@ export const migrations: string[] = [
   // 6: a tag's plain clips (detections without an event) by time, so search walks them newest first and stops at its
   // limit instead of passing over every event's detections of that label.
   `CREATE INDEX detections_plain_label_start ON detections(label, start_ms) WHERE event_id IS NULL;`,
+  // 7: alerting state (src/lib/catalog/alerting.ts): each camera's arm/snooze switch, and the Home Assistant discovery
+  // configs published (so a removed camera or entity is removed from Home Assistant on the next start).
+  `CREATE TABLE alert_arming (
+     camera TEXT PRIMARY KEY,
+     armed INTEGER NOT NULL,             -- 1 armed, 0 snoozed
+     until_ms INTEGER,                   -- when a snooze ends by itself; null: until armed again
+     changed_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE ha_discovery (
+     topic TEXT PRIMARY KEY,             -- <discovery prefix>/device/<id>/config
+     payload TEXT NOT NULL,              -- the JSON config last published (retained at the broker)
+     published_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];

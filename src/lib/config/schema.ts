@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { sinkConfigSchema } from '../alerts/sinks.js';
+import { webhookOptionsSchema } from '../alerts/webhook.js';
 import { detectConfigSchema } from '../detect/index.js';
 
 /**
@@ -60,26 +62,39 @@ const uploadSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(2),
 });
 
+const mqttSchema = z.strictObject({
+  url: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL').describe('an MQTT 5 broker (Mosquitto ≥ 1.6, EMQX, HiveMQ, …)'),
+  topicPrefix: z.string().min(1).regex(/^[^#+]+$/, 'no MQTT wildcards (# +)').default('cctv')
+    .describe('<prefix>/<camera>/event (JSON), <prefix>/<camera>/<label> (ON/OFF), … (README: Home Assistant)'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  discovery: z.boolean().default(true).describe('Home Assistant MQTT discovery; false also removes the devices published before'),
+  discoveryPrefix: z.string().min(1).regex(/^[^#+]+$/, 'no MQTT wildcards (# +)').default('homeassistant').describe("Home Assistant's discovery prefix"),
+  offAfterSeconds: seconds(5, 86400).default(60).describe('an occupancy sensor goes back OFF at the event end, or after this long at most'),
+  snoozeMinutes: z.number().int().min(0).max(10080).default(0).describe("the alerts switch's OFF lasts this long (0: until switched ON)"),
+  sensorsEverySeconds: seconds(5, 3600).default(60).describe('how often the recorder, last event, backlog and disk sensors are refreshed'),
+});
+
+const timeZone = z.string().min(1).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not an IANA time zone (e.g. Europe/London, America/New_York, UTC)');
+
 const alertsSchema = z.strictObject({
   on: z.array(z.string().min(1)).default(['person']).describe('labels that trigger an alert, each one of detect.labels (a category such as vehicle covers its members)'),
   cooldownSeconds: seconds(0, 86400).default(60).describe('after an alert, further events of the same camera stay quiet this long'),
   maxAttempts: z.number().int().min(1).max(20).default(5)
     .describe('tries per sink and alert (backoff 1 s doubling, at most 30 s) before it is logged as failed'),
-  webhook: z
-    .strictObject({
-      url: z.string().url().describe('receives each alert as a JSON POST (ntfy, Home Assistant webhooks, …)'),
-      headers: z.record(z.string(), z.string()).optional().describe('extra request headers, e.g. Authorization'),
-    })
-    .optional(),
-  mqtt: z
-    .strictObject({
-      url: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL'),
-      topicPrefix: z.string().min(1).default('cctv').describe('<prefix>/<camera>/event (JSON) and <prefix>/<camera>/<label> (retained ON)'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-    })
-    .optional(),
-  publicUrl: z.string().url().optional().describe('base URL of `cctv serve` used in alert links (else presigned S3 links)'),
+  webhook: webhookOptionsSchema.optional().describe('the generic webhook, named "webhook" (the same keys as a webhook in sinks)'),
+  mqtt: mqttSchema.optional(),
+  sinks: z.array(sinkConfigSchema).default([]).describe('notification sinks: ntfy, pushover, telegram, gotify, apprise, webhook'),
+  timeZone: timeZone.optional().describe("time zone of the sinks' quiet hours (default: the host's)"),
+  publicUrl: z.string().url().optional().describe('base URL of `cctv serve` as the recipients reach it, used in alert links (else presigned S3 links)'),
+  presignSeconds: seconds(60, 604800).default(3600).describe('lifetime of presigned links in alerts, used only without publicUrl'),
 });
 
 const retentionSchema = z.strictObject({
