@@ -103,11 +103,12 @@ export function createMqttSink(o: MqttOptions): MqttSink {
 
   async function onConnected(): Promise<void> {
     if (o.oneShot) return publishDiscovery();
+    // Commands are taken from the moment the entities show online.
+    await withTimeout(client.subscribeAsync([topics.armingSet(p, '+'), `${o.discoveryPrefix}/status`], { qos: 1 }), timeoutMs);
     await publish({ topic: topics.status(p), payload: 'online', retain: true });
     await publishDiscovery();
     // Nothing is ON in a fresh process: an ON retained by a process that died is replaced (it also expires).
     await publishAll(occupancyOff([...allOccupancyTopics()].filter((t) => !on.has(t))));
-    await withTimeout(client.subscribeAsync([topics.armingSet(p, '+'), `${o.discoveryPrefix}/status`], { qos: 1 }), timeoutMs);
     await refreshFacts();
     log.info({ sink: name, discovery: o.discovery }, 'mqtt: connected; Home Assistant entities published');
   }
