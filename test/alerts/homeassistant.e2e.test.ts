@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import mqtt from 'mqtt';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCctv, spawnCctv, tempProject, type Running } from '../helpers/cli.js';
-import { vtestPath } from '../helpers/footage.js';
+import { vtestClip, vtestPath } from '../helpers/footage.js';
 import { decodeJpeg } from '../helpers/media.js';
 import { waitFor } from '../helpers/ports.js';
 import { discoveryProblems } from './ha-docs.js';
@@ -29,19 +28,11 @@ let receiver: Receiver;
 let sub: Awaited<ReturnType<typeof subscribe>>;
 const running: Running[] = [];
 
-function vtestClip(src: string, name: string, from: number, ageSeconds: number): string {
-  const out = path.join(dir, name);
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-ss', String(from), '-i', src, '-t', '8', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-an', out]);
-  const t = new Date(Date.now() - ageSeconds * 1000);
-  utimesSync(out, t, t);
-  return out;
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cctv-ha-e2e-'));
   const src = await vtestPath();
-  vtA = vtestClip(src, 'a.mp4', 0, 40);
-  vtB = vtestClip(src, 'b.mp4', 30, 20);
+  vtA = vtestClip(src, dir, 'a.mp4', 0, 40);
+  vtB = vtestClip(src, dir, 'b.mp4', 30, 20);
   [broker, receiver] = await Promise.all([startMosquitto(), startReceiver()]);
   sub = await subscribe(broker.url, '#');
 }, 60_000);
