@@ -203,7 +203,6 @@ export function redactedConfig(config: Config): unknown {
     return v;
   };
   const out = walk(config) as Config;
-  // A webhook URL's path is often the secret itself (an ntfy topic, a Home Assistant webhook id): show its origin only.
   // A sink URL's path is often the secret itself (an ntfy topic, a Home Assistant webhook id, an Apprise key): show its
   // origin only.
   const origin = (url: string) => `${new URL(url).origin}/***`;
