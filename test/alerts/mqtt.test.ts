@@ -84,7 +84,7 @@ describe('the MQTT sink as a Home Assistant device', () => {
     await sink.close();
   }, 40_000);
 
-  it('OFF at the end of the event when it ends before the timeout (held at least MIN_ON)', async () => {
+  it('OFF at the end of the event, whether the end comes after the alert or before it (held at least MIN_ON)', async () => {
     const sink = sinkWith({ prefix: 'c', offAfterSeconds: 60 });
     await sink.ready();
     const t0 = Date.now();
@@ -95,8 +95,17 @@ describe('the MQTT sink as a Home Assistant device', () => {
     const off = await waitFor('OFF', () => on('c/front/person', t0).find((m) => m.payload === 'OFF'), 30_000, 20);
     expect(off.at - onMsg.at).toBeGreaterThanOrEqual(MIN_ON_MS - 100);
     expect(off.at - onMsg.at).toBeLessThan(30_000); // the end, not the 60 s timeout
+
+    // The usual order in a pipeline: the event's end first, its alert (after the clip was cut and analysed) later.
+    const t1 = Date.now();
+    sink.eventEnded!({ camera: 'front', eventId: 'ev-c2', at: new Date().toISOString() });
+    await sink.send(alert('ev-c2'));
+    const on2 = await waitFor('ON', () => on('c/front/person', t1).find((m) => m.payload === 'ON'), 5000, 20);
+    const off2 = await waitFor('OFF', () => on('c/front/person', t1).find((m) => m.payload === 'OFF'), 30_000, 20);
+    expect(off2.at - on2.at).toBeGreaterThanOrEqual(MIN_ON_MS - 100);
+    expect(off2.at - on2.at).toBeLessThan(30_000);
     await sink.close();
-  }, 40_000);
+  }, 60_000);
 
   it('the alerts switch: OFF snoozes (persisted in the catalog), ON arms; unknown commands and replayed retained ones are ignored', async () => {
     const sink = sinkWith({ prefix: 'd', snoozeMinutes: 30 });

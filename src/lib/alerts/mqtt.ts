@@ -55,6 +55,8 @@ export function createMqttSink(o: MqttOptions): MqttSink {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const p = o.prefix;
   const on = new Map<string, { timer: NodeJS.Timeout; onMs: number; eventId: string | null }>();
+  /** Ends of recent events (eventId → ms), oldest first. */
+  const ended = new Map<string, number>();
   let closed = false;
   let lastError: string | null = null;
   /** Set when the connection closed (or an attempt failed) and cleared on connect: sends fail fast meanwhile. */
@@ -191,13 +193,21 @@ export function createMqttSink(o: MqttOptions): MqttSink {
         throw new Error(`${name}: ${errorMessage(err)}`);
       }
       const nowMs = Date.now();
-      for (const m of messages) if (m.expirySeconds) scheduleOff(m.topic, nowMs, alert.eventId, null);
+      const endedAtMs = alert.eventId === null ? null : (ended.get(alert.eventId) ?? null);
+      for (const m of messages) if (m.expirySeconds) scheduleOff(m.topic, nowMs, alert.eventId, endedAtMs);
       const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m.payload), 0);
       return { answer: `${messages.length} messages (${bytes} bytes) acknowledged by the broker` };
     },
     eventEnded(e) {
+      const endMs = Date.parse(e.at);
+      // Remembered for a while: in a pipeline the end usually arrives before the alert (the clip is cut after it).
+      ended.set(e.eventId, endMs);
+      for (const id of ended.keys()) {
+        if (ended.size <= MAX_ENDED) break;
+        ended.delete(id);
+      }
       for (const [topic, s] of on) {
-        if (s.eventId === e.eventId && topic.startsWith(`${p}/${e.camera}/`)) scheduleOff(topic, s.onMs, s.eventId, Date.parse(e.at));
+        if (s.eventId === e.eventId && topic.startsWith(`${p}/${e.camera}/`)) scheduleOff(topic, s.onMs, s.eventId, endMs);
       }
     },
     async publishFacts(f: Facts): Promise<void> {
@@ -229,6 +239,9 @@ export function createMqttSink(o: MqttOptions): MqttSink {
 function occupancyOff(topicList: readonly string[]): MqttMessage[] {
   return topicList.map((topic) => ({ topic, payload: 'OFF', retain: true }));
 }
+
+/** How many recent event ends are remembered for alerts that arrive after them. */
+const MAX_ENDED = 1000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
