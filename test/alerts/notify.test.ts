@@ -8,6 +8,7 @@ import { ntfyRequest } from '../../src/lib/alerts/ntfy.js';
 import { pushoverForm } from '../../src/lib/alerts/pushover.js';
 import { sampleSnapshot } from '../../src/lib/alerts/sample.js';
 import { createListedSink, sinkConfigSchema } from '../../src/lib/alerts/sinks.js';
+import { webhookAdvice } from '../../src/lib/alerts/webhook.js';
 import type { Alert } from '../../src/lib/alerts/types.js';
 import { loadConfig, redactedConfig } from '../../src/lib/config/load.js';
 import { redactText } from '../../src/lib/redact.js';
@@ -192,6 +193,12 @@ describe('webhook', () => {
   it('a string template is sent as it renders, with its content type; PUT when asked', async () => {
     await sink({ type: 'webhook', url: receiver.url, method: 'PUT', body: '{{camera}} {{labels}} {{eventId}}', contentType: 'text/x-cctv' }).send(base);
     expect([last().method, last().raw.toString(), last().headers['content-type']]).toEqual(['PUT', 'front person ev1', 'text/x-cctv']);
+  });
+
+  it('doctor advice: an ntfy topic as a plain webhook shows JSON as text', () => {
+    expect(webhookAdvice('https://ntfy.sh/my-topic', undefined)).toContain('use a sink { type: ntfy }');
+    expect(webhookAdvice('https://ntfy.sh/my-topic', 'text {{message}}')).toBeNull();
+    expect(webhookAdvice('https://hooks.slack.com/services/x', undefined)).toBeNull();
   });
 
   it('an unknown placeholder is a configuration error naming it', () => {

@@ -44,5 +44,4 @@ export function createAlerter(db: Db, config: Config, backoff?: { baseMs: number
 
 export { Alerter, backoffMs } from './alerter.js';
 export { alerts, armedAt, decideAlert, type AlertDecision } from './decide.js';
-export { alertMessages } from './homeassistant.js';
 export type { Alert, AlertLabel, AlertMedia, AlertSink, SendReceipt } from './types.js';

@@ -139,12 +139,13 @@ export function createMqttSink(o: MqttOptions): MqttSink {
     }
     const camera = topic.slice(p.length + 1, -'/alerts/set'.length);
     if (!o.cameras.includes(camera)) return;
-    const next = armingAfter(payload, Date.now(), o.snoozeMinutes);
+    const nowMs = Date.now();
+    const next = armingAfter(payload, nowMs, o.snoozeMinutes);
     if (!next) {
       log.warn({ sink: name, camera, payload: payload.slice(0, 20) }, 'mqtt: alerts switch command is neither ON nor OFF; ignored');
       return;
     }
-    setArming(o.db, camera, { ...next, changedMs: Date.now() });
+    setArming(o.db, camera, { ...next, changedMs: nowMs });
     log.info({ camera, armed: next.armed, until: next.untilMs && new Date(next.untilMs).toISOString() }, next.armed ? 'alerts armed' : 'alerts snoozed');
     await publish({ topic: topics.arming(p, camera), payload: next.armed ? 'ON' : 'OFF', retain: true });
   }

@@ -53,8 +53,6 @@ const factories: { [K in SinkType]: (c: Named<K>) => AlertSink } = {
   webhook: (c) => createWebhookSink(c),
 };
 
-export const SINK_TYPES = Object.keys(factories) as SinkType[];
-
 /** The name a listed sink goes by: its `name`, else its type. */
 export const sinkName = (c: SinkConfig): string => c.name ?? c.type;
 

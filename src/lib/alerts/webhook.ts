@@ -78,6 +78,17 @@ export function webhookBody(o: Pick<WebhookOptions, 'body' | 'contentType'>, ale
     : { contentType: 'application/json', body: JSON.stringify(rendered) };
 }
 
+/**
+ * Pure: what to tell the user about a webhook URL that will not do what they expect, or null. A topic URL of ntfy.sh
+ * shows the alert JSON as text (0.1's README suggested it): ntfy has its own sink.
+ */
+export function webhookAdvice(url: string, body: unknown): string | null {
+  if (body === undefined && /(^|\.)ntfy\.sh$/i.test(new URL(url).hostname)) {
+    return 'posts the alert JSON to an ntfy topic, which shows it as text: use a sink { type: ntfy } in alerts.sinks (the picture is attached too)';
+  }
+  return null;
+}
+
 export function createWebhookSink(o: WebhookOptions): AlertSink {
   const name = o.name ?? 'webhook';
   return {
