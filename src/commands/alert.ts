@@ -1,4 +1,4 @@
-import { createAlertSinks } from '../lib/alerts/index.js';
+import { createAlertSinks, sinkNames } from '../lib/alerts/index.js';
 import { deliveryDecision, type FilteredSink } from '../lib/alerts/filter.js';
 import { appBaseUrl } from '../lib/alerts/links.js';
 import { sampleAlert, sampleSnapshot } from '../lib/alerts/sample.js';
@@ -27,17 +27,11 @@ export type AlertTestRecord = {
  */
 export async function alertTest(opts: { sink?: string }, ctx: CommandContext): Promise<void> {
   const { config } = ctx;
-  const all = createAlertSinks(config, ctx.catalog, { oneShot: true });
-  const chosen = opts.sink === undefined ? all : all.filter((s) => s.name === opts.sink);
-  await Promise.all(all.filter((s) => !chosen.includes(s)).map((s) => s.close()));
-  if (chosen.length === 0) {
-    throw new UserError(
-      all.length === 0
-        ? 'no alert sinks configured: add alerts.sinks, alerts.webhook or alerts.mqtt (see config.example.yaml)'
-        : `--sink ${opts.sink}: no such sink (configured: ${all.map((s) => s.name).join(', ')})`,
-    );
-  }
+  const names = sinkNames(config);
+  if (names.length === 0) throw new UserError('no alert sinks configured: add alerts.sinks, alerts.webhook or alerts.mqtt (see config.example.yaml)');
+  if (opts.sink !== undefined && !names.includes(opts.sink)) throw new UserError(`--sink ${opts.sink}: no such sink (configured: ${names.join(', ')})`);
   const snapshot = await sampleSnapshot();
+  const chosen = createAlertSinks(config, ctx.catalog, { oneShot: true, ...(opts.sink !== undefined ? { only: opts.sink } : {}) });
   const appBase = appBaseUrl(config.alerts);
   const firstCamera = Object.keys(config.cameras)[0] ?? 'test';
   const results = await Promise.all(

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { sinkName } from '../lib/alerts/sinks.js';
+import { sinkNames } from '../lib/alerts/index.js';
 import { webhookAdvice } from '../lib/alerts/webhook.js';
 import { redactedConfig } from '../lib/config/load.js';
 import type { CommandContext } from '../lib/context.js';
@@ -84,7 +84,7 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
   }
 
   const a = ctx.config.alerts;
-  const sinks = [...(a.webhook ? ['webhook'] : []), ...(a.mqtt ? ['mqtt'] : []), ...a.sinks.map(sinkName)];
+  const sinks = sinkNames(ctx.config);
   const advice = [a.webhook, ...a.sinks.filter((x) => x.type === 'webhook')].flatMap((w) => {
     const text = w ? webhookAdvice(w.url, w.body) : null;
     return text ? [text] : [];

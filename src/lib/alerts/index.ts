@@ -5,7 +5,7 @@ import { Alerter } from './alerter.js';
 import { readFacts } from './facts.js';
 import { hostTimeZone } from './filter.js';
 import { createMqttSink, type MqttSink } from './mqtt.js';
-import { createListedSink } from './sinks.js';
+import { createListedSink, sinkName } from './sinks.js';
 import type { AlertSink } from './types.js';
 import { createWebhookSink } from './webhook.js';
 
@@ -15,16 +15,24 @@ const { version } = createRequire(import.meta.url)('../../../package.json') as {
  * Every configured sink, in this order: `alerts.webhook` (named webhook), `alerts.mqtt` (named mqtt: the Home
  * Assistant bridge, which connects at once), then each of `alerts.sinks` (sinks.ts). `db` holds the arm/snooze
  * switches and the discovery configs published. `oneShot` (cctv alert test): the MQTT sink publishes discovery and
- * the alert but does not speak for the service's availability (another cctv process may be running).
+ * the alert but does not speak for the service's availability (another cctv process may be running). `only`: just the
+ * sink of that name.
  */
-export function createAlertSinks(config: Config, db: Db, opts: { oneShot?: boolean } = {}): AlertSink[] {
+export function createAlertSinks(config: Config, db: Db, opts: { oneShot?: boolean; only?: string } = {}): AlertSink[] {
   const a = config.alerts;
   const timeZone = a.timeZone ?? hostTimeZone();
+  const wanted = (name: string) => opts.only === undefined || opts.only === name;
   return [
-    ...(a.webhook ? [createWebhookSink(a.webhook)] : []),
-    ...(a.mqtt ? [createHomeAssistantSink(config, db, a.mqtt, opts.oneShot ?? false)] : []),
-    ...a.sinks.map((s) => createListedSink(s, timeZone)),
+    ...(a.webhook && wanted('webhook') ? [createWebhookSink(a.webhook)] : []),
+    ...(a.mqtt && wanted('mqtt') ? [createHomeAssistantSink(config, db, a.mqtt, opts.oneShot ?? false)] : []),
+    ...a.sinks.filter((s) => wanted(sinkName(s))).map((s) => createListedSink(s, timeZone)),
   ];
+}
+
+/** The names of the configured sinks, in createAlertSinks' order. */
+export function sinkNames(config: Config): string[] {
+  const a = config.alerts;
+  return [...(a.webhook ? ['webhook'] : []), ...(a.mqtt ? ['mqtt'] : []), ...a.sinks.map(sinkName)];
 }
 
 function createHomeAssistantSink(config: Config, db: Db, m: NonNullable<Config['alerts']['mqtt']>, oneShot: boolean): MqttSink {
