@@ -3,8 +3,7 @@ import { errorMessage, UserError } from '../errors.js';
 import { log } from '../log.js';
 import type { ClipRecord, EventRecord } from '../pipeline/records.js';
 import { watchDropDir, type DropDirTiming, type SeenFiles } from './drop-dir.js';
-import { watchOnvifCamera, type OnvifCameraConfig, type OnvifTiming, type SourceState } from './onvif.js';
-import { topicFilter } from './onvif-topics.js';
+import { onvifFilters, watchOnvifCamera, type OnvifCameraConfig, type OnvifTiming, type SourceState } from './onvif.js';
 import { EventTracker } from './tracker.js';
 
 /** `cameras.<name>` of the config, as far as event sources care. */
@@ -44,9 +43,9 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
   if (names.length === 0) throw new UserError('no camera has cameras.<name>.onvif or cameras.<name>.dropDir configured: nothing to watch');
   for (const name of names) {
     try {
-      topicFilter(opts.cameras[name]!.onvif?.topics);
+      onvifFilters(opts.cameras[name]!.onvif ?? {});
     } catch (err) {
-      throw new UserError(`cameras.${name}.onvif.topics: ${errorMessage(err)}`);
+      throw new UserError(`cameras.${name}.onvif.${errorMessage(err)}`);
     }
   }
 
