@@ -2,7 +2,7 @@ import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
 import { errorMessage, RuntimeError, UserError } from '../lib/errors.js';
 import { catalogSeenFiles } from '../lib/events/drop-dir.js';
-import { listOnvifTopics } from '../lib/events/onvif.js';
+import { checkOnvifConfig, listOnvifTopics } from '../lib/events/onvif.js';
 import type { TopicListing } from '../lib/events/onvif/topic-set.js';
 import { watchEvents } from '../lib/events/watch.js';
 
@@ -40,6 +40,7 @@ export function formatListing(camera: string, rows: readonly TopicListing[]): st
 async function listTopics(cameras: Record<string, { onvif?: Parameters<typeof listOnvifTopics>[1] }>, ctx: CommandContext): Promise<void> {
   const names = Object.keys(cameras).filter((n) => cameras[n]!.onvif);
   if (names.length === 0) throw new UserError('no camera has cameras.<name>.onvif configured: no topics to list');
+  for (const name of names) checkOnvifConfig(name, cameras[name]!.onvif!);
   let failed = 0;
   for (const name of names) {
     try {

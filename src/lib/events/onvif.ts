@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { registerSecret } from '../redact.js';
 import { topicFilter, type EventLabel } from './onvif/labels.js';
@@ -53,6 +53,15 @@ export function onvifFilters(config: Pick<OnvifCameraConfig, 'topics' | 'topicMa
     return { keep, rules: topicMapRules(config.topicMap) };
   } catch (err) {
     throw new Error(`topicMap: ${errorMessage(err)}`);
+  }
+}
+
+/** onvifFilters as a UserError naming the key (`cameras.front.onvif.topicMap: …`), before anything is contacted. */
+export function checkOnvifConfig(camera: string, config: Pick<OnvifCameraConfig, 'topics' | 'topicMap'>): void {
+  try {
+    onvifFilters(config);
+  } catch (err) {
+    throw new UserError(`cameras.${camera}.onvif.${errorMessage(err)}`);
   }
 }
 

@@ -118,10 +118,10 @@ export function normalise(n: ParsedNotification, userRules: readonly TopicRule[]
   for (const [rules, via] of [[userRules, 'user'], [VENDOR_RULES, 'vendor']] as const) {
     const matching = rules.filter((r) => topicMatches(r.topic, path));
     if (matching.length === 0) continue;
-    const rule = matching.find((r) => !r.item || findItem(n.data, r.item));
     // Rows keyed by item name (Tapo's smart-event topic) and a message with another item: let the fallback read it.
-    if (!rule && n.data.length > 0) break;
-    if (!rule) return apply({ ...matching[0]!, label: matching[0]!.label ?? 'motion' }, n, via);
+    // No Data item at all: the first row, whose state is then missing.
+    const rule = matching.find((r) => !r.item || findItem(n.data, r.item)) ?? (n.data.length === 0 ? matching[0] : undefined);
+    if (!rule) break;
     if (rule.label === null) return { changes: [], via, note: 'non-event', rule: { label: null, kind: 'state', vendor: rule.vendor } };
     return apply({ ...rule, label: rule.label }, n, via);
   }
