@@ -35,14 +35,12 @@ export const VENDOR_RULES: readonly TopicRule[] = [
   row('TP-Link Tapo', 'RuleEngine/PeopleDetector/People', 'IsPeople', 'person'), // HA test_tapo_tpsmartevent_person
   row('TP-Link Tapo', 'RuleEngine/TPSmartEventDetector/TPSmartEvent', 'IsVehicle', 'vehicle'), // HA test_tapo_tpsmartevent_vehicle
   row('TP-Link Tapo', 'RuleEngine/TPSmartEventDetector/TPSmartEvent', 'IsPet', 'animal'), // HA test_tapo_tpsmartevent_pet
-  row('TP-Link Tapo', 'RuleEngine/TPSmartEventDetector/TPSmartEvent', 'IsPeople', 'person'), // https://github.com/home-assistant/core/issues/97760 (C510W person on the smart-event topic)
   row('TP-Link Tapo', 'RuleEngine/CellMotionDetector/People', 'IsPeople', 'person'), // HA test_tapo_cellmotiondetector_person
   row('TP-Link Tapo', 'RuleEngine/CellMotionDetector/TpSmartEvent', 'IsVehicle', 'vehicle'), // HA test_tapo_cellmotiondetector_vehicle
   row('TP-Link Tapo', 'RuleEngine/CellMotionDetector/TpSmartEvent', 'IsPet', 'animal'), // same topic, pet variant (onvif-parsers tapo.py)
   row('TP-Link Tapo', 'RuleEngine/CellMotionDetector/LineCross', 'IsLineCross', 'line-crossing', 'pulse'), // HA test_tapo_line_crossed
   row('TP-Link Tapo', 'RuleEngine/LineCrossDetector/LineCross', 'IsLineCross', 'line-crossing', 'pulse'), // https://github.com/home-assistant/core/issues/127991 (C250)
   row('TP-Link Tapo', 'RuleEngine/CellMotionDetector/Intrusion', 'IsIntrusion', 'intrusion'), // HA test_tapo_intrusion, https://github.com/home-assistant/core/issues/109198
-  row('TP-Link Tapo', 'RuleEngine/IntrusionDetector/Intrusion', 'IsIntrusion', 'intrusion'), // C2xx GetEventProperties quoted in a Scrypted design note (IsIntrusion)
   row('TP-Link Tapo', 'RuleEngine/CellMotionDetector/Tamper', 'IsTamper', 'tamper'), // HA test_tapo_tamper
 
   // Reolink AI: https://github.com/berfenger/cam2mqtt/issues/8, https://github.com/koush/scrypted/issues/1376 (raw PullMessages)
