@@ -14,7 +14,8 @@ const dist = path.join(here, '..', 'dist', 'lib');
 const { openDb } = await import(path.join(dist, 'catalog', 'db.js'));
 const { configSchema } = await import(path.join(dist, 'config', 'schema.js'));
 const { planRetention } = await import(path.join(dist, 'retention', 'plan.js'));
-const { loadSegments, loadInUse, policyFrom } = await import(path.join(dist, 'retention', 'prune.js'));
+const { allSegments } = await import(path.join(dist, 'catalog', 'segments.js'));
+const { loadInUse, policyFrom } = await import(path.join(dist, 'retention', 'prune.js'));
 
 const CAMERAS = 10;
 const PER_CAMERA = 100_000;
@@ -62,7 +63,7 @@ try {
   let plan;
   for (let r = 0; r < 5; r++) {
     const t1 = process.hrtime.bigint();
-    const segments = loadSegments(db);
+    const segments = allSegments(db);
     const loadMs = ms(t1);
     const t2 = process.hrtime.bigint();
     const policy = policyFrom(config);

@@ -34,3 +34,11 @@ export function migrate(db: Db): void {
     }).immediate();
   }
 }
+
+/**
+ * Runs `fn` in one write transaction, begun IMMEDIATE (the write lock is taken up front, so a reader that decides
+ * and then writes never meets another writer in between). Returns what `fn` returns; a throw rolls everything back.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

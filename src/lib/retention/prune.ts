@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../catalog/db.js';
-import { upsertSegment } from '../catalog/segments.js';
+import { writeTransaction, type Db } from '../catalog/db.js';
+import { allSegments, deleteSegment, isClosedSegment, upsertSegment } from '../catalog/segments.js';
 import { eventWindow } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/index.js';
 import {
-  DAY_MS, GB, planRetention, type InUse, type LocalClip, type Plan, type PlanEvent, type PlanSegment, type RetentionPolicy,
+  DAY_MS, GB, planRetention, type InUse, type LocalClip, type Plan, type PlanEvent, type RetentionPolicy,
   type Span, type StoredObject,
 } from './plan.js';
 
@@ -51,7 +51,7 @@ export function survey(db: Db, config: Config, nowMs = Date.now()): Survey {
   const walkStartMs = Date.now();
   const onDisk = walkRecordings(config.dataDir);
   const policy = policyFrom(config);
-  const segments = loadSegments(db);
+  const segments = allSegments(db);
   const known = new Set<string>();
   const missing = new Set<string>();
   for (const s of segments) {
@@ -71,57 +71,6 @@ export function survey(db: Db, config: Config, nowMs = Date.now()): Survey {
     missing, localClips: loadLocalClips(db, config), stored: policy.remote ? loadStored(db) : [], freeBytes: fs.bavail * fs.bsize,
   });
   return { plan, unknown };
-}
-
-/** Rows per read of loadSegments (bounded strings and memory whatever the catalog's size). */
-const READ_CHUNK = 100_000;
-
-/**
- * Every catalogued segment, oldest first (by start, then id). Read a column at a time: each chunk of rows comes
- * back as one JSON array per column, built by SQLite in one pass over the table in id order, so a million segments
- * cost a few JSON.parse calls instead of a million row objects crossing from SQLite. Paths come newline-joined (a
- * faster parse), or as JSON in the unlikely case that one holds a newline. The chunks are read in one transaction
- * (one snapshot while `record` writes). Ids follow the recorder's order, so the rows are nearly always in start
- * order already; otherwise a stable sort by start puts them there (ties stay in id order).
- */
-export function loadSegments(db: Db, chunkRows = READ_CHUNK): PlanSegment[] {
-  const size = Math.max(1, Math.floor(chunkRows));
-  const chunk = (json: boolean) => db.prepare(
-    `SELECT count(*), max(id), ${json ? 'json_group_array(path)' : 'group_concat(path, char(10))'}, json_group_array(camera),
-       json_group_array(start_ms), json_group_array(end_ms), json_group_array(bytes), json_group_array(closed)
-     FROM (SELECT id, camera, path, start_ms, end_ms, bytes, closed FROM segments WHERE id > ? ORDER BY id LIMIT ${size})`,
-  ).raw();
-  type Row = [number, number | null, string | null, string, string, string, string, string];
-  const joined = chunk(false);
-  let asJson: ReturnType<typeof chunk> | undefined;
-  const out: PlanSegment[] = [];
-  let sorted = true;
-  db.transaction(() => {
-    let after = Number.MIN_SAFE_INTEGER;
-    for (;;) {
-      let row = joined.get(after) as Row;
-      const n = row[0];
-      if (n === 0) break;
-      let paths = row[2]!.split('\n');
-      if (paths.length !== n) {
-        row = (asJson ??= chunk(true)).get(after) as Row;
-        paths = JSON.parse(row[2]!) as string[];
-      }
-      const [cameras, starts, ends, bytes, closed] = row.slice(3).map((c) => JSON.parse(c as string)) as [
-        string[], number[], number[], number[], number[],
-      ];
-      let last = out.length > 0 ? out[out.length - 1]!.startMs : Number.MIN_SAFE_INTEGER;
-      for (let i = 0; i < n; i++) {
-        const startMs = starts[i]!;
-        if (startMs < last) sorted = false;
-        last = startMs;
-        out.push({ camera: cameras[i]!, path: paths[i]!, startMs, endMs: ends[i]!, bytes: bytes[i]!, closed: closed[i] === 1 });
-      }
-      if (n < size) break;
-      after = row[1]!;
-    }
-  })();
-  return sorted ? out : out.sort((a, b) => a.startMs - b.startMs);
 }
 
 /** Events still protecting recordings: open, or ended at or after `cutoffMs`. */
@@ -217,23 +166,21 @@ export interface PruneResult {
 export async function executePlan(db: Db, config: Config, plan: Plan, storage?: Storage): Promise<PruneResult> {
   const result: PruneResult = { segments: { files: 0, bytes: 0, byReason: {} }, localClips: { files: 0, bytes: 0 }, stored: { objects: 0, bytes: 0 }, skipped: 0, errors: [] };
   const dayDirs = new Set<string>();
-  const rowOf = db.prepare('SELECT closed FROM segments WHERE path = ?').pluck();
-  const deleteRow = db.prepare('DELETE FROM segments WHERE path = ?');
   for (let i = 0; i < plan.segments.length; i += BATCH) {
     const batch = plan.segments.slice(i, i + BATCH);
-    const accepted = db.transaction(() => {
+    const accepted = writeTransaction(db, () => {
       const inUse = loadInUse(db, config);
       return batch.filter(({ segment: s, reason }) => {
         const busy = inUse.paths.has(s.path) || inUse.windows.some((w) => w.camera === s.camera && w.fromMs < s.endMs && w.toMs > s.startMs);
         const reappeared = reason === 'missing' && existsSync(path.join(config.dataDir, s.path));
-        if (rowOf.get(s.path) !== 1 || busy || reappeared) {
+        if (!isClosedSegment(db, s.path) || busy || reappeared) {
           result.skipped++;
           return false;
         }
-        deleteRow.run(s.path);
+        deleteSegment(db, s.path);
         return true;
       });
-    }).immediate();
+    });
     for (const { segment: s, reason } of accepted) {
       const abs = path.join(config.dataDir, s.path);
       try {

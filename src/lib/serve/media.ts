@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from '../catalog/db.js';
-import { lastSegment } from '../catalog/segments.js';
-import { probeMedia, recordedUntil, recordingsFor } from '../clips/cut.js';
+import { lastSegment, segmentsOverlapping } from '../catalog/segments.js';
+import { recordedEnds, recordedUntil } from '../clips/cut.js';
 import { planCut, type CutPlan } from '../clips/window.js';
 import { concatScript, MP4_AUDIO, posterArgs } from '../ffmpeg/args.js';
-import { BROWSER_CODECS } from '../ffmpeg/probe.js';
+import { BROWSER_CODECS, probeMedia } from '../ffmpeg/probe.js';
 import { FFMPEG, lastLines, runFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { attachment, NotFoundError, type Storage } from '../storage/index.js';
@@ -106,7 +106,7 @@ export function recordingArgs(media: { video: string | null; audio: string | nul
 /** The recordings of `camera` from `fromMs` for `seconds`, as planCut sees them; null when nothing covers `fromMs`. */
 export async function recordingPlan(db: Db, dataDir: string, camera: string, fromMs: number, seconds: number): Promise<CutPlan | null> {
   const window = { fromMs, toMs: fromMs + seconds * 1000 };
-  const plan = planCut(await recordingsFor(db, dataDir, camera, window), window);
+  const plan = planCut(await recordedEnds(dataDir, segmentsOverlapping(db, camera, window), window), window);
   // Playback starts where asked, or it is not this moment's recording.
   const first = plan.pieces[0];
   if (!first || first.fromMs - fromMs > 2000) return null;

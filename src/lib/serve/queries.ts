@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/db.js';
-import { gapsBetween, lastSegment } from '../catalog/segments.js';
+import { gapsOverlapping, lastSegment, segmentsOverlapping } from '../catalog/segments.js';
 import { GAP_TOLERANCE_MS } from '../clips/window.js';
 import { search, type MatchLabel } from '../catalog/search.js';
 
@@ -124,7 +124,7 @@ export function cameraHealth(db: Db, dataDir: string, name: string, staleMs: num
     name,
     recording: written !== null && nowMs - written < staleMs,
     lastSegment: seg && endMs !== null ? { start: iso(seg.startMs), end: iso(endMs), closed: seg.closed } : null,
-    gaps24h: gapsBetween(db, name, nowMs - 86_400_000, nowMs).map((g) => ({ start: iso(g.fromMs), end: iso(g.toMs), reason: g.reason })),
+    gaps24h: gapsOverlapping(db, name, { fromMs: nowMs - 86_400_000, toMs: nowMs }).map((g) => ({ start: iso(g.fromMs), end: iso(g.toMs), reason: g.reason })),
     latest: `/media/latest/${encodeURIComponent(name)}.jpg`,
   };
 }
@@ -143,12 +143,7 @@ export interface Timeline {
 /** What a camera recorded in [fromMs, toMs), its gaps and its events: the timeline bar of one day. */
 export function timeline(db: Db, dataDir: string, camera: string, fromMs: number, toMs: number): Timeline {
   // An open segment's catalogued end is when it was opened: its file's modification time tells how far it reaches.
-  const segments = db
-    .prepare(
-      `SELECT path, start_ms AS startMs, end_ms AS endMs, closed FROM segments
-       WHERE camera = ? AND start_ms < ? AND (end_ms > ? OR closed = 0) ORDER BY start_ms`,
-    )
-    .all(camera, toMs, fromMs) as { path: string; startMs: number; endMs: number; closed: number }[];
+  const segments = segmentsOverlapping(db, camera, { fromMs, toMs });
   const runs: { fromMs: number; toMs: number }[] = [];
   for (const s of segments) {
     const end = s.closed ? s.endMs : Math.max(s.endMs, fileEndMs(dataDir, s.path) ?? s.endMs);
@@ -169,7 +164,7 @@ export function timeline(db: Db, dataDir: string, camera: string, fromMs: number
     from: iso(fromMs),
     to: iso(toMs),
     recorded: runs.map((r) => ({ start: clamp(r.fromMs), end: clamp(r.toMs) })),
-    gaps: gapsBetween(db, camera, fromMs, toMs).map((g) => ({ start: clamp(g.fromMs), end: clamp(g.toMs), reason: g.reason })),
+    gaps: gapsOverlapping(db, camera, { fromMs, toMs }).map((g) => ({ start: clamp(g.fromMs), end: clamp(g.toMs), reason: g.reason })),
     events: events.map((e) => ({
       id: e.id, start: iso(e.startMs), end: e.endMs === null ? null : iso(e.endMs), labels: JSON.parse(e.labels) as string[],
     })),

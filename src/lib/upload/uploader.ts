@@ -2,8 +2,9 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import type { Db } from '../catalog/db.js';
-import { cutClip, makePoster, mediaInfo, playableFile, recordingsFor } from '../clips/cut.js';
-import { clipKeyBase, eventWindow, planCut, readiness, type CutPlan, type Span } from '../clips/window.js';
+import { segmentsOverlapping } from '../catalog/segments.js';
+import { cutClip, makePoster, mediaInfo, playableFile, recordedEnds } from '../clips/cut.js';
+import { clipKeyBase, eventWindow, planCut, readiness, type CutPlan } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { eventId } from '../events/tracker.js';
@@ -11,6 +12,7 @@ import { log } from '../log.js';
 import type { ClipRecord, EventRecord, SegmentRecord, UploadedRecord } from '../pipeline/records.js';
 import type { ReadItem } from '../pipeline/ndjson.js';
 import { isRetryable, type Storage } from '../storage/index.js';
+import type { Span } from '../time.js';
 import {
   claimDue, enqueue, findUpload, markDone, markFailed, nextDueMs, outboxCounts, recordEvent, releaseClaims, reschedule,
   resetFailed, saveUpload, type WorkItem,
@@ -221,7 +223,7 @@ export class Uploader {
     const { db, config } = this.o;
     const win = this.window(ev);
     if (Date.now() < win.toMs + FLUSH_MARGIN_MS) return { wait: win.toMs + FLUSH_MARGIN_MS };
-    const plan = planCut(await recordingsFor(db, config.dataDir, ev.camera, win), win);
+    const plan = planCut(await recordedEnds(config.dataDir, segmentsOverlapping(db, ev.camera, win), win), win);
     const ready = readiness(plan, Date.now(), win.toMs + this.coverageWaitMs);
     if (ready === 'wait') return { wait: Date.now() + COVERAGE_POLL_MS };
     if (ready === 'nothing') {
@@ -247,13 +249,8 @@ export class Uploader {
     const { db, config } = this.o;
     const win = this.window(ev);
     const segmentSeconds = config.cameras[ev.camera]?.record?.segmentSeconds ?? config.record.segmentSeconds;
-    const rows = db
-      .prepare(
-        `SELECT path, start_ms AS startMs, end_ms AS endMs, closed FROM segments
-         WHERE camera = ? AND start_ms < ? AND (end_ms > ? OR closed = 0) ORDER BY start_ms`,
-      )
-      .all(ev.camera, win.toMs, win.fromMs) as { path: string; startMs: number; endMs: number; closed: number }[];
-    const closed = rows.filter((r) => r.closed === 1);
+    const rows = segmentsOverlapping(db, ev.camera, win);
+    const closed = rows.filter((r) => r.closed);
     const waitFor = win.toMs + (segmentSeconds * 1000 + this.coverageWaitMs);
     const plan: CutPlan = planCut(closed, win);
     if ((closed.length < rows.length || readiness(plan, Date.now(), win.toMs + this.coverageWaitMs) === 'wait') && Date.now() < waitFor) {

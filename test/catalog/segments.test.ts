@@ -3,17 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/lib/catalog/db.js';
-import { upsertSegment } from '../../src/lib/catalog/segments.js';
-import { loadSegments } from '../../src/lib/retention/prune.js';
+import { allSegments, upsertSegment } from '../../src/lib/catalog/segments.js';
 
-/** What loadSegments must equal: every row as the planner wants it, by start then id (a plain query, row by row). */
+/** What allSegments must equal: every row as the planner wants it, by start then id (a plain query, row by row). */
 const naive = (db: ReturnType<typeof openDb>) =>
   (db.prepare('SELECT camera, path, start_ms, end_ms, bytes, closed FROM segments ORDER BY start_ms, id').raw().all() as [string, string, number, number, number, number][])
     .map(([camera, p, startMs, endMs, bytes, closed]) => ({ camera, path: p, startMs, endMs, bytes, closed: closed === 1 }));
 
-describe('loadSegments (column-wise read of the catalog)', () => {
+describe('allSegments (column-wise read of the catalog)', () => {
   it('an empty catalog', () => {
-    expect(loadSegments(openDb(mkdtempSync(path.join(os.tmpdir(), 'cctv-load-'))))).toEqual([]);
+    expect(allSegments(openDb(mkdtempSync(path.join(os.tmpdir(), 'cctv-load-'))))).toEqual([]);
   });
 
   it('every row, oldest first, ties in id order, across chunk boundaries, with out-of-order inserts and odd paths', () => {
@@ -29,13 +28,13 @@ describe('loadSegments (column-wise read of the catalog)', () => {
     add('a', T + 7000); // a tie inserted last
     const want = naive(db);
     expect(want).toHaveLength(124);
-    for (const chunk of [1, 3, 7, 50, 123, 124, 1000]) expect(loadSegments(db, chunk), `chunk ${chunk}`).toEqual(want);
-    expect(loadSegments(db)).toEqual(want);
+    for (const chunk of [1, 3, 7, 50, 123, 124, 1000]) expect(allSegments(db, chunk), `chunk ${chunk}`).toEqual(want);
+    expect(allSegments(db)).toEqual(want);
   });
 
   it('already in start order: the same rows', () => {
     const db = openDb(mkdtempSync(path.join(os.tmpdir(), 'cctv-load-')));
     for (let i = 0; i < 10; i++) upsertSegment(db, { camera: 'x', path: `p${i}`, startMs: i, endMs: i + 1, bytes: i, closed: i < 9 });
-    expect(loadSegments(db, 4)).toEqual(naive(db));
+    expect(allSegments(db, 4)).toEqual(naive(db));
   });
 });
