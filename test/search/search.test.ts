@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSearchOptions, type SearchOptions } from '../../src/commands/search.js';
 import { openDb, type Db } from '../../src/lib/catalog/db.js';
 import { search, searchSql, type SearchQuery } from '../../src/lib/catalog/search.js';
-import { recordEvent, saveUpload } from '../../src/lib/upload/outbox.js';
+import { recordEvent } from '../../src/lib/catalog/events.js';
+import { saveUpload } from '../../src/lib/catalog/uploads.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12);
 const M = 60_000;

@@ -6,7 +6,7 @@ import { openDb, type Db } from '../../src/lib/catalog/db.js';
 import { configSchema } from '../../src/lib/config/schema.js';
 import { createApp, type App } from '../../src/lib/serve/app.js';
 import { S3Storage } from '../../src/lib/storage/index.js';
-import { saveUpload } from '../../src/lib/upload/outbox.js';
+import { saveUpload } from '../../src/lib/catalog/uploads.js';
 import { fixS3rverClient, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 // Clips in S3 are not proxied: the app answers with a short-lived presigned redirect, and "Download" must save the file.

@@ -28,8 +28,10 @@ export function migrate(db: Db): void {
     throw new Error(`catalog.db is from a newer cctv (schema ${current}, this one knows ${migrations.length}); upgrade cctv`);
   }
   for (let v = current; v < migrations.length; v++) {
+    const step = migrations[v]!;
     db.transaction(() => {
-      db.exec(migrations[v]!);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

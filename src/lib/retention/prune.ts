@@ -1,16 +1,16 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeTransaction, type Db } from '../catalog/db.js';
+import { eventsOpenOrEndedSince } from '../catalog/events.js';
+import { clipFiles, unfinishedReads } from '../catalog/outbox.js';
 import { allSegments, deleteSegment, isClosedSegment, upsertSegment } from '../catalog/segments.js';
+import { forgetStoredObject, storedObjects } from '../catalog/uploads.js';
 import { eventWindow } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/index.js';
-import {
-  DAY_MS, GB, planRetention, type InUse, type LocalClip, type Plan, type PlanEvent, type RetentionPolicy,
-  type Span, type StoredObject,
-} from './plan.js';
+import { DAY_MS, GB, planRetention, type InUse, type LocalClip, type Plan, type RetentionPolicy } from './plan.js';
 
 /**
  * The I/O shell around the planner: reads the catalog and the disk into a PlanInput, and carries a plan out safely
@@ -67,61 +67,36 @@ export function survey(db: Db, config: Config, nowMs = Date.now()): Survey {
   }
   const fs = statfsSync(config.dataDir);
   const plan = planRetention({
-    nowMs, policy, segments, events: loadEvents(db, nowMs - policy.keepEventsDays * DAY_MS), inUse: loadInUse(db, config),
-    missing, localClips: loadLocalClips(db, config), stored: policy.remote ? loadStored(db) : [], freeBytes: fs.bavail * fs.bsize,
+    nowMs, policy, segments, events: eventsOpenOrEndedSince(db, nowMs - policy.keepEventsDays * DAY_MS), inUse: loadInUse(db, config),
+    missing, localClips: loadLocalClips(db, config), stored: policy.remote ? storedObjects(db) : [], freeBytes: fs.bavail * fs.bsize,
   });
   return { plan, unknown };
 }
 
-/** Events still protecting recordings: open, or ended at or after `cutoffMs`. */
-function loadEvents(db: Db, cutoffMs: number): PlanEvent[] {
-  return db
-    .prepare('SELECT camera, start_ms AS startMs, end_ms AS endMs FROM events WHERE end_ms IS NULL OR end_ms >= ?')
-    .all(cutoffMs) as PlanEvent[];
-}
-
 /**
  * What unfinished upload work (pending, claimed or failed: failed work is retried by the next `upload`) will read:
- * each event's clip window, as the uploader computes it, and each segment of continuous backup.
+ * each event's clip window (the event's span widened as the uploader widens it, eventWindow) and each segment of
+ * continuous backup.
  */
 export function loadInUse(db: Db, config: Config): InUse {
-  const rows = db
-    .prepare(`SELECT kind, payload FROM outbox WHERE state IN ('pending', 'failed') AND kind IN ('event', 'segment')`)
-    .all() as { kind: string; payload: string }[];
-  const windows: Span[] = [];
-  const paths = new Set<string>();
+  const { events, segmentPaths } = unfinishedReads(db);
   const { preRollSeconds, postRollSeconds } = config.events;
-  for (const r of rows) {
-    const p = JSON.parse(r.payload) as { camera: string; path?: string; start?: string; end?: string; at?: string };
-    if (r.kind === 'segment' && p.path) paths.add(p.path);
-    if (r.kind === 'event' && p.start) {
-      const w = eventWindow(Date.parse(p.start), Date.parse(p.end ?? p.at ?? p.start), preRollSeconds, postRollSeconds);
-      windows.push({ camera: p.camera, ...w });
-    }
-  }
-  return { windows, paths };
+  return {
+    windows: events.map((e) => ({ camera: e.camera, ...eventWindow(e.fromMs, e.toMs, preRollSeconds, postRollSeconds) })),
+    paths: segmentPaths,
+  };
 }
 
 /** Clips on disk that cameras wrote to their drop folders and `upload` took (only files inside a configured dropDir). */
 function loadLocalClips(db: Db, config: Config): LocalClip[] {
-  const rows = db.prepare(`SELECT payload, state FROM outbox WHERE kind = 'file'`).all() as { payload: string; state: string }[];
   const out: LocalClip[] = [];
-  for (const r of rows) {
-    const p = JSON.parse(r.payload) as { camera: string; path: string; at: string };
-    const dropDir = config.cameras[p.camera]?.dropDir;
-    if (!dropDir || !path.isAbsolute(p.path) || !isInside(path.resolve(dropDir), p.path)) continue;
-    const bytes = statSync(p.path, { throwIfNoEntry: false })?.size;
-    if (bytes !== undefined) out.push({ camera: p.camera, path: p.path, atMs: Date.parse(p.at), bytes, uploaded: r.state === 'done' });
+  for (const c of clipFiles(db)) {
+    const dropDir = config.cameras[c.camera]?.dropDir;
+    if (!dropDir || !path.isAbsolute(c.path) || !isInside(path.resolve(dropDir), c.path)) continue;
+    const bytes = statSync(c.path, { throwIfNoEntry: false })?.size;
+    if (bytes !== undefined) out.push({ camera: c.camera, path: c.path, atMs: c.atMs, bytes, uploaded: c.stored });
   }
   return out;
-}
-
-function loadStored(db: Db): StoredObject[] {
-  return db
-    .prepare(
-      `SELECT key, url, kind, event_id AS eventId, camera, start_ms AS startMs, bytes, poster, manifest FROM uploads ORDER BY start_ms`,
-    )
-    .all() as StoredObject[];
 }
 
 /** Relative paths (to dataDir) of every file under recordings/<camera>/<day>/, dot-files left out. */
@@ -209,16 +184,11 @@ export async function executePlan(db: Db, config: Config, plan: Plan, storage?: 
   }
 
   if (plan.stored.length > 0 && !storage) throw new Error('executePlan: stored objects to remove but no storage given');
-  const dropUpload = db.transaction((o: StoredObject) => {
-    db.prepare('DELETE FROM uploads WHERE key = ?').run(o.key);
-    db.prepare('DELETE FROM detections WHERE clip_url = ?').run(o.url);
-    db.prepare('DELETE FROM analyses WHERE clip_url = ?').run(o.url);
-  });
   for (const o of plan.stored) {
     try {
       for (const url of [o.poster, o.manifest]) if (url) await storage!.remove(storage!.keyFromUrl(url));
       await storage!.remove(o.key);
-      dropUpload.immediate(o);
+      forgetStoredObject(db, o);
       result.stored.objects++;
       result.stored.bytes += o.bytes;
     } catch (err) {

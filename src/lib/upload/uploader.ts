@@ -1,22 +1,23 @@
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import type { Db } from '../catalog/db.js';
+import { writeTransaction, type Db } from '../catalog/db.js';
+import { recordEvent } from '../catalog/events.js';
+import {
+  claimDue, enqueue, markDone, markFailed, nextDueMs, outboxCounts, releaseClaims, reschedule, resetFailed, type WorkItem,
+} from '../catalog/outbox.js';
 import { segmentsOverlapping } from '../catalog/segments.js';
+import { findUpload, saveUpload } from '../catalog/uploads.js';
 import { cutClip, makePoster, mediaInfo, playableFile, recordedEnds } from '../clips/cut.js';
 import { clipKeyBase, eventWindow, planCut, readiness, type CutPlan } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { eventId } from '../events/tracker.js';
 import { log } from '../log.js';
-import type { ClipRecord, EventRecord, SegmentRecord, UploadedRecord } from '../pipeline/records.js';
+import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
 import type { ReadItem } from '../pipeline/ndjson.js';
 import { isRetryable, type Storage } from '../storage/index.js';
 import type { Span } from '../time.js';
-import {
-  claimDue, enqueue, findUpload, markDone, markFailed, nextDueMs, outboxCounts, recordEvent, releaseClaims, reschedule,
-  resetFailed, saveUpload, type WorkItem,
-} from './outbox.js';
 
 export interface UploaderOptions {
   db: Db;
@@ -54,7 +55,8 @@ const FLUSH_MARGIN_MS = 250;
 /** How often a window whose recordings are not on disk yet is looked at again (each look: one short ffprobe). */
 const COVERAGE_POLL_MS = 200;
 
-type Outcome = { wait: number } | { done: UploadedRecord[]; note?: string };
+/** What working an item came to: try again at `wait` (ms since the epoch), or done (with what was stored). */
+type WorkResult = { wait: number } | { done: UploadedRecord[]; note?: string };
 
 /**
  * `cctv upload` as a library: `accept` writes each record it acts on to the catalog's outbox (before anything
@@ -91,10 +93,10 @@ export class Uploader {
     }
     const { db } = this.o;
     if (r.kind === 'event') {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         recordEvent(db, r);
         if (r.state === 'end') enqueue(db, { key: `event:${r.id}`, kind: 'event', payload: r });
-      }).immediate();
+      });
     } else if (r.kind === 'clip') {
       enqueue(db, { key: `file:${r.camera}:${r.path}:${r.at}`, kind: 'file', payload: r });
     } else {
@@ -161,12 +163,12 @@ export class Uploader {
     const { db } = this.o;
     const workDir = await this.workDir();
     try {
-      const outcome = await this.perform(item, workDir);
-      if ('wait' in outcome) {
-        reschedule(db, item.id, outcome.wait, null);
+      const result = await this.perform(item, workDir);
+      if ('wait' in result) {
+        reschedule(db, item.id, result.wait, null);
       } else {
-        markDone(db, item.id, outcome.note ?? null);
-        for (const r of outcome.done) {
+        markDone(db, item.id, result.note ?? null);
+        for (const r of result.done) {
           log.info({ url: r.url, bytes: r.bytes, partial: r.partial }, 'stored');
           this.stats.done++;
           this.stats.bytes += r.bytes;
@@ -198,30 +200,26 @@ export class Uploader {
     return mkdtemp(path.join(base, 'upload-'));
   }
 
-  private perform(item: WorkItem, workDir: string): Promise<Outcome> {
+  private perform(item: WorkItem, workDir: string): Promise<WorkResult> {
     switch (item.kind) {
-      case 'event':
-        return this.o.config.upload.mode === 'segment'
-          ? this.eventSegments(item.payload as EventRecord)
-          : this.eventClip(item.payload as EventRecord, workDir);
+      case 'event': {
+        // The event's span as the outbox keeps it (retention widens the same span the same way).
+        const { preRollSeconds, postRollSeconds } = this.o.config.events;
+        const win = eventWindow(item.fromMs, item.toMs, preRollSeconds, postRollSeconds);
+        return this.o.config.upload.mode === 'segment' ? this.eventSegments(item.payload, win) : this.eventClip(item.payload, win, workDir);
+      }
       case 'file':
-        return this.fileClip(item.payload as ClipRecord, workDir);
+        return this.fileClip(item.payload, workDir);
       case 'segment': {
-        const s = item.payload as SegmentRecord;
+        const s = item.payload;
         return this.storeSegment(s.camera, s.path, Date.parse(s.start), Date.parse(s.end), null, false).then((r) => ({ done: [r] }));
       }
     }
   }
 
-  private window(ev: EventRecord): Span {
-    const { preRollSeconds, postRollSeconds } = this.o.config.events;
-    return eventWindow(Date.parse(ev.start), Date.parse(ev.end ?? ev.at), preRollSeconds, postRollSeconds);
-  }
-
   /** The event window's clip: waits for the recordings to reach the window's end (or the deadline), then cuts. */
-  private async eventClip(ev: EventRecord, workDir: string): Promise<Outcome> {
+  private async eventClip(ev: EventRecord, win: Span, workDir: string): Promise<WorkResult> {
     const { db, config } = this.o;
-    const win = this.window(ev);
     if (Date.now() < win.toMs + FLUSH_MARGIN_MS) return { wait: win.toMs + FLUSH_MARGIN_MS };
     const plan = planCut(await recordedEnds(config.dataDir, segmentsOverlapping(db, ev.camera, win), win), win);
     const ready = readiness(plan, Date.now(), win.toMs + this.coverageWaitMs);
@@ -245,9 +243,8 @@ export class Uploader {
   }
 
   /** `upload.mode: segment`: the whole segments the window touches, once they are closed. */
-  private async eventSegments(ev: EventRecord): Promise<Outcome> {
+  private async eventSegments(ev: EventRecord, win: Span): Promise<WorkResult> {
     const { db, config } = this.o;
-    const win = this.window(ev);
     const segmentSeconds = config.cameras[ev.camera]?.record?.segmentSeconds ?? config.record.segmentSeconds;
     const rows = segmentsOverlapping(db, ev.camera, win);
     const closed = rows.filter((r) => r.closed);
@@ -263,7 +260,7 @@ export class Uploader {
   }
 
   /** A finished clip file (drop folder, or a file argument): stored as it is when browsers play it, else remuxed. */
-  private async fileClip(c: ClipRecord, workDir: string): Promise<Outcome> {
+  private async fileClip(c: ClipRecord, workDir: string): Promise<WorkResult> {
     const t0 = Date.now();
     const media = await mediaInfo(c.path);
     log.debug({ phase: 'probe', ms: Date.now() - t0, file: c.path }, 'upload phase');
