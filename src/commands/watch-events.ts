@@ -1,7 +1,7 @@
+import { seenDropFiles } from '../lib/catalog/drop-files.js';
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
 import { errorMessage, RuntimeError, UserError } from '../lib/errors.js';
-import { catalogSeenFiles } from '../lib/events/drop-dir.js';
 import { checkOnvifConfig, listOnvifTopics } from '../lib/events/onvif.js';
 import type { TopicListing } from '../lib/events/onvif/topic-set.js';
 import { watchEvents } from '../lib/events/watch.js';
@@ -19,7 +19,7 @@ export async function watchEventsCommand(opts: { camera?: string[]; listTopics?:
     events: ctx.config.events,
     signal: ctx.signal,
     emit: (record) => ctx.write(record),
-    seen: catalogSeenFiles(ctx.catalog),
+    seen: seenDropFiles(ctx.catalog),
   });
 }
 

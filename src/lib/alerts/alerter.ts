@@ -1,3 +1,4 @@
+import { claimAlert, markAlertSent, releaseAlert } from '../catalog/alerts.js';
 import type { Db } from '../catalog/db.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
@@ -19,7 +20,7 @@ export function backoffMs(attempt: number, b: { baseMs: number; maxMs: number })
 
 /**
  * Delivers alerts to every sink in the background: dispatch() returns at once, so a slow or dead sink never
- * holds up analysis. Each (event, sink) pair is claimed in the catalog's `alerts_sent` before the first try,
+ * holds up analysis. Each (event, sink) pair is claimed in the catalog (catalog/alerts.ts) before the first try,
  * so a re-run or a second process never sends it twice; a sink that still fails after `maxAttempts` tries
  * (backoff between them) is logged as failed and its claim is released, so the next run may try again.
  */
@@ -42,8 +43,7 @@ export class Alerter {
    */
   dispatch(eventKey: string, alert: Alert): string[] {
     if (this.closed) throw new Error('Alerter is closed');
-    const claim = this.o.db.prepare('INSERT OR IGNORE INTO alerts_sent (event_key, sink, sent_ms) VALUES (?, ?, ?)');
-    const started = this.o.sinks.filter((sink) => claim.run(eventKey, sink.name, Date.now()).changes === 1);
+    const started = this.o.sinks.filter((sink) => claimAlert(this.o.db, eventKey, sink.name));
     for (const sink of started) {
       const p = this.deliver(sink, eventKey, alert).finally(() => this.pending.delete(p));
       this.pending.add(p);
@@ -56,12 +56,12 @@ export class Alerter {
     for (let attempt = 1; ; attempt++) {
       try {
         await sink.send(alert);
-        this.o.db.prepare('UPDATE alerts_sent SET sent_ms = ? WHERE event_key = ? AND sink = ?').run(Date.now(), eventKey, sink.name);
+        markAlertSent(this.o.db, eventKey, sink.name);
         log.info({ ...ctx, attempt }, 'alert sent');
         return;
       } catch (err) {
         if (attempt >= this.o.maxAttempts) {
-          this.o.db.prepare('DELETE FROM alerts_sent WHERE event_key = ? AND sink = ?').run(eventKey, sink.name);
+          releaseAlert(this.o.db, eventKey, sink.name);
           log.error({ ...ctx, attempts: attempt, err: errorMessage(err) }, 'alert failed; giving up (a later run may retry it)');
           return;
         }

@@ -3,16 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
 import { composeAlert } from '../alerts/message.js';
-import type { Db } from '../catalog/db.js';
+import { eventKeyOf, hasAlerted, lastAlertBefore, saveAnalysis } from '../catalog/analyses.js';
+import { writeTransaction, type Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
 import { analyzeClip } from '../detect/analyze.js';
 import { createDetector, type Detector } from '../detect/index.js';
 import { UserError } from '../errors.js';
 import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
 import type { Storage } from '../storage/index.js';
-import {
-  clipTags, eventKeyOf, eventStartOffset, hasAlerted, lastAlertBefore, readManifest, saveAnalysis, siblingKeys, toLabels, writeManifest,
-} from './results.js';
+import { clipTags, eventStartOffset, readManifest, siblingKeys, toLabels, writeManifest } from './results.js';
 
 /** A clip to analyse: the fields of an `uploaded` record that matter (plain files: eventId null, poster null). */
 export interface ClipInput {
@@ -88,20 +87,18 @@ export class Analyzer {
 
       const row = { clipUrl: clip.url, eventId: clip.eventId, camera: clip.camera, startMs, detector: detector.name, frames: result.frames, labels };
       const eventKey = eventKeyOf(row);
-      const decision = db
-        .transaction(() => {
-          const d = decideAlert({
-            found: labels.map((l) => l.name),
-            alertOn: config.alerts.on,
-            alreadyAlerted: hasAlerted(db, eventKey),
-            lastAlertMs: lastAlertBefore(db, clip.camera, startMs, eventKey),
-            atMs: startMs,
-            cooldownSeconds: config.alerts.cooldownSeconds,
-          });
-          saveAnalysis(db, { ...row, alert: alerts(d) });
-          return d;
-        })
-        .immediate();
+      const decision = writeTransaction(db, () => {
+        const d = decideAlert({
+          found: labels.map((l) => l.name),
+          alertOn: config.alerts.on,
+          alreadyAlerted: hasAlerted(db, eventKey),
+          lastAlertMs: lastAlertBefore(db, clip.camera, startMs, eventKey),
+          atMs: startMs,
+          cooldownSeconds: config.alerts.cooldownSeconds,
+        });
+        saveAnalysis(db, { ...row, alert: alerts(d) });
+        return d;
+      });
       if (alerts(decision)) this.o.alerter.dispatch(eventKey, await this.alertFor(clip, labels, detector.name));
       return {
         v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,
