@@ -49,7 +49,7 @@ export interface TimelineEvent {
 export const EVENT_LOOKBACK_MS = 86_400_000;
 
 /**
- * The events of a camera that overlap `span` (an open one counts from its start), oldest first, among those that
+ * The events of a camera that overlap `span` (an open one counts at its start only), oldest first, among those that
  * started at most EVENT_LOOKBACK_MS before it (so the query stays on the (camera, start) index).
  */
 export function cameraEventsOverlapping(db: Db, camera: string, span: Span): TimelineEvent[] {

@@ -3,6 +3,7 @@ import { createAlerter } from '../alerts/index.js';
 import { Analyzer } from '../analyze/analyzer.js';
 import type { Db } from '../catalog/db.js';
 import { seenDropFiles } from '../catalog/drop-files.js';
+import { sqliteEventCatalog } from '../catalog/sqlite-event-catalog.js';
 import { selectCameras } from '../config/cameras.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
@@ -35,7 +36,7 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   const { config, db, signal } = o;
   const cameras = selectCameras(config, undefined);
   const storage = storageFromConfig(config);
-  const server = await startServe({ config, db, host: o.host, port: o.port, storage });
+  const server = await startServe({ config, catalog: sqliteEventCatalog(db), host: o.host, port: o.port, storage });
   o.onListening?.(server.url);
 
   const alerter = createAlerter(db, config.alerts);

@@ -3,8 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { Db } from '../catalog/db.js';
-import { lastSegment, segmentsOverlapping } from '../catalog/segments.js';
+import type { EventCatalog } from '../catalog/event-catalog.js';
 import { recordedEnds, recordedUntil } from '../clips/cut.js';
 import { planCut, type CutPlan } from '../clips/window.js';
 import { concatScript, MP4_AUDIO, posterArgs } from '../ffmpeg/args.js';
@@ -104,9 +103,9 @@ export function recordingArgs(media: { video: string | null; audio: string | nul
 }
 
 /** The recordings of `camera` from `fromMs` for `seconds`, as planCut sees them; null when nothing covers `fromMs`. */
-export async function recordingPlan(db: Db, dataDir: string, camera: string, fromMs: number, seconds: number): Promise<CutPlan | null> {
+export async function recordingPlan(catalog: EventCatalog, dataDir: string, camera: string, fromMs: number, seconds: number): Promise<CutPlan | null> {
   const window = { fromMs, toMs: fromMs + seconds * 1000 };
-  const plan = planCut(await recordedEnds(dataDir, segmentsOverlapping(db, camera, window), window), window);
+  const plan = planCut(await recordedEnds(dataDir, await catalog.recordings(camera, window), window), window);
   // Playback starts where asked, or it is not this moment's recording.
   const first = plan.pieces[0];
   if (!first || first.fromMs - fromMs > 2000) return null;
@@ -153,7 +152,7 @@ export class LatestFrames {
   private readonly cache = new Map<string, { atMs: number; jpeg: Promise<Buffer | null> }>();
 
   constructor(
-    private readonly db: Db,
+    private readonly catalog: EventCatalog,
     private readonly dataDir: string,
     private readonly maxAgeMs = 1500,
   ) {}
@@ -170,7 +169,7 @@ export class LatestFrames {
   }
 
   private async grab(camera: string): Promise<Buffer | null> {
-    const seg = lastSegment(this.db, camera);
+    const seg = await this.catalog.lastRecording(camera);
     if (!seg) return null;
     const file = path.join(this.dataDir, seg.path);
     const untilMs = seg.closed ? seg.endMs : await recordedUntil(file, seg.startMs, (Date.now() - seg.startMs) / 1000 - 5);
