@@ -1,7 +1,7 @@
 import { isLabel } from '../lib/detect/labels.js';
 import { allAlertLabelsFound } from '../lib/detect/sampling.js';
-import { MP4_AUDIO } from '../lib/ffmpeg/args.js';
-import { BROWSER_CODECS, type MediaInfo } from '../lib/ffmpeg/probe.js';
+import { BROWSER_CODECS, MP4_AUDIO } from '../lib/ffmpeg/args.js';
+import type { MediaInfo } from '../lib/ffmpeg/probe.js';
 import type { DetectionLabel } from '../lib/pipeline/records.js';
 import { coveredByAny } from '../lib/detect/labels.js';
 

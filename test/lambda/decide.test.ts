@@ -4,7 +4,6 @@ import { analyzeSettings, transcodeSettings } from '../../src/lambda/env.js';
 import { createdObjects, decodeS3Key } from '../../src/lambda/s3-event.js';
 import { snsMessage } from '../../src/lambda/sns.js';
 import { composeAlert } from '../../src/lib/alerts/message.js';
-import { h264Args } from '../../src/lib/ffmpeg/args.js';
 import { s3Event } from './fixtures.js';
 
 const O: Partial<PlanOptions> & Pick<PlanOptions, 'alertOn' | 'detectLabels'> = { alertOn: ['person'], detectLabels: ['person', 'car', 'dog', 'cat'] };
@@ -107,12 +106,6 @@ describe('planTranscode', () => {
     [{ 'cctv-transcoded': 'h264' }, false],
   ])('needsPoster(%j) = %s', (meta, want) => expect(needsPoster(meta)).toBe(want));
 
-  it('h264Args re-encodes video only, keeps the MP4 output options', () => {
-    expect(h264Args('in.mp4', 'out.mp4', { video: 'hevc', audio: 'pcm_mulaw' })).toEqual([
-      '-loglevel', 'error', '-i', 'in.mp4', '-map', '0:v:0', '-map', '0:a:0?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'mp4', 'out.mp4',
-    ]);
-  });
 });
 
 describe('S3 events', () => {

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SegmentRow } from '../catalog/segments.js';
-import { MP4_AUDIO, concatScript, cutArgs, packetTimesArgs, posterArgs, remuxArgs } from '../ffmpeg/args.js';
-import { BROWSER_CODECS, probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
+import { BROWSER_CODECS, MP4_AUDIO, clipPosterArgs, concatScript, cutArgs, packetTimesArgs, remuxArgs } from '../ffmpeg/args.js';
+import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
 import { runFfmpeg, runFfprobe } from '../ffmpeg/run.js';
 import type { Span } from '../time.js';
 import { readMp4Info } from './mp4-info.js';
@@ -79,7 +79,7 @@ export async function cutClip(dataDir: string, plan: CutPlan, output: string, wo
 /** Writes a JPEG poster of `video` at `atSeconds` (clamped into the video). */
 export async function makePoster(video: string, atSeconds: number, durationSeconds: number, output: string): Promise<void> {
   const at = Math.max(0, Math.min(atSeconds, durationSeconds - 0.5));
-  await runFfmpeg(posterArgs(video, at, output));
+  await runFfmpeg(clipPosterArgs(video, at, output));
 }
 
 /** Whether browsers play `media` as it is: an MP4 with H.264/VP9/AV1 video and AAC/MP3 audio (or none). */

@@ -12,9 +12,6 @@ export interface StreamInfo {
   keyframeInterval: number | null;
 }
 
-/** Browsers play H.264 (and VP9/AV1); H.265 needs a transcode for playback. */
-export const BROWSER_CODECS = new Set(['h264', 'vp9', 'av1']);
-
 /** What a media file holds: container and the codec of its first video and audio stream (ffprobe's names). */
 export interface MediaInfo {
   /** ffprobe's format_name, e.g. `matroska,webm` or `mov,mp4,m4a,3gp,3g2,mj2`. */
