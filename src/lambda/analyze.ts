@@ -5,14 +5,14 @@ import { composeAlert } from '../lib/alerts/message.js';
 import type { Alert, AlertSink } from '../lib/alerts/types.js';
 import { createWebhookSink } from '../lib/alerts/webhook.js';
 import { eventStartOffset, readManifest, toLabels, writeManifest } from '../lib/analyze/results.js';
-import { analyzeClip } from '../lib/detect/analyze.js';
+import { examineClip } from '../lib/detect/examine.js';
 import { createDetector, type Detector } from '../lib/detect/index.js';
 import { errorMessage, RuntimeError } from '../lib/errors.js';
 import { log, setLogLevel } from '../lib/log.js';
 import type { DetectionLabel } from '../lib/pipeline/records.js';
 import type { Storage } from '../lib/storage/index.js';
 import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
-import { HOOK_FIELD, manifestAgeSeconds, planAnalysis, pollIntervalMs, type AnalysisPlan, type HookMarker } from './decide.js';
+import { HOOK_FIELD, manifestAgeSeconds, planAnalysis, pollIntervalMs, type AnalysisPlan, type HookMarker } from './policy.js';
 import { analyzeSettings, type AnalyzeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
 import { createSnsSink } from './sns.js';
@@ -20,7 +20,7 @@ import { createSnsSink } from './sns.js';
 /**
  * The analyze hook: S3 → `clips/…/<id>.json` (the manifest, which cctv uploads after the clip and poster).
  * Same library code as `cctv analyze`: planAnalysis decides whether anything is left to find out (the cost
- * rule); analyzeClip samples the planner's frames of the clip (read through a presigned URL: ffmpeg fetches
+ * rule); examineClip samples the planner's frames of the clip (read through a presigned URL: ffmpeg fetches
  * only the ranges it needs) and runs Rekognition DetectLabels with early stop; writeManifest stores the labels
  * with the hook's marker; decideAlert + composeAlert + the webhook sink (and SNS) alert.
  *
@@ -122,7 +122,7 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
     ({ labels, detector } = plan);
   } else {
     const d = await (h.detector ??= createDetector(config.detect));
-    const result = await analyzeClip({
+    const result = await examineClip({
       source: (await h.storage.presign(clipKey, SOURCE_SECONDS)) ?? clipKey,
       eventStartOffsetSeconds: eventStartOffset(manifest, eventId, config.events.preRollSeconds),
       ...(typeof manifest.durationSeconds === 'number' && manifest.durationSeconds > 0 ? { durationSeconds: manifest.durationSeconds } : {}),

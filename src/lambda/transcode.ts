@@ -10,7 +10,7 @@ import { runFfmpeg } from '../lib/ffmpeg/run.js';
 import { setLogLevel } from '../lib/log.js';
 import { NotFoundError, type Storage } from '../lib/storage/index.js';
 import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
-import { TRANSCODED_META, faststartFromHead, needsPoster, planTranscode } from './decide.js';
+import { TRANSCODED_META, faststartFromHead, needsPoster, planTranscode } from './policy.js';
 import { transcodeSettings, type TranscodeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
 

@@ -6,7 +6,7 @@ import { openDb } from '../../src/lib/catalog/db.js';
 import { seenDropFiles } from '../../src/lib/catalog/drop-files.js';
 import { isClipCandidate, settle } from '../../src/lib/events/drop-dir.js';
 import { watchEvents } from '../../src/lib/events/watch.js';
-import { clipRecord, type ClipRecord } from '../../src/lib/pipeline/records.js';
+import { clipRecordSchema, type ClipRecord } from '../../src/lib/pipeline/records.js';
 
 describe('isClipCandidate', () => {
   it.each([
@@ -61,7 +61,7 @@ describe('drop folder watching (real files, real SQLite catalog)', () => {
       cameras: { porch: { url: 'rtsp://unused', dropDir } },
       events: { maxEventSeconds: 60 },
       signal: ac.signal,
-      emit: (r) => void clips.push(clipRecord.parse(r) as ClipRecord),
+      emit: (r) => void clips.push(clipRecordSchema.parse(r) as ClipRecord),
       seen: seenDropFiles(db),
       dropDir: { pollMs: 50, settleMs: 400 },
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventRecord } from '../../src/lib/pipeline/records.js';
+import { eventRecordSchema } from '../../src/lib/pipeline/records.js';
 import { EventTracker, eventId } from '../../src/lib/events/tracker.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
@@ -20,7 +20,7 @@ function run(steps: Step[]): string[] {
         ? tr.tick(t(s[0]))
         : tr.observe({ camera: 'front', label: s[1], active: s[2], at: t(s[0]), initialized: s[3] ?? false, topic: s[1] === 'person' ? PEOPLE : MOTION });
     for (const r of recs) {
-      expect(eventRecord.parse(r)).toBeTruthy();
+      expect(eventRecordSchema.parse(r)).toBeTruthy();
       ids.add(r.id);
       const sec = (d: string) => (Date.parse(d) - T0) / 1000;
       let line = `${r.state}@${sec(r.at)} ${r.labels.join('+')}`;

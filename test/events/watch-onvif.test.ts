@@ -3,7 +3,7 @@ import { startOnvifDevice, type OnvifDevice, type OnvifDeviceOptions } from '../
 import { loadCorpus } from '../helpers/onvif-device/fixtures.mjs';
 import { watchEvents, type EventCameraConfig } from '../../src/lib/events/watch.js';
 import { listOnvifTopics, type SourceState } from '../../src/lib/events/onvif.js';
-import { eventRecord, type EventRecord } from '../../src/lib/pipeline/records.js';
+import { eventRecordSchema, type EventRecord } from '../../src/lib/pipeline/records.js';
 
 /** Small timings so that the watchdog, backoff and merge gap act in well under a second. */
 const FAST = { pullTimeoutSeconds: 1, requestTimeoutMs: 1_000, backoffInitialMs: 100, backoffMaxMs: 1_000 };
@@ -35,7 +35,7 @@ function watch(cameras: Record<string, EventCameraConfig>, events = { maxEventSe
     events,
     signal: ac.signal,
     emit: (r) => {
-      expect(eventRecord.parse(r)).toBeTruthy();
+      expect(eventRecordSchema.parse(r)).toBeTruthy();
       records.push(r as EventRecord);
     },
     seen: { has: () => false, add: () => undefined },

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureVtest } from '../../src/lib/detect/footage.js';
+import { ensureVtest } from '../../src/lib/demo/vtest.js';
 
 const exec = promisify(execFile);
 

@@ -6,7 +6,7 @@ import { composeAlert } from '../alerts/message.js';
 import { eventKeyOf, hasAlerted, lastAlertBefore, saveAnalysis } from '../catalog/analyses.js';
 import { writeTransaction, type Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
-import { analyzeClip } from '../detect/analyze.js';
+import { examineClip } from '../detect/examine.js';
 import { createDetector, type Detector } from '../detect/index.js';
 import { UserError } from '../errors.js';
 import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
@@ -40,7 +40,7 @@ export const SOURCE_URL_SECONDS = 600;
 export const LINK_SECONDS = 24 * 3600;
 
 /**
- * `cctv analyze` as a library. analyze() looks at one clip with the configured detector (analyzeClip), then:
+ * `cctv analyze` as a library. analyze() looks at one clip with the configured detector (examineClip), then:
  * replaces the stored poster with the best frame (boxes drawn), writes `labels`, `detector`, `frames` and
  * `analyzedAt` into the clip's manifest, tags the clip object (`class=clip`, `labels=person+car`), upserts the
  * catalog's analyses/detections rows, decides the alert (decideAlert: alerts.on, per-camera cooldown on clip time,
@@ -65,7 +65,7 @@ export class Analyzer {
     const workDir = await this.workDir();
     try {
       const posterOut = path.join(workDir, 'poster.jpg');
-      const result = await analyzeClip({
+      const result = await examineClip({
         source: await this.sourceOf(clip.url, key),
         eventStartOffsetSeconds: eventStartOffset(manifest, clip.eventId, config.events.preRollSeconds),
         detector,

@@ -1,4 +1,4 @@
-import type { LabelSighting } from '../detect/analyze.js';
+import type { LabelSighting } from '../detect/examine.js';
 import type { DetectionLabel } from '../pipeline/records.js';
 import { NotFoundError, type Storage } from '../storage/index.js';
 

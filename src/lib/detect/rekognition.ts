@@ -26,8 +26,8 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'LimitExceededException']);
 
-/** True for errors worth another try: throttling, and server-side failures (5xx). */
-export function isRetryable(err: unknown): boolean {
+/** True for Rekognition's errors worth another try: throttling, and server-side failures (5xx). */
+function isThrottlingOrServerError(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return THROTTLING.has(e.name ?? '') || (e.$metadata?.httpStatusCode ?? 0) >= 500;
 }
@@ -108,7 +108,7 @@ export function createRekognitionDetector(options: RekognitionOptions): Detector
           return toDetections(out.Labels ?? [], minConfidence);
         } catch (err) {
           const name = (err as { name?: string }).name ?? 'Error';
-          if (attempt >= retry.attempts || !isRetryable(err)) {
+          if (attempt >= retry.attempts || !isThrottlingOrServerError(err)) {
             throw new RuntimeError(`rekognition DetectLabels failed after ${attempt} attempt(s): ${name}: ${errorMessage(err)}`);
           }
           const delay = retry.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());

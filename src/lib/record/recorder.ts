@@ -2,13 +2,14 @@ import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Db } from '../catalog/db.js';
-import { addGap, growSegment, lastSegment, upsertSegment, type SegmentRow } from '../catalog/segments.js';
+import { addGap, growSegment, lastSegment, upsertSegment } from '../catalog/segments.js';
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { redactText } from '../redact.js';
 import { cameraDir, dayDir, outputPattern } from './paths.js';
 import { catalogueFile } from './recover.js';
+import type { ClosedSegment } from './segment.js';
 import { nextBackoff, parseSegmentList, progressSeconds, segmentWallTimes, StreamClock, type ListEntry } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
@@ -24,10 +25,6 @@ export interface RecorderStatus {
   restarts: number;
   lastError: string | null;
   lastSegmentEnd: number | null;
-}
-
-export interface ClosedSegment extends SegmentRow {
-  durationSeconds: number;
 }
 
 export interface RecorderOptions {

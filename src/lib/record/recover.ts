@@ -6,7 +6,7 @@ import { probeDurationArgs } from '../ffmpeg/args.js';
 import { runFfprobe } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { cameraDir, segmentTimeFromPath } from './paths.js';
-import type { ClosedSegment } from './recorder.js';
+import type { ClosedSegment } from './segment.js';
 
 /**
  * Duration in seconds of a recording, also when ffmpeg was killed while writing it (no duration in the header:

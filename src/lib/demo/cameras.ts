@@ -1,6 +1,6 @@
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheDir, ensureVtest } from '../detect/footage.js';
+import { cacheDir, ensureVtest } from './vtest.js';
 import { errorMessage } from '../errors.js';
 import { walkwayArgs, yardArgs } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/run.js';

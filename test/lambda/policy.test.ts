@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faststartFromHead, manifestAgeSeconds, needsPoster, planAnalysis, planTranscode, pollIntervalMs, type PlanOptions } from '../../src/lambda/decide.js';
+import { faststartFromHead, manifestAgeSeconds, needsPoster, planAnalysis, planTranscode, pollIntervalMs, type PlanOptions } from '../../src/lambda/policy.js';
 import { analyzeSettings, transcodeSettings } from '../../src/lambda/env.js';
 import { createdObjects, decodeS3Key } from '../../src/lambda/s3-event.js';
 import { snsMessage } from '../../src/lambda/sns.js';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { analyzeClip, choosePosterOffset } from '../../src/lib/detect/analyze.js';
+import { examineClip, choosePosterOffset } from '../../src/lib/detect/examine.js';
 import { createDetector, detectConfigSchema, type Detector } from '../../src/lib/detect/index.js';
 import { planFrames } from '../../src/lib/detect/sampling.js';
 import { makeTestPattern, vtestPath } from '../helpers/footage.js';
@@ -44,10 +44,10 @@ describe('detect config', () => {
   });
 });
 
-describe('analyzeClip with the local detector', () => {
+describe('examineClip with the local detector', () => {
   it('tags the pedestrian footage person after one frame (early stop) and writes a poster with boxes', async () => {
     const posterOut = path.join(dir, 'poster.jpg');
-    const result = await analyzeClip({
+    const result = await examineClip({
       source: vtest, eventStartOffsetSeconds: 5, detector: local, maxFrames: 5,
       minConfidence: 0.6, labels: defaults.labels, alertOn: ['person'], posterOut,
     });
@@ -62,7 +62,7 @@ describe('analyzeClip with the local detector', () => {
   });
 
   it('examines every planned frame when no alert label can settle it', async () => {
-    const result = await analyzeClip({
+    const result = await examineClip({
       source: vtest, detector: local, maxFrames: 3, minConfidence: 0.6, labels: ['person'], alertOn: [],
     });
     expect(result.frames).toBe(3);
@@ -73,14 +73,14 @@ describe('analyzeClip with the local detector', () => {
   it('finds nothing in a test pattern: no labels, no poster', async () => {
     const source = await makeTestPattern(dir, 8);
     const posterOut = path.join(dir, 'none.jpg');
-    const result = await analyzeClip({
+    const result = await examineClip({
       source, detector: local, maxFrames: 5, minConfidence: 0.6, labels: defaults.labels, alertOn: ['person'], posterOut,
     });
     expect(result).toEqual({ frames: planFrames({ durationSeconds: 8, maxFrames: 5 }).length, labels: [] });
   });
 });
 
-describe('analyzeClip with rekognition', () => {
+describe('examineClip with rekognition', () => {
   let server: RekognitionServer;
   beforeAll(async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
@@ -102,7 +102,7 @@ describe('analyzeClip with rekognition', () => {
       { labels: [{ Name: 'Person', Confidence: 91, Instances: [{ BoundingBox: box, Confidence: 91 }] }, { Name: 'Car', Confidence: 70 }] },
     );
     const posterOut = path.join(dir, 'rek.jpg');
-    const result = await analyzeClip({
+    const result = await examineClip({
       source: vtest, durationSeconds: 20, eventStartOffsetSeconds: 5, detector, maxFrames: 5,
       minConfidence: 0.6, labels: ['person', 'car'], alertOn: ['person'], posterOut,
     });

@@ -4,7 +4,7 @@ import { coveredByAny } from './labels.js';
 import { allAlertLabelsFound, planFrames } from './sampling.js';
 import type { Box, Detection, Detector } from './types.js';
 
-export interface AnalyzeClipInput {
+export interface ExamineClipInput {
   /** A local clip path or an http(s) URL (e.g. presigned S3). */
   source: string;
   /** Where the event starts inside the clip (the pre-roll); 0 when absent. */
@@ -32,7 +32,8 @@ export interface LabelSighting {
   box?: Box;
 }
 
-export interface AnalyzeClipResult {
+/** What examineClip found. */
+export interface Examination {
   /** Frames the detector examined (≤ maxFrames; fewer after an early stop). */
   frames: number;
   /** One entry per label found, its most confident sighting, most confident label first. */
@@ -61,7 +62,7 @@ export function choosePosterOffset(best: readonly LabelSighting[]): number | und
  * runs the detector frame by frame in plan order, and stops once every alert label is found. The
  * poster shows the chosen frame with the boxes of all kept detections in it.
  */
-export async function analyzeClip(input: AnalyzeClipInput): Promise<AnalyzeClipResult> {
+export async function examineClip(input: ExamineClipInput): Promise<Examination> {
   const { source, detector } = input;
   const info = await probeVideo(source);
   const durationSeconds = input.durationSeconds ?? info.durationSeconds;

@@ -6,7 +6,7 @@ import type { DetectionLabel } from '../lib/pipeline/records.js';
 import { coveredByAny } from '../lib/detect/labels.js';
 
 /**
- * The hooks' decisions, pure and table-tested (test/lambda/decide.test.ts): whether the analyze hook pays
+ * The hooks' decisions, pure and table-tested (test/lambda/policy.test.ts): whether the analyze hook pays
  * Rekognition for a clip, and whether the transcode hook rewrites one. The handlers only do the I/O around them.
  */
 
