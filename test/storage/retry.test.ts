@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/lib/errors.js';
 import {
-  backoffDelay,
   FileStorage,
   IntegrityError,
   isRetryable,
@@ -40,21 +39,6 @@ describe('isRetryable', () => {
     ['not an Error', 'boom', false],
   ])('%s → %s', (_name, err, expected) => {
     expect(isRetryable(err)).toBe(expected);
-  });
-});
-
-describe('backoffDelay', () => {
-  const opts = { retries: 5, baseDelayMs: 100, maxDelayMs: 1000 };
-  it.each([
-    [0, 1, 99],
-    [1, 1, 199],
-    [3, 1, 799],
-    [4, 1, 999], // capped
-    [10, 1, 999],
-    [3, 0, 0],
-    [3, 0.5, 400],
-  ])('attempt %d, random %d → %d ms', (attempt, random, expected) => {
-    expect(backoffDelay(attempt, opts, () => (random === 1 ? 0.999999 : random))).toBe(expected);
   });
 });
 

@@ -1,7 +1,7 @@
 import { claimAlert, markAlertSent, releaseAlert } from '../catalog/alerts.js';
 import type { Db } from '../catalog/db.js';
-import { errorMessage } from '../errors.js';
-import { log } from '../log.js';
+import type { Backoff } from '../wait.js';
+import { sendWithRetries } from './deliver.js';
 import type { Alert, AlertSink } from './types.js';
 
 export interface AlerterOptions {
@@ -10,12 +10,7 @@ export interface AlerterOptions {
   /** Tries per sink and alert (alerts.maxAttempts). */
   maxAttempts: number;
   /** Delay before the 2nd try, doubled each time up to maxMs. Defaults 1 s and 30 s. */
-  backoff?: { baseMs: number; maxMs: number };
-}
-
-/** Pure: the wait before attempt `attempt + 1` (attempt counts from 1). */
-export function backoffMs(attempt: number, b: { baseMs: number; maxMs: number }): number {
-  return Math.min(b.maxMs, b.baseMs * 2 ** (attempt - 1));
+  backoff?: Backoff;
 }
 
 /**
@@ -26,7 +21,7 @@ export function backoffMs(attempt: number, b: { baseMs: number; maxMs: number })
  */
 export class Alerter {
   private readonly pending = new Set<Promise<void>>();
-  private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly backoff: Backoff;
   private closed = false;
 
   constructor(private readonly o: AlerterOptions) {
@@ -52,24 +47,11 @@ export class Alerter {
   }
 
   private async deliver(sink: AlertSink, eventKey: string, alert: Alert): Promise<void> {
-    const ctx = { sink: sink.name, camera: alert.camera, event: eventKey };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await sink.send(alert);
-        markAlertSent(this.o.db, eventKey, sink.name);
-        log.info({ ...ctx, attempt }, 'alert sent');
-        return;
-      } catch (err) {
-        if (attempt >= this.o.maxAttempts) {
-          releaseAlert(this.o.db, eventKey, sink.name);
-          log.error({ ...ctx, attempts: attempt, err: errorMessage(err) }, 'alert failed; giving up (a later run may retry it)');
-          return;
-        }
-        const wait = backoffMs(attempt, this.backoff);
-        log.warn({ ...ctx, attempt, retryInMs: wait, err: errorMessage(err) }, 'alert delivery failed; will retry');
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
+    const sent = await sendWithRetries(sink, alert, {
+      maxAttempts: this.o.maxAttempts, backoff: this.backoff, context: { event: eventKey }, giveUpNote: 'a later run may retry it',
+    });
+    if (sent) markAlertSent(this.o.db, eventKey, sink.name);
+    else releaseAlert(this.o.db, eventKey, sink.name);
   }
 
   /** Waits for the deliveries in flight (each ends after at most maxAttempts tries), then closes the sinks. */

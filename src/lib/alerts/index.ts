@@ -1,5 +1,6 @@
 import type { Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
+import type { Backoff } from '../wait.js';
 import { Alerter } from './alerter.js';
 import { createMqttSink } from './mqtt.js';
 import type { AlertSink } from './types.js';
@@ -23,11 +24,11 @@ export function createAlertSinks(config: AlertsConfig): AlertSink[] {
 }
 
 /** The configured sinks behind an Alerter. */
-export function createAlerter(db: Db, config: AlertsConfig, backoff?: { baseMs: number; maxMs: number }): Alerter {
+export function createAlerter(db: Db, config: AlertsConfig, backoff?: Backoff): Alerter {
   return new Alerter({ db, sinks: createAlertSinks(config), maxAttempts: config.maxAttempts, ...(backoff ? { backoff } : {}) });
 }
 
-export { Alerter, backoffMs } from './alerter.js';
+export { Alerter } from './alerter.js';
 export { alerts, decideAlert, type AlertDecision } from './decide.js';
 export { mqttMessages } from './mqtt.js';
 export type { Alert, AlertLabel, AlertSink } from './types.js';

@@ -1,9 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { ClipRecord } from '../pipeline/records.js';
+import { sleep } from '../wait.js';
 import type { SourceState } from './onvif.js';
 
 /**
@@ -128,7 +128,7 @@ export async function watchDropDir(opts: DropDirOptions): Promise<void> {
     } catch (err) {
       setState('offline', `drop folder ${dir} unreadable, retrying (${errorMessage(err)})`, 'warn');
     }
-    await delay(timing.pollMs, undefined, { signal }).catch(() => undefined);
+    await sleep(timing.pollMs, signal);
   }
   setState('stopped', 'drop folder watch stopped', 'info');
 }

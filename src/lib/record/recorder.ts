@@ -7,10 +7,11 @@ import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { redactText } from '../redact.js';
+import { sleep } from '../wait.js';
 import { cameraDir, dayDir, outputPattern } from './paths.js';
 import { catalogueFile } from './recover.js';
 import type { ClosedSegment } from './segment.js';
-import { nextBackoff, parseSegmentList, progressSeconds, segmentWallTimes, StreamClock, type ListEntry } from './supervision.js';
+import { parseSegmentList, restartBackoff, progressSeconds, segmentWallTimes, StreamClock, type ListEntry } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
 
@@ -56,7 +57,7 @@ export class CameraRecorder {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let backoffSeconds = 0;
+    let failures = 0;
     let gapReason: string | null = this.status.lastSegmentEnd !== null ? 'recorder not running' : null;
     while (!signal.aborted) {
       const started = Date.now();
@@ -68,10 +69,11 @@ export class CameraRecorder {
       gapReason = outcome;
       this.status.lastError = outcome;
       this.status.restarts++;
-      backoffSeconds = nextBackoff(backoffSeconds, Date.now() - started, this.o.record.maxBackoffSeconds);
+      const wait = restartBackoff(failures, Date.now() - started, this.o.record.maxBackoffSeconds);
+      failures = wait.failures;
       this.status.state = 'waiting';
-      log.warn({ camera: this.o.camera, retryInSeconds: backoffSeconds }, `recording stopped: ${outcome}`);
-      await sleep(backoffSeconds * 1000, signal);
+      log.warn({ camera: this.o.camera, retryInSeconds: wait.seconds }, `recording stopped: ${outcome}`);
+      await sleep(wait.seconds * 1000, signal);
     }
     this.status.state = 'stopped';
   }
@@ -226,17 +228,4 @@ function ensureDayDirs(dataDir: string, camera: string): void {
   const now = new Date();
   mkdirSync(dayDir(dataDir, camera, now), { recursive: true });
   mkdirSync(dayDir(dataDir, camera, new Date(now.getTime() + 86_400_000)), { recursive: true });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

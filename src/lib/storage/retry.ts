@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
+import { backoffMs, fullJitter, sleep } from '../wait.js';
 import { IntegrityError, type ByteRange, type ObjectEntry, type PutOptions, type PutSource, type Storage } from './types.js';
 
 export interface RetryOptions {
@@ -52,10 +52,8 @@ export function isRetryable(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && isRetryable(e.cause);
 }
 
-/** Delay before retry number `attempt` (0-based): uniform in [0, min(max, base·2^attempt)] ("full jitter"). */
-export function backoffDelay(attempt: number, opts: RetryOptions, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** attempt));
-}
+/** Delay before retry number `retry` (1 = the first): full jitter over the doubling wait (wait.ts). */
+const retryDelay = (retry: number, opts: RetryOptions): number => fullJitter(backoffMs(retry, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs }));
 
 /**
  * The same storage, with each operation retried on retryable errors (see isRetryable). put can be
@@ -70,7 +68,7 @@ export function withRetry(storage: Storage, opts: RetryOptions): Storage {
         return await fn();
       } catch (err) {
         if (n >= opts.retries || !isRetryable(err)) throw err;
-        const delay = backoffDelay(n, opts);
+        const delay = retryDelay(n + 1, opts);
         log.warn({ err: errorMessage(err), attempt: n + 1, delayMs: delay }, `storage ${what} failed, retrying`);
         await sleep(delay);
       }
@@ -100,7 +98,7 @@ export function withRetry(storage: Storage, opts: RetryOptions): Storage {
         return;
       } catch (err) {
         if (yielded || n >= opts.retries || !isRetryable(err)) throw err;
-        await sleep(backoffDelay(n, opts));
+        await sleep(retryDelay(n + 1, opts));
       }
     }
   }

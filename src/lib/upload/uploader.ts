@@ -18,6 +18,7 @@ import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/record
 import type { ReadItem } from '../pipeline/ndjson.js';
 import { isRetryable, type Storage } from '../storage/index.js';
 import type { Span } from '../time.js';
+import { backoffMs, fullJitter, sleep, type Backoff } from '../wait.js';
 
 export interface UploaderOptions {
   db: Db;
@@ -28,8 +29,8 @@ export interface UploaderOptions {
   emit: (record: UploadedRecord) => void | Promise<void>;
   /** How long after a window's end to keep waiting for its recordings before cutting what exists. Default 30 s. */
   coverageWaitMs?: number;
-  /** Backoff of failed work: doubles from base to max (with jitter). Defaults 1 s and 10 s. */
-  backoff?: { baseMs: number; maxMs: number };
+  /** Backoff of failed work: doubles from base to max, with full jitter (wait.ts). Defaults 1 s and 10 s. */
+  backoff?: Backoff;
 }
 
 export interface UploadStats {
@@ -70,8 +71,9 @@ export class Uploader {
   readonly stats: UploadStats = { queued: 0, inFlight: 0, done: 0, failed: 0, bytes: 0, startedMs: Date.now(), recent: [], lastError: null };
   private readonly queue: PQueue;
   private readonly coverageWaitMs: number;
-  private readonly backoff: { baseMs: number; maxMs: number };
-  private wake: () => void = () => {};
+  private readonly backoff: Backoff;
+  /** Aborted to end the current wait of the run loop early (new work, a finished item, the end of input). */
+  private wakeUp = new AbortController();
 
   constructor(private readonly o: UploaderOptions) {
     this.queue = new PQueue({ concurrency: o.config.upload.concurrency });
@@ -102,7 +104,7 @@ export class Uploader {
     } else {
       enqueue(db, { key: `segment:${r.path}`, kind: 'segment', payload: r });
     }
-    this.wake();
+    this.wakeUp.abort();
     return true;
   }
 
@@ -117,9 +119,9 @@ export class Uploader {
     let ended = false;
     void inputDone.then(() => {
       ended = true;
-      this.wake();
+      this.wakeUp.abort();
     });
-    const onAbort = () => this.wake();
+    const onAbort = () => this.wakeUp.abort();
     signal.addEventListener('abort', onAbort);
     try {
       while (!signal.aborted) {
@@ -132,7 +134,7 @@ export class Uploader {
         this.refreshCounts();
         if (ended && this.queue.size === 0 && this.queue.pending === 0 && this.stats.queued === 0) break;
         const due = nextDueMs(db);
-        await this.sleep(due === null ? 1000 : Math.min(1000, Math.max(20, due - Date.now())));
+        await this.nap(due === null ? 1000 : Math.min(1000, Math.max(20, due - Date.now())));
       }
       await this.queue.onIdle();
     } finally {
@@ -142,15 +144,10 @@ export class Uploader {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    });
+  /** Waits up to `ms`, less when woken (wakeUp). */
+  private async nap(ms: number): Promise<void> {
+    this.wakeUp = new AbortController();
+    await sleep(ms, this.wakeUp.signal);
   }
 
   private refreshCounts(): void {
@@ -180,7 +177,7 @@ export class Uploader {
       const message = errorMessage(err);
       this.stats.lastError = message;
       if (isRetryable(err) || item.attempts + 1 < MAX_ATTEMPTS) {
-        const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** Math.min(item.attempts, 20)) * (0.5 + Math.random() / 2);
+        const delay = fullJitter(backoffMs(item.attempts + 1, this.backoff));
         log.warn({ item: item.key, attempt: item.attempts + 1, retryInMs: Math.round(delay), err: message }, 'upload failed; will retry');
         reschedule(db, item.id, Date.now() + delay, message);
       } else {
@@ -190,7 +187,7 @@ export class Uploader {
       }
     } finally {
       await rm(workDir, { recursive: true, force: true });
-      this.wake();
+      this.wakeUp.abort();
     }
   }
 
