@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { DigestStream, openSource } from './digest.js';
 import {
   assertKey,
+  classifyError,
   IntegrityError,
   NotFoundError,
   resolveRange,
@@ -18,6 +19,7 @@ import {
   type PutResult,
   type PutSource,
   type Storage,
+  type StorageErrorClass,
 } from './types.js';
 
 /** Sidecar folder under the root holding `<key>.json` = { contentType, metadata } (keys never start with a dot). */
@@ -61,7 +63,7 @@ export class FileStorage implements Storage {
       await pipeline(openSource(source), digest, createWriteStream(file, { flags: 'wx', flush: true }));
     });
     try {
-      const { bytes, sha256 } = digest.digest();
+      const { bytes } = digest.digest();
       const stored = (await stat(tmp)).size;
       if (stored !== bytes) throw new IntegrityError(`${key}: wrote ${bytes} bytes but the file holds ${stored}`, true);
       await rename(tmp, dest);
@@ -156,6 +158,11 @@ export class FileStorage implements Storage {
   private pathOf(key: string): string {
     assertKey(key);
     return join(this.root, ...key.split('/'));
+  }
+
+  /** A missing file is not-found; the shared rules otherwise (a full or failing disk is permanent: a person must act). */
+  classify(err: unknown): StorageErrorClass {
+    return classifyError(err);
   }
 
   private metaPathOf(key: string): string {

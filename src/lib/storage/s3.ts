@@ -19,6 +19,7 @@ import { DigestStream, openSource, type Digest } from './digest.js';
 import {
   assertKey,
   assertRange,
+  classifyError,
   IntegrityError,
   NotFoundError,
   type ByteRange,
@@ -28,6 +29,7 @@ import {
   type PutResult,
   type PutSource,
   type Storage,
+  type StorageErrorClass,
 } from './types.js';
 
 export interface S3StorageOptions {
@@ -85,10 +87,7 @@ export class S3Storage implements Storage {
   private readonly queueSize: number;
   private readonly listPageSize: number;
 
-  constructor(
-    url: string,
-    private readonly options: S3StorageOptions,
-  ) {
+  constructor(url: string, options: S3StorageOptions) {
     ({ bucket: this.bucket, prefix: this.prefix } = s3LocationFromUrl(url));
     this.url = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
     const checksum = options.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
@@ -307,6 +306,11 @@ export class S3Storage implements Storage {
       .catch((err: unknown) => rethrowMissing(err, key));
   }
 
+  /** The shared rules, then the AWS SDK's errors: throttling, 5xx, 429 and what the SDK flags transient are retryable; a 404 is not-found. */
+  classify(err: unknown): StorageErrorClass {
+    return classifyError(err, sdkErrorClass);
+  }
+
   private objectKey(key: string): string {
     assertKey(key);
     return this.prefix ? `${this.prefix}/${key}` : key;
@@ -317,6 +321,27 @@ async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipelineAsync(createReadStream(file), hash);
   return hash.digest('hex');
+}
+
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalError',
+]);
+
+/** What an AWS SDK error says about retrying; undefined for errors that are not the SDK's. */
+export function sdkErrorClass(err: Error): StorageErrorClass | undefined {
+  const status = statusOf(err);
+  if ((status !== undefined && status >= 500) || status === 429 || (err as { $retryable?: unknown }).$retryable) return 'retryable';
+  if (TRANSIENT_NAMES.has(err.name)) return 'retryable';
+  if (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404) return 'not-found';
+  return undefined;
 }
 
 /** The HTTP status an SDK error carries, if any. */

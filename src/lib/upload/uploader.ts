@@ -16,7 +16,7 @@ import { eventId } from '../events/tracker.js';
 import { log } from '../log.js';
 import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
 import type { ReadItem } from '../pipeline/ndjson.js';
-import { isRetryable, type Storage } from '../storage/index.js';
+import type { Storage } from '../storage/index.js';
 import type { Span } from '../time.js';
 import { backoffMs, fullJitter, sleep, type Backoff } from '../wait.js';
 
@@ -176,7 +176,7 @@ export class Uploader {
     } catch (err) {
       const message = errorMessage(err);
       this.stats.lastError = message;
-      if (isRetryable(err) || item.attempts + 1 < MAX_ATTEMPTS) {
+      if (this.o.storage.classify(err) === 'retryable' || item.attempts + 1 < MAX_ATTEMPTS) {
         const delay = fullJitter(backoffMs(item.attempts + 1, this.backoff));
         log.warn({ item: item.key, attempt: item.attempts + 1, retryInMs: Math.round(delay), err: message }, 'upload failed; will retry');
         reschedule(db, item.id, Date.now() + delay, message);
@@ -305,7 +305,7 @@ export class Uploader {
         return url;
       },
       (err: unknown) => {
-        if (isRetryable(err)) throw err;
+        if (storage.classify(err) === 'retryable') throw err;
         log.warn({ key, err: errorMessage(err) }, 'no poster for this clip');
         return null;
       },
