@@ -4,7 +4,7 @@ import { sendWithRetries } from '../lib/alerts/deliver.js';
 import { composeAlert } from '../lib/alerts/message.js';
 import type { Alert, AlertSink } from '../lib/alerts/types.js';
 import { createWebhookSink } from '../lib/alerts/webhook.js';
-import { eventStartOffset, readManifest, toLabels, writeManifest } from '../lib/analyze/results.js';
+import { examineSettings, readManifest, toLabels, writeManifest } from '../lib/analyze/results.js';
 import { examineClip } from '../lib/detect/examine.js';
 import { createDetector, type Detector } from '../lib/detect/index.js';
 import { RuntimeError } from '../lib/errors.js';
@@ -125,13 +125,9 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
     const d = await (h.detector ??= createDetector(config.detect));
     const result = await examineClip({
       source: (await h.storage.presign(clipKey, SOURCE_SECONDS)) ?? clipKey,
-      eventStartOffsetSeconds: eventStartOffset(manifest, eventId, config.events.preRollSeconds),
       ...(typeof manifest.durationSeconds === 'number' && manifest.durationSeconds > 0 ? { durationSeconds: manifest.durationSeconds } : {}),
       detector: d,
-      maxFrames: config.detect.maxFramesPerEvent,
-      minConfidence: config.detect.minConfidence,
-      labels: config.detect.labels,
-      alertOn: config.alerts.on,
+      ...examineSettings(config, manifest, eventId),
     });
     labels = toLabels(result.labels, clipStartMs);
     frames = result.frames;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
@@ -11,7 +11,8 @@ import { createDetector, type Detector } from '../detect/index.js';
 import { UserError } from '../errors.js';
 import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
 import type { Storage } from '../storage/index.js';
-import { clipTags, eventStartOffset, readManifest, siblingKeys, toLabels, writeManifest } from './results.js';
+import { makeWorkDir } from '../work-dir.js';
+import { clipTags, examineSettings, readManifest, siblingKeys, toLabels, writeManifest } from './results.js';
 
 /** A clip to analyse: the fields of an `uploaded` record that matter (plain files: eventId null, poster null). */
 export interface ClipInput {
@@ -62,17 +63,13 @@ export class Analyzer {
     const manifest = siblings ? await readManifest(storage, siblings.manifest) : null;
     const posterKey = clip.poster === null ? null : this.keyOf(clip.poster);
     const startMs = Date.parse(clip.start);
-    const workDir = await this.workDir();
+    const workDir = await makeWorkDir(config.dataDir, 'analyze');
     try {
       const posterOut = path.join(workDir, 'poster.jpg');
       const result = await examineClip({
         source: await this.sourceOf(clip.url, key),
-        eventStartOffsetSeconds: eventStartOffset(manifest, clip.eventId, config.events.preRollSeconds),
         detector,
-        maxFrames: config.detect.maxFramesPerEvent,
-        minConfidence: config.detect.minConfidence,
-        labels: config.detect.labels,
-        alertOn: config.alerts.on,
+        ...examineSettings(config, manifest, clip.eventId),
         ...(posterKey !== null ? { posterOut } : {}),
       });
       const labels = toLabels(result.labels, startMs);
@@ -133,7 +130,6 @@ export class Analyzer {
     throw new UserError(`${url}: not in the configured storage (${this.o.storage.url}) and not a file or http(s) URL`);
   }
 
-  /** A link a person can open: `alerts.publicUrl` + `/media/<key>`, a presigned URL, or the URL itself. */
   /**
    * A link for the alert: with `alerts.publicUrl`, the web app's media route for this clip (`/media/clip/<key>` or
    * `/media/poster/<key>`, both keyed by the clip, see src/lib/serve/app.ts); else a presigned URL (S3) or the URL.
@@ -156,11 +152,5 @@ export class Analyzer {
       clip: (await this.linkFor(clip.url, clip.poster, 'clip'))!,
       poster: await this.linkFor(clip.url, clip.poster, 'poster'),
     });
-  }
-
-  private async workDir(): Promise<string> {
-    const base = path.join(this.o.config.dataDir, 'tmp');
-    await mkdir(base, { recursive: true });
-    return mkdtemp(path.join(base, 'analyze-'));
   }
 }

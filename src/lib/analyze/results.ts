@@ -1,4 +1,5 @@
-import type { LabelSighting } from '../detect/examine.js';
+import type { Config } from '../config/schema.js';
+import type { ExamineClipInput, LabelSighting } from '../detect/examine.js';
 import type { DetectionLabel } from '../pipeline/records.js';
 import { NotFoundError, type Storage } from '../storage/index.js';
 
@@ -75,4 +76,22 @@ export function eventStartOffset(manifest: Record<string, unknown> | null, event
     if (Number.isFinite(offset)) return Math.max(0, offset);
   }
   return eventId !== null ? preRollSeconds : 0;
+}
+
+/**
+ * Pure: what examineClip is asked of a clip under a configuration (the same for `cctv analyze` and the AWS hook):
+ * where the event starts in it (eventStartOffset), detect.maxFramesPerEvent, minConfidence and labels, alerts.on.
+ */
+export function examineSettings(
+  config: Pick<Config, 'detect' | 'alerts' | 'events'>,
+  manifest: Record<string, unknown> | null,
+  eventId: string | null,
+): Pick<ExamineClipInput, 'eventStartOffsetSeconds' | 'maxFrames' | 'minConfidence' | 'labels' | 'alertOn'> {
+  return {
+    eventStartOffsetSeconds: eventStartOffset(manifest, eventId, config.events.preRollSeconds),
+    maxFrames: config.detect.maxFramesPerEvent,
+    minConfidence: config.detect.minConfidence,
+    labels: config.detect.labels,
+    alertOn: config.alerts.on,
+  };
 }

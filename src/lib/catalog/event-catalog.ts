@@ -64,7 +64,8 @@ export interface EventLabel {
   source: 'detector' | 'camera';
 }
 
-export interface EventSummary {
+/** An event or a plain clip, as lists show it. */
+export interface EventBasics {
   /** The event's id; null for a plain clip. */
   eventId: string | null;
   camera: string;
@@ -73,6 +74,9 @@ export interface EventSummary {
   endMs: number | null;
   /** Detector labels, most confident first, then the labels only the camera reported. */
   labels: EventLabel[];
+}
+
+export interface EventSummary extends EventBasics {
   /** The storage key of its stored clip (or, with `upload.mode: segment`, of its first stored segment); null until stored. */
   clipKey: string | null;
   /** Whether a poster is stored with it (served by the clip's key). */

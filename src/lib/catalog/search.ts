@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { EventLabel } from './event-catalog.js';
+import type { EventBasics, EventLabel } from './event-catalog.js';
 
 /**
  * `cctv search` over the catalog. What is searched is an event (events table) or a plain clip (a stored clip with no
@@ -26,15 +26,7 @@ export interface SearchQuery {
   limit: number;
 }
 
-export interface SearchMatch {
-  /** Null for a plain clip. */
-  eventId: string | null;
-  camera: string;
-  startMs: number;
-  /** Null while the event is open. */
-  endMs: number | null;
-  /** Detector labels (best confidence first), then camera labels the detector did not report. */
-  labels: EventLabel[];
+export interface SearchMatch extends EventBasics {
   /** URL of the stored clip (or, with `upload.mode: segment`, the first stored segment); null until uploaded. */
   clip: string | null;
   poster: string | null;

@@ -124,14 +124,15 @@ const isInside = (dir: string, file: string) => {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 };
 
-export interface PruneResult {
+/** What a run of the plan did (a type, so the summary record built from it stays a plain record). */
+export type PruneResult = {
   segments: { files: number; bytes: number; byReason: Record<string, number> };
   localClips: { files: number; bytes: number };
   stored: { objects: number; bytes: number };
   /** Planned deletions skipped because the item changed since planning (reopened, now in use, already gone). */
   skipped: number;
   errors: string[];
-}
+};
 
 /**
  * Carries out a plan. Segments: see the module comment. Local clips: removed (their upload is done). Stored

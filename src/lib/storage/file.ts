@@ -7,19 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
 import { DigestStream, openSource } from './digest.js';
 import {
-  assertKey,
-  classifyError,
-  IntegrityError,
-  NotFoundError,
-  resolveRange,
-  type ByteRange,
-  type ObjectEntry,
-  type ObjectStat,
-  type PutOptions,
-  type PutResult,
-  type PutSource,
-  type Storage,
-  type StorageErrorClass,
+  assertKey, classifyError, IntegrityError, NotFoundError, resolveRange, type ByteRange, type ObjectEntry,
+  type ObjectStat, type PutOptions, type PutResult, type PutSource, type Storage, type StorageErrorClass,
 } from './types.js';
 
 /** Sidecar folder under the root holding `<key>.json` = { contentType, metadata } (keys never start with a dot). */

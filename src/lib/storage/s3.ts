@@ -17,19 +17,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { UserError } from '../errors.js';
 import { DigestStream, openSource, type Digest } from './digest.js';
 import {
-  assertKey,
-  assertRange,
-  classifyError,
-  IntegrityError,
-  NotFoundError,
-  type ByteRange,
-  type ObjectEntry,
-  type ObjectStat,
-  type PutOptions,
-  type PutResult,
-  type PutSource,
-  type Storage,
-  type StorageErrorClass,
+  assertKey, assertRange, classifyError, IntegrityError, NotFoundError, type ByteRange, type ObjectEntry,
+  type ObjectStat, type PutOptions, type PutResult, type PutSource, type Storage, type StorageErrorClass,
 } from './types.js';
 
 export interface S3StorageOptions {
@@ -133,13 +122,7 @@ export class S3Storage implements Storage {
         digest.destroy(); // closes the source file
         throw cause;
       });
-    const sent = digest.digest();
-    const problem = await this.checkStored(key, sent, metadata.sha256);
-    if (problem) {
-      await this.remove(key);
-      throw new IntegrityError(`${this.urlFor(key)}: ${problem}; the object was removed`, true);
-    }
-    return { url: this.urlFor(key), bytes: sent.bytes, sha256: sent.sha256 };
+    return this.verified(key, digest.digest(), metadata.sha256);
   }
 
   /** The whole source in memory when it fits in one part (≤ partSize), else undefined (it is then streamed). */
@@ -195,12 +178,17 @@ export class S3Storage implements Storage {
     if (metadata.sha256 === undefined && (out.ETag ?? '').replace(/"/g, '').toLowerCase() === sent.md5) {
       return { url: this.urlFor(key), bytes: sent.bytes, sha256 };
     }
-    const problem = await this.checkStored(key, sent, metadata.sha256);
+    return this.verified(key, sent, metadata.sha256);
+  }
+
+  /** The put's result once the stored object is checked against what was sent; else it is removed (IntegrityError). */
+  private async verified(key: string, sent: Digest, sha256Meta: string | undefined): Promise<PutResult> {
+    const problem = await this.checkStored(key, sent, sha256Meta);
     if (problem) {
       await this.remove(key);
       throw new IntegrityError(`${this.urlFor(key)}: ${problem}; the object was removed`, true);
     }
-    return { url: this.urlFor(key), bytes: sent.bytes, sha256 };
+    return { url: this.urlFor(key), bytes: sent.bytes, sha256: sent.sha256 };
   }
 
   /** Why the stored object is not `sent`, or undefined when it is. */

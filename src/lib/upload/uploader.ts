@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { writeTransaction, type Db } from '../catalog/db.js';
@@ -19,6 +19,7 @@ import type { ReadItem } from '../pipeline/ndjson.js';
 import type { Storage } from '../storage/index.js';
 import type { Span } from '../time.js';
 import { backoffMs, fullJitter, sleep, type Backoff } from '../wait.js';
+import { makeWorkDir } from '../work-dir.js';
 
 export interface UploaderOptions {
   db: Db;
@@ -158,7 +159,7 @@ export class Uploader {
 
   private async work(item: WorkItem): Promise<void> {
     const { db } = this.o;
-    const workDir = await this.workDir();
+    const workDir = await makeWorkDir(this.o.config.dataDir, 'upload');
     try {
       const result = await this.perform(item, workDir);
       if ('wait' in result) {
@@ -189,12 +190,6 @@ export class Uploader {
       await rm(workDir, { recursive: true, force: true });
       this.wakeUp.abort();
     }
-  }
-
-  private async workDir(): Promise<string> {
-    const base = path.join(this.o.config.dataDir, 'tmp');
-    await mkdir(base, { recursive: true });
-    return mkdtemp(path.join(base, 'upload-'));
   }
 
   private perform(item: WorkItem, workDir: string): Promise<WorkResult> {
