@@ -324,7 +324,7 @@ const TRANSIENT_NAMES = new Set([
 ]);
 
 /** What an AWS SDK error says about retrying; undefined for errors that are not the SDK's. */
-export function sdkErrorClass(err: Error): StorageErrorClass | undefined {
+function sdkErrorClass(err: Error): StorageErrorClass | undefined {
   const status = statusOf(err);
   if ((status !== undefined && status >= 500) || status === 429 || (err as { $retryable?: unknown }).$retryable) return 'retryable';
   if (TRANSIENT_NAMES.has(err.name)) return 'retryable';
