@@ -1,5 +1,7 @@
 import { claimAlert, markAlertSent, releaseAlert } from '../catalog/alerts.js';
 import type { Db } from '../catalog/db.js';
+import { errorMessage } from '../errors.js';
+import { log } from '../log.js';
 import type { Backoff } from '../wait.js';
 import { sendWithRetries } from './deliver.js';
 import type { Alert, AlertSink } from './types.js';
@@ -50,8 +52,13 @@ export class Alerter {
     const sent = await sendWithRetries(sink, alert, {
       maxAttempts: this.o.maxAttempts, backoff: this.backoff, context: { event: eventKey }, giveUpNote: 'a later run may retry it',
     });
-    if (sent) markAlertSent(this.o.db, eventKey, sink.name);
-    else releaseAlert(this.o.db, eventKey, sink.name);
+    try {
+      if (sent) markAlertSent(this.o.db, eventKey, sink.name);
+      else releaseAlert(this.o.db, eventKey, sink.name);
+    } catch (err) {
+      // The claim stays as it is (sent or not, it is never sent twice); delivery runs in the background: never reject.
+      log.error({ sink: sink.name, event: eventKey, err: errorMessage(err) }, 'could not record the alert delivery in the catalog');
+    }
   }
 
   /** Waits for the deliveries in flight (each ends after at most maxAttempts tries), then closes the sinks. */
