@@ -56,8 +56,8 @@ export interface EventQuery {
   cursor?: string;
 }
 
-/** A label of an event or clip. */
-export interface EventLabel {
+/** A label found on an event or clip: by the detector (with its confidence), or reported by the camera itself. */
+export interface FoundLabel {
   name: string;
   /** The detector's best confidence (0..1), or null for a label only the camera reported. */
   confidence: number | null;
@@ -73,7 +73,7 @@ export interface EventBasics {
   /** Null while the event is open. */
   endMs: number | null;
   /** Detector labels, most confident first, then the labels only the camera reported. */
-  labels: EventLabel[];
+  labels: FoundLabel[];
 }
 
 export interface EventSummary extends EventBasics {

@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { EventBasics, EventLabel } from './event-catalog.js';
+import type { EventBasics, FoundLabel } from './event-catalog.js';
 
 /**
  * `cctv search` over the catalog. What is searched is an event (events table) or a plain clip (a stored clip with no
@@ -221,8 +221,8 @@ function details(db: Db) {
   );
   const clipDetections = db.prepare('SELECT label AS name, confidence FROM detections WHERE clip_url = ?');
   const clipUpload = db.prepare('SELECT end_ms AS endMs, poster FROM uploads WHERE url = ?');
-  const labels = (detected: { name: string; confidence: number }[], camera: string[]): EventLabel[] => {
-    const out: EventLabel[] = detected
+  const labels = (detected: { name: string; confidence: number }[], camera: string[]): FoundLabel[] => {
+    const out: FoundLabel[] = detected
       .sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name))
       .map((l) => ({ name: l.name, confidence: l.confidence, source: 'detector' }));
     for (const name of camera) if (!out.some((l) => l.name === name)) out.push({ name, confidence: null, source: 'camera' });

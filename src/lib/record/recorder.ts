@@ -10,7 +10,7 @@ import { sleep } from '../wait.js';
 import { cameraDir, dayDir, outputPattern } from './paths.js';
 import { catalogueFile } from './recover.js';
 import type { ClosedSegment } from './segment.js';
-import { RecorderRun } from './run.js';
+import { RecorderRun } from './recorder-run.js';
 import { restartBackoff } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { CursorError, type EventCatalog, type EventLabel } from '../catalog/event-catalog.js';
+import { CursorError, type EventCatalog, type FoundLabel } from '../catalog/event-catalog.js';
 import { GAP_TOLERANCE_MS } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { HttpError, intParam, json, knownCamera, mediaPath, timeParam, type Route } from './http.js';
@@ -19,7 +19,7 @@ export interface EventItem {
   end: string | null;
   durationSeconds: number | null;
   /** Detector labels (most confident first), then labels only the camera reported (confidence null). */
-  labels: EventLabel[];
+  labels: FoundLabel[];
   /** API path of the clip, or null while it is not stored yet. */
   clip: string | null;
   poster: string | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecorderRun } from '../../src/lib/record/run.js';
+import { RecorderRun } from '../../src/lib/record/recorder-run.js';
 
 /** The recorder's per-run state and steps, driven as ffmpeg would drive them, without ffmpeg. */
 const T = Date.UTC(2024, 4, 1, 12);
