@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, '..', 'dist');
-const { ensureVtest } = await import(path.join(dist, 'lib', 'detect', 'footage.js'));
+const { ensureVtest } = await import(path.join(dist, 'lib', 'demo', 'vtest.js'));
 const { configSchema } = await import(path.join(dist, 'lib', 'config', 'schema.js'));
 const { openDb } = await import(path.join(dist, 'lib', 'catalog', 'db.js'));
 const { openStorage } = await import(path.join(dist, 'lib', 'storage', 'index.js'));

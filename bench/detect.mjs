@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, '..', 'dist', 'lib');
-const { ensureVtest } = await import(path.join(dist, 'detect', 'footage.js'));
+const { ensureVtest } = await import(path.join(dist, 'demo', 'vtest.js'));
 const { createDetector, detectConfigSchema } = await import(path.join(dist, 'detect', 'index.js'));
-const { analyzeClip } = await import(path.join(dist, 'detect', 'analyze.js'));
+const { examineClip } = await import(path.join(dist, 'detect', 'examine.js'));
 const { extractFrames } = await import(path.join(dist, 'ffmpeg', 'frames.js'));
 
 const config = detectConfigSchema.parse(undefined);
@@ -57,7 +57,7 @@ try {
   const events = [];
   for (const c of clips) {
     t0 = process.hrtime.bigint();
-    const r = await analyzeClip({
+    const r = await examineClip({
       source: c.source, eventStartOffsetSeconds: 5, detector, maxFrames: config.maxFramesPerEvent,
       minConfidence: config.minConfidence, labels: config.labels, alertOn: ['person'],
     });

@@ -14,7 +14,10 @@ const dist = path.join(here, '..', 'dist', 'lib');
 const { openDb } = await import(path.join(dist, 'catalog', 'db.js'));
 const { configSchema } = await import(path.join(dist, 'config', 'schema.js'));
 const { planRetention } = await import(path.join(dist, 'retention', 'plan.js'));
-const { loadSegments, loadInUse, policyFrom } = await import(path.join(dist, 'retention', 'prune.js'));
+const { allSegments } = await import(path.join(dist, 'catalog', 'segments.js'));
+const { eventsOpenOrEndedSince } = await import(path.join(dist, 'catalog', 'events.js'));
+const { enqueue } = await import(path.join(dist, 'catalog', 'outbox.js'));
+const { loadInUse, policyFrom } = await import(path.join(dist, 'retention', 'prune.js'));
 
 const CAMERAS = 10;
 const PER_CAMERA = 100_000;
@@ -31,7 +34,6 @@ try {
   let t0 = process.hrtime.bigint();
   const seg = db.prepare('INSERT INTO segments (camera, path, start_ms, end_ms, bytes, closed, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const ev = db.prepare(`INSERT INTO events (id, camera, state, start_ms, end_ms, labels, source, updated_ms) VALUES (?, ?, 'end', ?, ?, '["motion"]', 'onvif', ?)`);
-  const ob = db.prepare(`INSERT INTO outbox (key, kind, priority, payload, next_attempt_ms, created_ms, updated_ms) VALUES (?, ?, 2, ?, 0, 0, 0)`);
   db.transaction(() => {
     for (let i = 0; i < PER_CAMERA; i++) {
       const t = START + i * SEG_MS;
@@ -46,12 +48,13 @@ try {
     }
     for (let i = 0; i < 50; i++) {
       const t = NOW - 20 * DAY + i * 3_600_000;
-      ob.run(`event:p${i}`, 'event', JSON.stringify({ v: 1, kind: 'event', id: `p${i}`, camera: `cam${i % CAMERAS}`, state: 'end', at: iso(t + 60_000), start: iso(t), end: iso(t + 60_000), labels: [], source: 'onvif' }));
+      enqueue(db, { key: `event:p${i}`, kind: 'event', payload: { v: 1, kind: 'event', id: `p${i}`, camera: `cam${i % CAMERAS}`, state: 'end', at: iso(t + 60_000), start: iso(t), end: iso(t + 60_000), labels: [], source: 'onvif' } }, 0);
     }
     for (let i = 0; i < 20; i++) {
       const t = START + i * SEG_MS;
       const d = iso(t);
-      ob.run(`segment:${i}`, 'segment', JSON.stringify({ camera: 'cam0', path: `recordings/cam0/${d.slice(0, 10)}/${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}.mkv` }));
+      const p = `recordings/cam0/${d.slice(0, 10)}/${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}.mkv`;
+      enqueue(db, { key: `segment:${i}`, kind: 'segment', payload: { v: 1, kind: 'segment', camera: 'cam0', path: p, start: d, end: iso(t + SEG_MS), durationSeconds: SEG_MS / 1000, bytes: 60_000_000 } }, 0);
     }
   })();
   const buildMs = ms(t0);
@@ -62,11 +65,11 @@ try {
   let plan;
   for (let r = 0; r < 5; r++) {
     const t1 = process.hrtime.bigint();
-    const segments = loadSegments(db);
+    const segments = allSegments(db);
     const loadMs = ms(t1);
     const t2 = process.hrtime.bigint();
     const policy = policyFrom(config);
-    const events = db.prepare('SELECT camera, start_ms AS startMs, end_ms AS endMs FROM events WHERE end_ms IS NULL OR end_ms >= ?').all(NOW - policy.keepEventsDays * DAY);
+    const events = eventsOpenOrEndedSince(db, NOW - policy.keepEventsDays * DAY);
     plan = planRetention({ nowMs: NOW, policy, segments, events, inUse: loadInUse(db, config), missing: new Set(), localClips: [], stored: [], freeBytes: 5_000e9 });
     const planMs = ms(t2);
     runs.push({ loadMs: Math.round(loadMs), planMs: Math.round(planMs), totalMs: Math.round(loadMs + planMs) });

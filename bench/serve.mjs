@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { openDb } from '../dist/lib/catalog/db.js';
+import { sqliteEventCatalog } from '../dist/lib/catalog/sqlite-event-catalog.js';
 import { upsertSegment } from '../dist/lib/catalog/segments.js';
 import { configSchema } from '../dist/lib/config/schema.js';
 import { createApp, listen } from '../dist/lib/serve/index.js';
@@ -51,7 +52,7 @@ db.transaction(() => {
 const seedSeconds = (Date.now() - t) / 1000;
 
 const storage = openStorage(config.storage.url);
-const app = createApp({ db, config, storage });
+const app = createApp({ catalog: sqliteEventCatalog(db), config, storage });
 const server = await listen(app, '127.0.0.1', 0);
 const base = new URL(server.url);
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });

@@ -58,6 +58,7 @@ export function buildProgram(): Command {
     .command('watch-events')
     .description('subscribe to ONVIF events and drop folders until SIGINT/SIGTERM; emits `event` and `clip` records')
     .option('--camera <name>', 'camera to watch (repeatable; default all enabled)', collect)
+    .option('--list-topics', "list each camera's advertised ONVIF topics and what each maps to, then exit")
     .action(lazy(async () => (await import('./commands/watch-events.js')).watchEventsCommand));
 
   program

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAlerter } from '../lib/alerts/index.js';
 import { Analyzer, type ClipInput } from '../lib/analyze/analyzer.js';
+import { findUpload } from '../lib/catalog/uploads.js';
 import type { CommandContext } from '../lib/context.js';
 import { RuntimeError, UserError, errorMessage } from '../lib/errors.js';
 import { probeVideo } from '../lib/ffmpeg/frames.js';
@@ -10,7 +11,6 @@ import { log } from '../lib/log.js';
 import { readRecords } from '../lib/pipeline/ndjson.js';
 import type { AnalyzedRecord } from '../lib/pipeline/records.js';
 import { storageFromConfig, type Storage } from '../lib/storage/index.js';
-import { findUpload } from '../lib/upload/outbox.js';
 
 /**
  * `cctv analyze [--camera NAME] [FILE|URL]...`: runs the detector on each clip of an `uploaded` record on stdin (the

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { openDb } from '../lib/catalog/db.js';
 import type { CommandContext } from '../lib/context.js';
 import { configSchema, type Config } from '../lib/config/schema.js';
-import { demoCameras } from '../lib/demo/footage.js';
+import { demoCameras } from '../lib/demo/simulated-cameras.js';
 import { runPipeline } from '../lib/demo/pipeline.js';
 import { UserError } from '../lib/errors.js';
 import { log } from '../lib/log.js';

@@ -22,15 +22,10 @@ export type PruneSummaryRecord = {
   v: 1;
   kind: 'prune-summary';
   dryRun: boolean;
-  segments: { files: number; bytes: number; byReason: Record<string, number> };
-  localClips: { files: number; bytes: number };
-  stored: { objects: number; bytes: number };
   unknownFiles: UnknownFiles;
   /** Per camera: start of the oldest recording left (ISO). */
   oldestKept: Record<string, string>;
-  skipped: number;
-  errors: string[];
-} & Pick<Plan, 'kept' | 'usageBytes' | 'usageAfterBytes' | 'freeBytes' | 'freeAfterBytes' | 'quotaShortfallBytes' | 'emergencyShortfallBytes'>;
+} & PruneResult & Pick<Plan, 'kept' | 'usageBytes' | 'usageAfterBytes' | 'freeBytes' | 'freeAfterBytes' | 'quotaShortfallBytes' | 'emergencyShortfallBytes'>;
 
 export function planItems(plan: Plan): PruneItemRecord[] {
   const item = (what: PruneItemRecord['what'], camera: string, p: string, bytes: number, reason: string): PruneItemRecord =>

@@ -1,22 +1,14 @@
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
-import type { SegmentRecord } from '../lib/pipeline/records.js';
-import { CameraRecorder, type ClosedSegment } from '../lib/record/recorder.js';
+import { CameraRecorder } from '../lib/record/recorder.js';
 import { recoverCamera } from '../lib/record/recover.js';
-
-export function segmentRecord(s: ClosedSegment): SegmentRecord {
-  return {
-    v: 1, kind: 'segment', camera: s.camera, path: s.path,
-    start: new Date(s.startMs).toISOString(), end: new Date(s.endMs).toISOString(),
-    durationSeconds: Math.round(s.durationSeconds * 1000) / 1000, bytes: s.bytes,
-  };
-}
+import { toSegmentRecord, type ClosedSegment } from '../lib/record/segment.js';
 
 /** `cctv record [--camera NAME]...`: records until SIGINT/SIGTERM, then finalises every open segment. */
 export async function record(opts: { camera?: string[] }, ctx: CommandContext): Promise<void> {
   const cameras = selectCameras(ctx.config, opts.camera);
   const emit = async (s: ClosedSegment) => {
-    if (ctx.machineOutput) await ctx.write(segmentRecord(s));
+    if (ctx.machineOutput) await ctx.write(toSegmentRecord(s));
   };
   for (const { name } of cameras) {
     for (const s of await recoverCamera(ctx.catalog, ctx.config.dataDir, name)) await emit(s);

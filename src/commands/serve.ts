@@ -1,3 +1,4 @@
+import { sqliteEventCatalog } from '../lib/catalog/sqlite-event-catalog.js';
 import type { CommandContext } from '../lib/context.js';
 import { UserError } from '../lib/errors.js';
 import { startServe } from '../lib/serve/index.js';
@@ -6,7 +7,7 @@ import { startServe } from '../lib/serve/index.js';
 export async function serve(opts: { host?: string; port?: string }, ctx: CommandContext): Promise<void> {
   const port = opts.port === undefined ? ctx.config.serve.port : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${opts.port}: a port number from 0 to 65535`);
-  const server = await startServe({ config: ctx.config, db: ctx.catalog, host: opts.host ?? ctx.config.serve.host, port });
+  const server = await startServe({ config: ctx.config, catalog: sqliteEventCatalog(ctx.catalog), host: opts.host ?? ctx.config.serve.host, port });
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -1,18 +1,19 @@
 import './ffmpeg-env.js'; // first: maps CCTV_FFMPEG_PATH before src/lib/ffmpeg/run.ts loads
 import { alerts, decideAlert } from '../lib/alerts/decide.js';
-import { backoffMs } from '../lib/alerts/alerter.js';
+import { sendWithRetries } from '../lib/alerts/deliver.js';
 import { composeAlert } from '../lib/alerts/message.js';
 import type { Alert, AlertSink } from '../lib/alerts/types.js';
 import { createWebhookSink } from '../lib/alerts/webhook.js';
-import { eventStartOffset, readManifest, toLabels, writeManifest } from '../lib/analyze/results.js';
-import { analyzeClip } from '../lib/detect/analyze.js';
+import { examineSettings, readManifest, toLabels, writeManifest } from '../lib/analyze/results.js';
+import { examineClip } from '../lib/detect/examine.js';
 import { createDetector, type Detector } from '../lib/detect/index.js';
-import { errorMessage, RuntimeError } from '../lib/errors.js';
-import { log, setLogLevel } from '../lib/log.js';
+import { RuntimeError } from '../lib/errors.js';
+import { setLogLevel } from '../lib/log.js';
 import type { DetectionLabel } from '../lib/pipeline/records.js';
 import type { Storage } from '../lib/storage/index.js';
+import { sleep } from '../lib/wait.js';
 import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
-import { HOOK_FIELD, manifestAgeSeconds, planAnalysis, pollIntervalMs, type AnalysisPlan, type HookMarker } from './decide.js';
+import { HOOK_FIELD, manifestAgeSeconds, planAnalysis, pollIntervalMs, type AnalysisPlan, type HookMarker } from './policy.js';
 import { analyzeSettings, type AnalyzeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
 import { createSnsSink } from './sns.js';
@@ -20,7 +21,7 @@ import { createSnsSink } from './sns.js';
 /**
  * The analyze hook: S3 → `clips/…/<id>.json` (the manifest, which cctv uploads after the clip and poster).
  * Same library code as `cctv analyze`: planAnalysis decides whether anything is left to find out (the cost
- * rule); analyzeClip samples the planner's frames of the clip (read through a presigned URL: ffmpeg fetches
+ * rule); examineClip samples the planner's frames of the clip (read through a presigned URL: ffmpeg fetches
  * only the ranges it needs) and runs Rekognition DetectLabels with early stop; writeManifest stores the labels
  * with the hook's marker; decideAlert + composeAlert + the webhook sink (and SNS) alert.
  *
@@ -44,13 +45,13 @@ export const LINK_SECONDS = 24 * 3600;
 export const SOURCE_SECONDS = 600;
 /** Time an invocation keeps for the work after a grace wait (frames, Rekognition, write, alert retries). */
 export const WORK_RESERVE_MS = 60_000;
+/** The wait between tries of an alert sink (shorter than the Alerter's: the invocation's time is billed). */
+const ALERT_BACKOFF = { baseMs: 500, maxMs: 5000 };
 
 /** The part of Lambda's context the hook reads. */
 export interface LambdaContext {
   getRemainingTimeInMillis(): number;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Hook {
   settings: AnalyzeSettings;
@@ -122,15 +123,11 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
     ({ labels, detector } = plan);
   } else {
     const d = await (h.detector ??= createDetector(config.detect));
-    const result = await analyzeClip({
+    const result = await examineClip({
       source: (await h.storage.presign(clipKey, SOURCE_SECONDS)) ?? clipKey,
-      eventStartOffsetSeconds: eventStartOffset(manifest, eventId, config.events.preRollSeconds),
       ...(typeof manifest.durationSeconds === 'number' && manifest.durationSeconds > 0 ? { durationSeconds: manifest.durationSeconds } : {}),
       detector: d,
-      maxFrames: config.detect.maxFramesPerEvent,
-      minConfidence: config.detect.minConfidence,
-      labels: config.detect.labels,
-      alertOn: config.alerts.on,
+      ...examineSettings(config, manifest, eventId),
     });
     labels = toLabels(result.labels, clipStartMs);
     frames = result.frames;
@@ -161,31 +158,15 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
 }
 
 /**
- * Sends the alert to every sink, each with alerts.maxAttempts tries and the Alerter's backoff. Throws after
+ * Sends the alert to every sink, each with alerts.maxAttempts tries (sendWithRetries, ALERT_BACKOFF). Throws after
  * trying them all when one still failed: the invocation errors (visible in the function's Errors metric); its
  * retry finds the marker and sends nothing twice.
  */
 async function deliver(sinks: readonly AlertSink[], alert: Alert, maxAttempts: number): Promise<string[]> {
-  const results = await Promise.all(
-    sinks.map(async (sink) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await sink.send(alert);
-          log.info({ sink: sink.name, camera: alert.camera, attempt }, 'alert sent');
-          return sink.name;
-        } catch (err) {
-          if (attempt >= maxAttempts) {
-            log.error({ sink: sink.name, attempts: attempt, err: errorMessage(err) }, 'alert failed; giving up');
-            return null;
-          }
-          await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 500, maxMs: 5000 })));
-        }
-      }
-    }),
-  );
-  const failed = sinks.filter((_, i) => results[i] === null).map((s) => s.name);
+  const sent = await Promise.all(sinks.map((sink) => sendWithRetries(sink, alert, { maxAttempts, backoff: ALERT_BACKOFF, context: {} })));
+  const failed = sinks.filter((_, i) => !sent[i]).map((s) => s.name);
   if (failed.length > 0) throw new RuntimeError(`alert not delivered to ${failed.join(', ')}`);
-  return results.filter((r): r is string => r !== null);
+  return sinks.map((s) => s.name);
 }
 
 /** The Lambda entry point (`index.handler` in dist/lambda/analyze.zip). */

@@ -10,10 +10,14 @@ export interface S3EventRecord {
   eventTime: string;
   /** e.g. `ObjectCreated:Put`, `ObjectCreated:CompleteMultipartUpload`. */
   eventName: string;
+  /** Who wrote the object, from where, and S3's request ids: sent by S3, not read by the hooks. */
+  userIdentity?: { principalId: string };
+  requestParameters?: { sourceIPAddress: string };
+  responseElements?: Record<string, string>;
   s3: {
     s3SchemaVersion?: string;
     configurationId?: string;
-    bucket: { name: string; arn?: string };
+    bucket: { name: string; arn?: string; ownerIdentity?: { principalId: string } };
     object: { key: string; size?: number; eTag?: string; versionId?: string; sequencer?: string };
   };
 }

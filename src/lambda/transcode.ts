@@ -3,13 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makePoster, probeMedia } from '../lib/clips/cut.js';
+import { makePoster } from '../lib/clips/cut.js';
 import { h264Args, remuxArgs } from '../lib/ffmpeg/args.js';
+import { probeMedia } from '../lib/ffmpeg/probe.js';
 import { runFfmpeg } from '../lib/ffmpeg/run.js';
 import { setLogLevel } from '../lib/log.js';
 import { NotFoundError, type Storage } from '../lib/storage/index.js';
 import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
-import { TRANSCODED_META, faststartFromHead, needsPoster, planTranscode } from './decide.js';
+import { TRANSCODED_META, faststartFromHead, needsPoster, planTranscode } from './policy.js';
 import { transcodeSettings, type TranscodeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
 

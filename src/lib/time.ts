@@ -1,7 +1,14 @@
 /**
- * Durations and times as the CLI accepts them (CONTRACT §1): durations `30s`, `15m`, `24h`, `7d`; times ISO 8601.
- * Pure; callers turn a null into a UserError naming their flag (see DURATION_FORMS, TIME_FORMS).
+ * Time shared by every layer: a span of time, and durations and times as the CLI accepts them (CONTRACT §1):
+ * durations `30s`, `15m`, `24h`, `7d`; times ISO 8601. Pure; callers turn a null into a UserError naming their flag
+ * (see DURATION_FORMS, TIME_FORMS).
  */
+
+/** A span of time, in ms since the epoch: [fromMs, toMs). */
+export interface Span {
+  fromMs: number;
+  toMs: number;
+}
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+)(s|m|h|d)$/;

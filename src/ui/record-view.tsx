@@ -1,6 +1,6 @@
 import { Box, Text, render } from 'ink';
-import { useEffect, useState } from 'react';
 import type { RecorderStatus } from '../lib/record/recorder.js';
+import { useTick } from './use-tick.js';
 
 const COLORS: Record<RecorderStatus['state'], string> = { starting: 'yellow', recording: 'green', waiting: 'red', stopped: 'gray' };
 
@@ -12,11 +12,7 @@ function duration(ms: number): string {
 }
 
 function RecordView({ statuses }: { statuses: () => RecorderStatus[] }) {
-  const [, tick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => tick((n) => n + 1), 1000);
-    return () => clearInterval(t);
-  }, []);
+  useTick(1000);
   const now = Date.now();
   return (
     <Box flexDirection="column">

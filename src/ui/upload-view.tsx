@@ -1,6 +1,6 @@
 import { Box, Static, Text, render } from 'ink';
-import { useEffect, useState } from 'react';
 import type { UploadStats } from '../lib/upload/uploader.js';
+import { useTick } from './use-tick.js';
 
 function size(bytes: number): string {
   if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
@@ -9,11 +9,7 @@ function size(bytes: number): string {
 }
 
 function UploadView({ stats }: { stats: UploadStats }) {
-  const [, tick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => tick((n) => n + 1), 500);
-    return () => clearInterval(t);
-  }, []);
+  useTick(500);
   const seconds = Math.max(1, (Date.now() - stats.startedMs) / 1000);
   return (
     <>

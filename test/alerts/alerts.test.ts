@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Alerter, backoffMs, createAlertSinks, decideAlert, type Alert, type AlertSink } from '../../src/lib/alerts/index.js';
+import { Alerter, createAlertSinks, decideAlert, type Alert, type AlertSink } from '../../src/lib/alerts/index.js';
 import { openDb, type Db } from '../../src/lib/catalog/db.js';
 import { configSchema } from '../../src/lib/config/schema.js';
 import { startMosquitto, type Broker } from './mosquitto.js';
@@ -25,14 +25,6 @@ describe('decideAlert', () => {
     ['no alert label, in the cooldown', { found: ['cat'], lastAlertMs: 99_000 }, 'none'],
   ])('%s', (_name, over, expected) => {
     expect(decideAlert({ ...base, ...over })).toBe(expected);
-  });
-});
-
-describe('backoffMs', () => {
-  it.each([
-    [1, 1000], [2, 2000], [3, 4000], [5, 16_000], [6, 30_000], [20, 30_000],
-  ])('before attempt %i+1: %i ms', (attempt, ms) => {
-    expect(backoffMs(attempt, { baseMs: 1000, maxMs: 30_000 })).toBe(ms);
   });
 });
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mediaInfo, probeMedia } from '../../src/lib/clips/cut.js';
+import { mediaInfo } from '../../src/lib/clips/cut.js';
+import { probeMedia } from '../../src/lib/ffmpeg/probe.js';
 import { readMp4Info } from '../../src/lib/clips/mp4-info.js';
 import { ffmpeg } from '../upload/fixtures.js';
 

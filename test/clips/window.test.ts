@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { clipKeyBase, eventWindow, keySegment, planCut, readiness, type Recording } from '../../src/lib/clips/window.js';
-import { concatScript, cutArgs, mp4OutputOptions } from '../../src/lib/ffmpeg/args.js';
 
 const T = Date.UTC(2024, 4, 1, 12, 0, 0);
 const s = (n: number) => T + n * 1000;
@@ -61,25 +60,5 @@ describe('keys', () => {
   it('keySegment never yields a dot-segment or an empty one', () => {
     expect(keySegment('.hidden')).toBe('_hidden');
     expect(keySegment('')).toBe('_');
-  });
-});
-
-describe('clip ffmpeg arguments', () => {
-  it.each([
-    [{ video: 'h264', audio: 'pcm_alaw' }, ['-c:a', 'aac', '-b:a', '64k']],
-    [{ video: 'h264', audio: 'aac' }, ['-c:a', 'copy']],
-    [{ video: 'h264', audio: null }, ['-an']],
-    [{ video: 'hevc', audio: 'mp3' }, ['-tag:v', 'hvc1', '-c:a', 'copy']],
-  ])('%j', (media, part) => {
-    const args = mp4OutputOptions(media).join(' ');
-    expect(args).toContain(part.join(' '));
-    expect(args).toContain('-c:v copy');
-    expect(args).toContain('-movflags +faststart');
-  });
-  it('concat script quotes paths and writes in/out points', () => {
-    expect(concatScript([{ file: "/d/it's.mkv", inpoint: 7.25 }, { file: '/d/b.mkv', inpoint: 0, outpoint: 4.5 }])).toBe(
-      "file '/d/it'\\''s.mkv'\ninpoint 7.250\nfile '/d/b.mkv'\noutpoint 4.500\n",
-    );
-    expect(cutArgs('/t/list.txt', '/t/out.mp4', { video: 'h264', audio: null }).slice(0, 9)).toEqual(['-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', '/t/list.txt', '-map']);
   });
 });

@@ -7,15 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeSource,
-  drawboxFilter,
-  drawPoster,
-  extractFrames,
-  frameExtractionArgs,
-  outputSize,
-  probeVideo,
-} from '../../src/lib/ffmpeg/frames.js';
+import { describeSource, drawPoster, extractFrames, outputSize, probeVideo } from '../../src/lib/ffmpeg/frames.js';
 import { makeTestPattern } from '../helpers/footage.js';
 
 const exec = promisify(execFile);
@@ -54,7 +46,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('frame extraction arguments (pure)', () => {
+describe('frame sizes and sources (pure)', () => {
   it.each([
     [{ width: 768, height: 576 }, { format: 'rgb24', width: 512, height: 512 }, { width: 512, height: 512 }],
     [{ width: 1920, height: 1080 }, { format: 'jpeg', width: 1280 }, { width: 1280, height: 720 }],
@@ -62,24 +54,6 @@ describe('frame extraction arguments (pure)', () => {
     [{ width: 641, height: 479 }, { format: 'jpeg', width: 1280 }, { width: 640, height: 478 }],
   ] as const)('outputSize(%j, %j) = %j', (source, request, size) => {
     expect(outputSize(source, request)).toEqual(size);
-  });
-
-  it('one input per timestamp, each mapped to its own single-frame output', () => {
-    const args = frameExtractionArgs('in.mp4', [6, 1.5], { format: 'rgb24', width: 512, height: 512 }, { width: 512, height: 512 }, '/t');
-    expect(args.join(' ')).toBe(
-      '-loglevel error -ss 6.000 -i in.mp4 -ss 1.500 -i in.mp4 ' +
-        '-map 0:v:0 -frames:v 1 -an -sn -dn -vf scale=512:512:flags=bilinear,setsar=1 -pix_fmt rgb24 -f rawvideo /t/0.rgb ' +
-        '-map 1:v:0 -frames:v 1 -an -sn -dn -vf scale=512:512:flags=bilinear,setsar=1 -pix_fmt rgb24 -f rawvideo /t/1.rgb',
-    );
-    const web = frameExtractionArgs('https://b.s3/x.mp4?sig=1', [2], { format: 'jpeg', width: 1280 }, { width: 1280, height: 720 }, '/t');
-    expect(web.slice(2, 8)).toEqual(['-rw_timeout', '15000000', '-ss', '2.000', '-i', 'https://b.s3/x.mp4?sig=1']);
-    expect(web.at(-1)).toBe('/t/0.jpg');
-  });
-
-  it('draws normalised boxes at any resolution, clamped to the picture', () => {
-    expect(drawboxFilter([{ x: 0.1, y: 0.2, width: 0.3, height: 1.5 }])).toBe(
-      'drawbox=x=iw*0.1000:y=ih*0.2000:w=iw*0.3000:h=ih*1.0000:color=red:t=3',
-    );
   });
 
   it('never shows a signed query string', () => {

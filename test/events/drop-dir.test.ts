@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/lib/catalog/db.js';
-import { catalogSeenFiles, isClipCandidate, settle } from '../../src/lib/events/drop-dir.js';
+import { seenDropFiles } from '../../src/lib/catalog/drop-files.js';
+import { isClipCandidate, settle } from '../../src/lib/events/drop-dir.js';
 import { watchEvents } from '../../src/lib/events/watch.js';
-import { clipRecord, type ClipRecord } from '../../src/lib/pipeline/records.js';
+import { clipRecordSchema, type ClipRecord } from '../../src/lib/pipeline/records.js';
 
 describe('isClipCandidate', () => {
   it.each([
@@ -60,8 +61,8 @@ describe('drop folder watching (real files, real SQLite catalog)', () => {
       cameras: { porch: { url: 'rtsp://unused', dropDir } },
       events: { maxEventSeconds: 60 },
       signal: ac.signal,
-      emit: (r) => void clips.push(clipRecord.parse(r) as ClipRecord),
-      seen: catalogSeenFiles(db),
+      emit: (r) => void clips.push(clipRecordSchema.parse(r) as ClipRecord),
+      seen: seenDropFiles(db),
       dropDir: { pollMs: 50, settleMs: 400 },
     });
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventRecord } from '../../src/lib/pipeline/records.js';
+import { eventRecordSchema } from '../../src/lib/pipeline/records.js';
 import { EventTracker, eventId } from '../../src/lib/events/tracker.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
@@ -20,7 +20,7 @@ function run(steps: Step[]): string[] {
         ? tr.tick(t(s[0]))
         : tr.observe({ camera: 'front', label: s[1], active: s[2], at: t(s[0]), initialized: s[3] ?? false, topic: s[1] === 'person' ? PEOPLE : MOTION });
     for (const r of recs) {
-      expect(eventRecord.parse(r)).toBeTruthy();
+      expect(eventRecordSchema.parse(r)).toBeTruthy();
       ids.add(r.id);
       const sec = (d: string) => (Date.parse(d) - T0) / 1000;
       let line = `${r.state}@${sec(r.at)} ${r.labels.join('+')}`;
@@ -52,6 +52,37 @@ describe('EventTracker', () => {
   ];
   it.each(cases)('%s', (_name, steps, expected) => {
     expect(run(steps)).toEqual(expected);
+  });
+
+  it('a pulse is a short event; an Initialized pulse (Uniview at subscribe time) is nothing', () => {
+    const tr = new EventTracker({ camera: 'c', maxEventMs: 60_000, mergeGapMs: 5_000 });
+    const LINE = 'tns1:RuleEngine/LineDetector/Crossed';
+    const pulse = (s: number, initialized = false) => tr.observe({ camera: 'c', label: 'line-crossing', active: true, pulse: true, at: t(s), initialized, topic: LINE });
+    expect(pulse(0, true)).toEqual([]);
+    expect(tr.nextDeadline()).toBeNull();
+    expect(pulse(1).map((r) => r.state)).toEqual(['start']);
+    expect(tr.nextDeadline()).toEqual(t(6));
+    const [end] = tr.tick(t(6));
+    expect(end).toMatchObject({ state: 'end', end: t(1).toISOString(), labels: ['line-crossing'] });
+  });
+
+  it('a pulse during motion is an update, and the event goes on while motion lasts', () => {
+    const tr = new EventTracker({ camera: 'c', maxEventMs: 60_000, mergeGapMs: 5_000 });
+    tr.observe({ camera: 'c', label: 'motion', active: true, at: t(0), initialized: false, topic: MOTION });
+    const up = tr.observe({ camera: 'c', label: 'line-crossing', active: true, pulse: true, at: t(1), initialized: false, topic: 'L' });
+    expect(up.map((r) => `${r.state} ${r.labels.join('+')}`)).toEqual(['update motion+line-crossing']);
+    expect(tr.tick(t(20))).toEqual([]);
+  });
+
+  it('a label stays active while any topic reports it (Axis VMD4 profile 1 and ANY)', () => {
+    const tr = new EventTracker({ camera: 'c', maxEventMs: 60_000, mergeGapMs: 5_000 });
+    const obs = (s: number, topic: string, active: boolean) => tr.observe({ camera: 'c', label: 'motion', active, at: t(s), initialized: false, topic });
+    expect(obs(0, 'VMD/Camera1ProfileANY', true).map((r) => r.state)).toEqual(['start']);
+    expect(obs(1, 'VMD/Camera1Profile1', true)).toEqual([]);
+    obs(2, 'VMD/Camera1Profile1', false);
+    expect(tr.tick(t(20))).toEqual([]);
+    obs(21, 'VMD/Camera1ProfileANY', false);
+    expect(tr.tick(t(30)).map((r) => r.end)).toEqual([t(21).toISOString()]);
   });
 
   it('nextDeadline follows the merge gap and the max duration', () => {

@@ -61,4 +61,27 @@ describe('cctv watch-events (process)', () => {
     expect(run.stderr()).not.toContain('front-pass');
     expect(run.stderr()).not.toContain('wrong-pass');
   }, 60_000);
+
+  it('--list-topics prints each advertised topic with what it maps to, and exits', async () => {
+    const cam = await startOnvifDevice({ profile: 'hikvision' });
+    devices.push(cam);
+    const { dir, configPath } = tempProject({});
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        dataDir: path.join(dir, 'data'),
+        cameras: { yard: { url: 'rtsp://127.0.0.1:1/yard', onvif: { host: '127.0.0.1', port: cam.port, username: 'admin', password: 'secret' } } },
+      }),
+    );
+    const run = spawnCctv(['--config', configPath, 'watch-events', '--list-topics'], { cwd: dir });
+    expect(await run.exited).toBe(0);
+    expect(run.stdout().trim().split('\n')).toEqual([
+      'yard  tns1:RuleEngine/CellMotionDetector/Motion [IsMotion]  → motion (ONVIF)',
+      'yard  tns1:RuleEngine/FieldDetector/ObjectsInside [IsInside]  → intrusion (ONVIF)',
+      'yard  tns1:RuleEngine/LineDetector/Crossed [ObjectId]  → line-crossing (ONVIF)',
+      'yard  tns1:RuleEngine/TamperDetector/Tamper [IsTamper]  → tamper (ONVIF)',
+    ]);
+    expect(cam.stats.subscriptionsCreated).toBe(0);
+  }, 30_000);
 });
+

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOnvifDevice, type OnvifDevice, type OnvifDeviceOptions } from '../helpers/onvif-device/index.mjs';
+import { loadCorpus } from '../helpers/onvif-device/fixtures.mjs';
 import { watchEvents, type EventCameraConfig } from '../../src/lib/events/watch.js';
-import type { SourceState } from '../../src/lib/events/onvif.js';
-import { eventRecord, type EventRecord } from '../../src/lib/pipeline/records.js';
+import { listOnvifTopics, type SourceState } from '../../src/lib/events/onvif.js';
+import { eventRecordSchema, type EventRecord } from '../../src/lib/pipeline/records.js';
 
 /** Small timings so that the watchdog, backoff and merge gap act in well under a second. */
 const FAST = { pullTimeoutSeconds: 1, requestTimeoutMs: 1_000, backoffInitialMs: 100, backoffMaxMs: 1_000 };
@@ -34,7 +35,7 @@ function watch(cameras: Record<string, EventCameraConfig>, events = { maxEventSe
     events,
     signal: ac.signal,
     emit: (r) => {
-      expect(eventRecord.parse(r)).toBeTruthy();
+      expect(eventRecordSchema.parse(r)).toBeTruthy();
       records.push(r as EventRecord);
     },
     seen: { has: () => false, add: () => undefined },
@@ -279,6 +280,92 @@ describe('watchEvents over ONVIF (test device, real HTTP)', () => {
         seen: { has: () => false, add: () => undefined },
       }),
     ).rejects.toThrow(/cameras\.c\.onvif\.topics: unknown topic "peple"/);
+  });
+
+  it('replays what real Tapo cameras sent (verbatim XML over HTTP): AI labels accumulate in one event', async () => {
+    const tapo = loadCorpus().find((f) => f.file === 'tapo/ha-test-parsers.xml')!;
+    const d = await device({ profile: 'hikvision' });
+    const w = watch({ tapo: camera(d) }, { maxEventSeconds: 60, mergeGapSeconds: 2 });
+    await w.online('tapo');
+    d.replay(tapo.messages.map((m) => m.xml));
+    await w.waitFor('all labels', () => w.records.at(-1)?.labels.length === 5);
+    expect(w.records.map(brief)).toEqual([
+      'start vehicle',
+      'update vehicle+person',
+      'update vehicle+person+animal',
+      'update vehicle+person+animal+line-crossing',
+      'update vehicle+person+animal+line-crossing+intrusion',
+    ]);
+    expect(new Set(w.records.map((r) => r.id)).size).toBe(1);
+  });
+
+  it('a line-crossing pulse sent as Initialized (Uniview) starts nothing at subscribe or re-subscribe', async () => {
+    const uniview = loadCorpus().find((f) => f.file === 'uniview/ha-35916-line-initialized.xml')!;
+    const crossing = loadCorpus().find((f) => f.file === 'hikvision/ha-parsers-cell-motion.xml')!.messages[2]!.xml;
+    const d = await device({ profile: 'hikvision', initialMessages: uniview.messages.map((m) => m.xml) });
+    const w = watch({ gate: camera(d) });
+    await w.online('gate');
+    await w.waitFor('first pull answered', () => (d.stats.requests.PullMessages ?? 0) >= 2);
+    d.misbehave('fault'); // the watcher renews the subscription in place: the camera replays its Initialized messages
+    await w.waitFor('re-subscribed', () => d.stats.subscriptionsCreated === 2);
+    const pulls = d.stats.requests.PullMessages ?? 0;
+    await w.waitFor('pull after re-subscribe', () => (d.stats.requests.PullMessages ?? 0) >= pulls + 2);
+    expect(w.records).toEqual([]);
+    d.replay(crossing);
+    await w.waitFor('crossing', () => w.records.length === 2);
+    expect(w.records.map(brief)).toEqual(['start line-crossing', 'end line-crossing']);
+  });
+
+  it('Reolink UtcTime 1970 (a detector that never fired) is read as arrival time', async () => {
+    const reolink = loadCorpus().find((f) => f.file === 'reolink/cam2mqtt-8-initialized.xml')!;
+    // The verbatim 1970 message reports false; this copy reports true, to see the time of the event it starts.
+    const inAlarm = reolink.messages[0]!.xml.replace('FaceDetect', 'PeopleDetect').replace('Value="false"', 'Value="true"');
+    const d = await device({ profile: 'reolink', initialMessages: [reolink.messages[0]!.xml, inAlarm] });
+    const before = Date.now();
+    const w = watch({ door: camera(d) });
+    await w.waitFor('initial start', () => w.records.length === 1);
+    expect(w.records[0]).toMatchObject({ state: 'start', labels: ['person'], initial: true });
+    expect(Date.parse(w.records[0]!.at)).toBeGreaterThanOrEqual(before - 1_000);
+  });
+
+  it('re-measures the camera clock at every renew (a clock stepped back 90 s after connecting)', async () => {
+    const d = await device({ profile: 'hikvision', maxTerminationSeconds: 2 });
+    const w = watch({ drift: camera(d) });
+    await w.online('drift');
+    d.setClockOffset(-90_000);
+    const renews = d.stats.requests.Renew ?? 0;
+    await w.waitFor('a renew after the step', () => (d.stats.requests.Renew ?? 0) >= renews + 1, 6_000);
+    const sent = d.trigger('motion', true);
+    await w.waitFor('start', () => w.records.length === 1);
+    expect(Math.abs(Date.parse(w.records[0]!.at) - sent)).toBeLessThan(1_500);
+  });
+
+  it('topicMap maps a topic no table knows; --list-topics shows every advertised topic and its mapping', async () => {
+    const topicSet =
+      '<wstop:TopicSet><tns1:RuleEngine><CellMotionDetector><Motion wstop:topic="true"><tt:MessageDescription IsProperty="true">' +
+      '<tt:Data><tt:SimpleItemDescription Name="IsMotion" Type="xsd:boolean"/></tt:Data></tt:MessageDescription></Motion></CellMotionDetector>' +
+      '<TPSmartEventDetector><TPSmartEvent wstop:topic="true"><tt:MessageDescription IsProperty="true"><tt:Data>' +
+      '<tt:SimpleItemDescription Name="IsTPSmartEvent" Type="xsd:boolean"/></tt:Data></tt:MessageDescription></TPSmartEvent></TPSmartEventDetector>' +
+      '</tns1:RuleEngine><tns1:Device><Trigger><Relay wstop:topic="true"><tt:MessageDescription IsProperty="true"><tt:Data>' +
+      '<tt:SimpleItemDescription Name="LogicalState" Type="tt:RelayLogicalState"/></tt:Data></tt:MessageDescription></Relay></Trigger></tns1:Device>' +
+      '<tnsacme:Smart><Thing wstop:topic="true"/></tnsacme:Smart></wstop:TopicSet>';
+    const d = await device({ profile: 'hikvision', topicSet });
+    const config = { ...camera(d).onvif!, topicMap: { 'tnsacme:Smart/Thing': 'person' } };
+    const rows = await listOnvifTopics('cam', config, { signal: new AbortController().signal, timing: FAST });
+    expect(rows.map((r) => [r.topic, r.labels.join('+') || r.note])).toEqual([
+      ['tns1:RuleEngine/CellMotionDetector/Motion', 'motion'],
+      ['tns1:RuleEngine/TPSmartEventDetector/TPSmartEvent', 'unmapped'],
+      ['tns1:Device/Trigger/Relay', 'non-event'],
+      ['tnsacme:Smart/Thing', 'unmapped'],
+    ].map(([t, l], i) => (i === 3 ? [t, 'person'] : [t, l])));
+    const w = watch({ mapped: { ...camera(d), onvif: config } });
+    await w.online('mapped');
+    d.replay(
+      '<wsnt:NotificationMessage><wsnt:Topic>tnsacme:Smart/Thing</wsnt:Topic><wsnt:Message><tt:Message PropertyOperation="Changed">' +
+        '<tt:Data><tt:SimpleItem Name="On" Value="1"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>',
+    );
+    await w.waitFor('mapped start', () => w.records.length === 1);
+    expect(w.records[0]).toMatchObject({ state: 'start', labels: ['person'], topic: 'tnsacme:Smart/Thing' });
   });
 });
 

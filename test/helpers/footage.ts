@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureVtest } from '../../src/lib/detect/footage.js';
+import { ensureVtest } from '../../src/lib/demo/vtest.js';
 
 const exec = promisify(execFile);
 

@@ -6,7 +6,7 @@ import { GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/c
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzeHandler } from '../../src/lambda/analyze.js';
-import { faststartFromHead } from '../../src/lambda/decide.js';
+import { faststartFromHead } from '../../src/lambda/policy.js';
 import { createSnsSink } from '../../src/lambda/sns.js';
 import { createTranscodeHandler } from '../../src/lambda/transcode.js';
 import { composeAlert } from '../../src/lib/alerts/message.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, overlapChecker, planRetention, type PlanInput, type PlanSegment, type RetentionPolicy } from '../../src/lib/retention/plan.js';
+import type { SegmentRow } from '../../src/lib/catalog/segments.js';
+import { DAY_MS, overlapChecker, planRetention, type PlanInput, type RetentionPolicy } from '../../src/lib/retention/plan.js';
 
 const NOW = Date.UTC(2024, 5, 30, 12);
 const H = 3_600_000;
@@ -7,7 +8,7 @@ const policy: RetentionPolicy = {
   recordingsDays: 7, keepEventsDays: 30, maxDiskBytes: 1e12, minFreeBytes: 0, remote: false, preRollMs: 5000, postRollMs: 10_000,
 };
 /** A closed 1-hour, 100-byte segment of `camera` starting `daysAgo` days (+ `h` hours) before NOW. */
-const seg = (daysAgo: number, o: Partial<PlanSegment> = {}): PlanSegment => {
+const seg = (daysAgo: number, o: Partial<SegmentRow> = {}): SegmentRow => {
   const startMs = NOW - daysAgo * DAY_MS;
   return { camera: 'front', path: `p${daysAgo}-${o.camera ?? 'front'}`, startMs, endMs: startMs + H, bytes: 100, closed: true, ...o };
 };

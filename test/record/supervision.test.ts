@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextBackoff, parseSegmentList, progressSeconds, segmentWallTimes, StreamClock } from '../../src/lib/record/supervision.js';
+import { parseSegmentList, progressSeconds, restartBackoff, segmentWallTimes, StreamClock } from '../../src/lib/record/supervision.js';
 import { segmentTimeFromPath } from '../../src/lib/record/paths.js';
 
 describe('parseSegmentList', () => {
@@ -13,15 +13,15 @@ describe('parseSegmentList', () => {
   });
 });
 
-describe('nextBackoff', () => {
+describe('restartBackoff', () => {
   it.each([
-    [0, 0, 30, 1],
-    [1, 1000, 30, 2],
-    [16, 1000, 30, 30],
-    [30, 1000, 30, 30],
-    [16, 60_000, 30, 1],
-  ])('after %is, ran %ims, max %i → %i', (prev, ran, max, want) => {
-    expect(nextBackoff(prev, ran, max)).toBe(want);
+    [0, 0, 30, 1, 1],
+    [1, 1000, 30, 2, 2],
+    [5, 1000, 30, 6, 30], // after 16 s
+    [6, 1000, 30, 7, 30], // after 30 s
+    [5, 60_000, 30, 1, 1], // a healthy minute resets the series
+  ])('after %i failures, ran %ims, max %i → failure %i, %is', (failures, ran, max, nth, seconds) => {
+    expect(restartBackoff(failures, ran, max)).toEqual({ failures: nth, seconds });
   });
 });
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/lib/catalog/db.js';
-import { recordEvent } from '../../src/lib/upload/outbox.js';
+import { recordEvent } from '../../src/lib/catalog/events.js';
 import { runCctv, tempProject } from '../helpers/cli.js';
 
 describe('cctv search (the real binary)', () => {

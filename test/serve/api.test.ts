@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteEventCatalog } from '../../src/lib/catalog/sqlite-event-catalog.js';
 import { createApp, type App } from '../../src/lib/serve/app.js';
 import { parseRange } from '../../src/lib/serve/media.js';
 import { DAY, makeServeFixture, T0, type ServeFixture } from './fixture.js';
@@ -19,7 +20,7 @@ const getJson = async <T = any>(p: string): Promise<T> => {
 
 beforeAll(async () => {
   f = await makeServeFixture();
-  app = createApp({ db: f.db, config: f.config, storage: f.storage });
+  app = createApp({ catalog: sqliteEventCatalog(f.db), config: f.config, storage: f.storage });
 }, 120_000);
 afterAll(() => {
   f?.db.close();

@@ -1,7 +1,7 @@
 import { mkdtempSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { saveAnalysis } from '../../src/lib/analyze/results.js';
+import { saveAnalysis } from '../../src/lib/catalog/analyses.js';
 import { openDb, type Db } from '../../src/lib/catalog/db.js';
 import { addGap } from '../../src/lib/catalog/segments.js';
 import { configSchema, type Config } from '../../src/lib/config/schema.js';

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/lib/catalog/db.js';
 import { configSchema } from '../../src/lib/config/schema.js';
+import { sqliteEventCatalog } from '../../src/lib/catalog/sqlite-event-catalog.js';
 import { createApp, type App } from '../../src/lib/serve/app.js';
 import { S3Storage } from '../../src/lib/storage/index.js';
-import { saveUpload } from '../../src/lib/upload/outbox.js';
+import { saveUpload } from '../../src/lib/catalog/uploads.js';
 import { fixS3rverClient, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 // Clips in S3 are not proxied: the app answers with a short-lived presigned redirect, and "Download" must save the file.
@@ -31,7 +32,7 @@ describe('serve with S3 storage (real S3-protocol server)', () => {
       bytes: put.bytes, sha256: put.sha256, poster: null, manifest: null, partial: false,
     });
     const config = configSchema.parse({ dataDir, cameras: { front: { url: 'rtsp://127.0.0.1:1/x' } } });
-    app = createApp({ db, config, storage });
+    app = createApp({ catalog: sqliteEventCatalog(db), config, storage });
   });
   afterAll(async () => {
     db?.close();

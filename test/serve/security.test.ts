@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/lib/config/schema.js';
 import { UserError } from '../../src/lib/errors.js';
+import { sqliteEventCatalog } from '../../src/lib/catalog/sqlite-event-catalog.js';
 import { startServe, type Listening } from '../../src/lib/serve/index.js';
 import { assertBindAllowed, authorized, hostAllowed, isLoopback } from '../../src/lib/serve/security.js';
 import { runCctv, tempProject } from '../helpers/cli.js';
@@ -30,7 +31,7 @@ function raw(path: string, headers: Record<string, string> = {}): Promise<{ stat
 
 beforeAll(async () => {
   f = await makeServeFixture({ serve: { auth: AUTH } });
-  server = await startServe({ config: f.config, db: f.db, host: '127.0.0.1', port: 0 });
+  server = await startServe({ config: f.config, catalog: sqliteEventCatalog(f.db), host: '127.0.0.1', port: 0 });
   base = new URL(server.url);
   const list = JSON.parse((await raw('/api/events?label=person', { authorization: basic(AUTH.username, AUTH.password) })).body);
   clip = list.events[0].clip;
@@ -124,7 +125,7 @@ describe('binding', () => {
 
   it('startServe on 0.0.0.0 without serve.auth rejects with a clear message', async () => {
     const config = configSchema.parse({ dataDir: f.dataDir, storage: { url: f.config.storage.url } });
-    await expect(startServe({ config, db: f.db, host: '0.0.0.0', port: 0 })).rejects.toThrow(/serve\.host 0\.0\.0\.0 .*set serve\.auth/);
+    await expect(startServe({ config, catalog: sqliteEventCatalog(f.db), host: '0.0.0.0', port: 0 })).rejects.toThrow(/serve\.host 0\.0\.0\.0 .*set serve\.auth/);
   });
 
   it('`cctv serve --host 0.0.0.0` without serve.auth exits 2 naming the fix', async () => {

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteEventCatalog } from '../../src/lib/catalog/sqlite-event-catalog.js';
 import { startServe, type Listening } from '../../src/lib/serve/index.js';
 import { ARTIFACTS, expectPlaying, launchChromium } from './browser.js';
 import { DAY, makeServeFixture, type ServeFixture } from './fixture.js';
@@ -12,7 +13,7 @@ let browser: Awaited<ReturnType<typeof launchChromium>>;
 
 beforeAll(async () => {
   f = await makeServeFixture({ serve: { auth: AUTH } });
-  server = await startServe({ config: f.config, db: f.db, host: '127.0.0.1', port: 0 });
+  server = await startServe({ config: f.config, catalog: sqliteEventCatalog(f.db), host: '127.0.0.1', port: 0 });
   browser = await launchChromium({ httpCredentials: AUTH, timezoneId: 'UTC' });
 }, 120_000);
 afterAll(async () => {

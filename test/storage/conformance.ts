@@ -105,6 +105,20 @@ export function describeStorage(name: string, setup: (opts: SetupOptions) => Pro
       await expect(s.stat('missing/dir')).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('classifies its own failures: missing key, bad key or range, a source that is not what was expected, a bug', async () => {
+      const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('no failure'); }, (err: unknown) => err);
+      expect(s.classify(await failure(s.get('missing/x')))).toBe('not-found');
+      expect(s.classify(await failure(s.stat('missing/x')))).toBe('not-found');
+      expect(s.classify(await failure(s.stat('../x')))).toBe('permanent');
+      await s.put('classify/a', { body: Buffer.from('abc') }, type);
+      expect(s.classify(await failure(s.get('classify/a', { start: 10 })))).toBe('permanent');
+      expect(s.classify(await failure(s.put('classify/b', { body: Buffer.from('abc') }, { ...type, sha256: '0'.repeat(64) })))).toBe('permanent');
+      expect(s.classify(new IntegrityError('the store holds other bytes than were sent', true))).toBe('retryable');
+      expect(s.classify(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('retryable');
+      expect(s.classify(new TypeError('x is undefined'))).toBe('permanent');
+      expect(s.classify('not an Error')).toBe('permanent');
+    });
+
     it('overwrites a key with a new put', async () => {
       await s.put('over/k', { body: Buffer.from('first version, longer') }, { contentType: 'text/plain', metadata: { v: '1' } });
       await s.put('over/k', { body: Buffer.from('second') }, { contentType: 'text/csv', metadata: { v: '2' } });

@@ -7,6 +7,7 @@ import { GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntegrityError, NotFoundError, openStorage, withRetry, type StorageOptions } from '../../src/lib/storage/index.js';
 import { fixS3rverClient, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { rcloneEnv } from '../upload/fixtures.js';
 import { describeStorage, readAll, sha256 } from './conformance.js';
 
 const run = promisify(execFile);
@@ -44,16 +45,7 @@ describe('S3 storage against s3rver', () => {
     const body = randomBytes(300_000);
     const res = await storage().put('clips/front/e1.mp4', { body }, { contentType: 'video/mp4' });
     expect(res.url).toBe(`s3://${server.bucket}/x/clips/front/e1.mp4`);
-    const env = {
-      ...process.env,
-      RCLONE_CONFIG: '/dev/null',
-      RCLONE_S3_PROVIDER: 'Other',
-      RCLONE_S3_ACCESS_KEY_ID: server.env.AWS_ACCESS_KEY_ID,
-      RCLONE_S3_SECRET_ACCESS_KEY: server.env.AWS_SECRET_ACCESS_KEY,
-      RCLONE_S3_ENDPOINT: server.endpoint,
-      RCLONE_S3_FORCE_PATH_STYLE: 'true',
-    };
-    delete env.AWS_CA_BUNDLE;
+    const env = rcloneEnv(server);
     const remote = `:s3:${server.bucket}/x/clips`;
     const ls = await run('rclone', ['lsjson', '-R', '--files-only', remote], { env });
     expect((JSON.parse(ls.stdout) as { Path: string; Size: number }[]).map((e) => [e.Path, e.Size])).toEqual([['front/e1.mp4', body.length]]);

@@ -7,7 +7,7 @@ import { openDb, type Db } from '../../src/lib/catalog/db.js';
 import { configSchema, type Config } from '../../src/lib/config/schema.js';
 import type { EventRecord, UploadedRecord } from '../../src/lib/pipeline/records.js';
 import { openStorage } from '../../src/lib/storage/index.js';
-import { outboxCounts } from '../../src/lib/upload/outbox.js';
+import { outboxCounts } from '../../src/lib/catalog/outbox.js';
 import { Uploader } from '../../src/lib/upload/uploader.js';
 import { fixS3rverClient, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { ffmpeg, makeMp4, makeSegment, probe, rcloneEnv, rcloneGet, rcloneListing, sha256Of } from './fixtures.js';

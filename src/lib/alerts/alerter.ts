@@ -1,6 +1,9 @@
+import { claimAlert, markAlertSent, releaseAlert } from '../catalog/alerts.js';
 import type { Db } from '../catalog/db.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
+import type { Backoff } from '../wait.js';
+import { sendWithRetries } from './deliver.js';
 import type { Alert, AlertSink } from './types.js';
 
 export interface AlerterOptions {
@@ -9,23 +12,18 @@ export interface AlerterOptions {
   /** Tries per sink and alert (alerts.maxAttempts). */
   maxAttempts: number;
   /** Delay before the 2nd try, doubled each time up to maxMs. Defaults 1 s and 30 s. */
-  backoff?: { baseMs: number; maxMs: number };
-}
-
-/** Pure: the wait before attempt `attempt + 1` (attempt counts from 1). */
-export function backoffMs(attempt: number, b: { baseMs: number; maxMs: number }): number {
-  return Math.min(b.maxMs, b.baseMs * 2 ** (attempt - 1));
+  backoff?: Backoff;
 }
 
 /**
  * Delivers alerts to every sink in the background: dispatch() returns at once, so a slow or dead sink never
- * holds up analysis. Each (event, sink) pair is claimed in the catalog's `alerts_sent` before the first try,
+ * holds up analysis. Each (event, sink) pair is claimed in the catalog (catalog/alerts.ts) before the first try,
  * so a re-run or a second process never sends it twice; a sink that still fails after `maxAttempts` tries
  * (backoff between them) is logged as failed and its claim is released, so the next run may try again.
  */
 export class Alerter {
   private readonly pending = new Set<Promise<void>>();
-  private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly backoff: Backoff;
   private closed = false;
 
   constructor(private readonly o: AlerterOptions) {
@@ -42,8 +40,7 @@ export class Alerter {
    */
   dispatch(eventKey: string, alert: Alert): string[] {
     if (this.closed) throw new Error('Alerter is closed');
-    const claim = this.o.db.prepare('INSERT OR IGNORE INTO alerts_sent (event_key, sink, sent_ms) VALUES (?, ?, ?)');
-    const started = this.o.sinks.filter((sink) => claim.run(eventKey, sink.name, Date.now()).changes === 1);
+    const started = this.o.sinks.filter((sink) => claimAlert(this.o.db, eventKey, sink.name));
     for (const sink of started) {
       const p = this.deliver(sink, eventKey, alert).finally(() => this.pending.delete(p));
       this.pending.add(p);
@@ -52,24 +49,15 @@ export class Alerter {
   }
 
   private async deliver(sink: AlertSink, eventKey: string, alert: Alert): Promise<void> {
-    const ctx = { sink: sink.name, camera: alert.camera, event: eventKey };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const receipt = await sink.send(alert);
-        this.o.db.prepare('UPDATE alerts_sent SET sent_ms = ? WHERE event_key = ? AND sink = ?').run(Date.now(), eventKey, sink.name);
-        if (receipt && 'skipped' in receipt) log.info({ ...ctx, reason: receipt.skipped }, 'alert not sent to this sink');
-        else log.info({ ...ctx, attempt, ...(receipt ? { answer: receipt.answer } : {}) }, 'alert sent');
-        return;
-      } catch (err) {
-        if (attempt >= this.o.maxAttempts) {
-          this.o.db.prepare('DELETE FROM alerts_sent WHERE event_key = ? AND sink = ?').run(eventKey, sink.name);
-          log.error({ ...ctx, attempts: attempt, err: errorMessage(err) }, 'alert failed; giving up (a later run may retry it)');
-          return;
-        }
-        const wait = backoffMs(attempt, this.backoff);
-        log.warn({ ...ctx, attempt, retryInMs: wait, err: errorMessage(err) }, 'alert delivery failed; will retry');
-        await new Promise((r) => setTimeout(r, wait));
-      }
+    const sent = await sendWithRetries(sink, alert, {
+      maxAttempts: this.o.maxAttempts, backoff: this.backoff, context: { event: eventKey }, giveUpNote: 'a later run may retry it',
+    });
+    try {
+      if (sent) markAlertSent(this.o.db, eventKey, sink.name);
+      else releaseAlert(this.o.db, eventKey, sink.name);
+    } catch (err) {
+      // The claim stays as it is (sent or not, it is never sent twice); delivery runs in the background: never reject.
+      log.error({ sink: sink.name, event: eventKey, err: errorMessage(err) }, 'could not record the alert delivery in the catalog');
     }
   }
 

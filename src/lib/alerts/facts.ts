@@ -1,9 +1,11 @@
 import { statfsSync } from 'node:fs';
-import { getArming, lastEventStart } from '../catalog/alerting.js';
+import { getArming } from '../catalog/alerting.js';
 import type { Db } from '../catalog/db.js';
+import { lastEventStart } from '../catalog/events.js';
+import { outboxCounts } from '../catalog/outbox.js';
+import { lastSegment } from '../catalog/segments.js';
 import type { Config } from '../config/schema.js';
-import { cameraHealth } from '../serve/queries.js';
-import { outboxCounts } from '../upload/outbox.js';
+import { isRecording, recordingWrittenMs } from '../record/paths.js';
 import { armedAt } from './decide.js';
 import type { Facts } from './homeassistant.js';
 
@@ -14,13 +16,13 @@ import type { Facts } from './homeassistant.js';
  * disk is the data folder's. `cctv run` passes live state through the same `factMessages` instead.
  */
 export function readFacts(db: Db, config: Config, nowMs = Date.now()): Facts {
-  const staleMs = Math.max(config.record.stallSeconds, 10) * 1000;
   return {
     cameras: Object.keys(config.cameras).map((name) => {
       const last = lastEventStart(db, name);
+      const seg = lastSegment(db, name);
       return {
         name,
-        recording: cameraHealth(db, config.dataDir, name, staleMs, nowMs).recording,
+        recording: isRecording(seg ? recordingWrittenMs(config.dataDir, seg.path) : null, config.record.stallSeconds, nowMs),
         lastEventAt: last === null ? null : new Date(last).toISOString(),
         armed: armedAt(getArming(db, name), nowMs),
       };

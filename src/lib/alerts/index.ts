@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
+import type { Backoff } from '../wait.js';
 import { Alerter } from './alerter.js';
 import { readFacts } from './facts.js';
 import { hostTimeZone } from './filter.js';
@@ -46,10 +47,10 @@ function createHomeAssistantSink(config: Config, db: Db, m: NonNullable<Config['
 }
 
 /** The configured sinks behind an Alerter. */
-export function createAlerter(db: Db, config: Config, backoff?: { baseMs: number; maxMs: number }): Alerter {
+export function createAlerter(db: Db, config: Config, backoff?: Backoff): Alerter {
   return new Alerter({ db, sinks: createAlertSinks(config, db), maxAttempts: config.alerts.maxAttempts, ...(backoff ? { backoff } : {}) });
 }
 
-export { Alerter, backoffMs } from './alerter.js';
+export { Alerter } from './alerter.js';
 export { alerts, armedAt, decideAlert, type AlertDecision } from './decide.js';
 export type { Alert, AlertLabel, AlertMedia, AlertSink, SendReceipt } from './types.js';

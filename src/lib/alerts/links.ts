@@ -14,7 +14,7 @@ export function appBaseUrl(alerts: { publicUrl?: string | undefined }): string |
 
 /**
  * Pure: the web app's route for a stored clip (`/media/clip/<key>`) or its poster (`/media/poster/<key>`), both keyed
- * by the clip's storage key (see src/lib/serve/app.ts).
+ * by the clip's storage key (see src/lib/serve/media-routes.ts).
  */
 export function mediaLink(base: string, kind: 'clip' | 'poster', clipKey: string): string {
   return `${base}/media/${kind}/${clipKey.split('/').map(encodeURIComponent).join('/')}`;

@@ -3,6 +3,7 @@ import { forgetDiscovery, publishedDiscovery, recordDiscovery, setArming } from 
 import type { Db } from '../catalog/db.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
+import { sleep } from '../wait.js';
 import { armingAfter } from './decide.js';
 import {
   alertMessages, discoveryConfigs, discoveryUpdates, factMessages, offAtMs, topics, type Facts, type HaSetup, type MqttMessage,
@@ -177,7 +178,7 @@ export function createMqttSink(o: MqttOptions): MqttSink {
       if (closed) throw new Error(`${name}: closed`);
       if (down) throw new Error(`${name}: broker unreachable (${lastError ?? 'connection closed'})`);
       if (Date.now() > deadline) throw new Error(`${name}: not connected within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     await setup;
   }

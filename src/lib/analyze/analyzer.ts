@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, armedAt, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
@@ -6,16 +6,16 @@ import { appBaseUrl, mediaLink } from '../alerts/links.js';
 import { storageMedia } from '../alerts/media.js';
 import { composeAlert } from '../alerts/message.js';
 import { getArming } from '../catalog/alerting.js';
-import type { Db } from '../catalog/db.js';
+import { eventKeyOf, hasAlerted, lastAlertBefore, saveAnalysis } from '../catalog/analyses.js';
+import { writeTransaction, type Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
-import { analyzeClip } from '../detect/analyze.js';
+import { examineClip } from '../detect/examine.js';
 import { createDetector, type Detector } from '../detect/index.js';
 import { UserError } from '../errors.js';
 import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
 import type { Storage } from '../storage/index.js';
-import {
-  clipTags, eventKeyOf, eventStartOffset, hasAlerted, lastAlertBefore, readManifest, saveAnalysis, siblingKeys, toLabels, writeManifest,
-} from './results.js';
+import { makeWorkDir } from '../work-dir.js';
+import { clipTags, examineSettings, readManifest, siblingKeys, toLabels, writeManifest } from './results.js';
 
 /** A clip to analyse: the fields of an `uploaded` record that matter (plain files: eventId null, poster null). */
 export interface ClipInput {
@@ -42,7 +42,7 @@ export interface AnalyzerOptions {
 export const SOURCE_URL_SECONDS = 600;
 
 /**
- * `cctv analyze` as a library. analyze() looks at one clip with the configured detector (analyzeClip), then:
+ * `cctv analyze` as a library. analyze() looks at one clip with the configured detector (examineClip), then:
  * replaces the stored poster with the best frame (boxes drawn), writes `labels`, `detector`, `frames` and
  * `analyzedAt` into the clip's manifest, tags the clip object (`class=clip`, `labels=person+car`), upserts the
  * catalog's analyses/detections rows, decides the alert (decideAlert: alerts.on, per-camera cooldown on clip time,
@@ -64,17 +64,13 @@ export class Analyzer {
     const manifest = siblings ? await readManifest(storage, siblings.manifest) : null;
     const posterKey = clip.poster === null ? null : this.keyOf(clip.poster);
     const startMs = Date.parse(clip.start);
-    const workDir = await this.workDir();
+    const workDir = await makeWorkDir(config.dataDir, 'analyze');
     try {
       const posterOut = path.join(workDir, 'poster.jpg');
-      const result = await analyzeClip({
+      const result = await examineClip({
         source: await this.sourceOf(clip.url, key),
-        eventStartOffsetSeconds: eventStartOffset(manifest, clip.eventId, config.events.preRollSeconds),
         detector,
-        maxFrames: config.detect.maxFramesPerEvent,
-        minConfidence: config.detect.minConfidence,
-        labels: config.detect.labels,
-        alertOn: config.alerts.on,
+        ...examineSettings(config, manifest, clip.eventId),
         ...(posterKey !== null ? { posterOut } : {}),
       });
       const labels = toLabels(result.labels, startMs);
@@ -89,21 +85,19 @@ export class Analyzer {
 
       const row = { clipUrl: clip.url, eventId: clip.eventId, camera: clip.camera, startMs, detector: detector.name, frames: result.frames, labels };
       const eventKey = eventKeyOf(row);
-      const decision = db
-        .transaction(() => {
-          const d = decideAlert({
-            found: labels.map((l) => l.name),
-            alertOn: config.alerts.on,
-            alreadyAlerted: hasAlerted(db, eventKey),
-            lastAlertMs: lastAlertBefore(db, clip.camera, startMs, eventKey),
-            atMs: startMs,
-            cooldownSeconds: config.alerts.cooldownSeconds,
-            armed: armedAt(getArming(db, clip.camera), Date.now()),
-          });
-          saveAnalysis(db, { ...row, alert: alerts(d) });
-          return d;
-        })
-        .immediate();
+      const decision = writeTransaction(db, () => {
+        const d = decideAlert({
+          found: labels.map((l) => l.name),
+          alertOn: config.alerts.on,
+          alreadyAlerted: hasAlerted(db, eventKey),
+          lastAlertMs: lastAlertBefore(db, clip.camera, startMs, eventKey),
+          atMs: startMs,
+          cooldownSeconds: config.alerts.cooldownSeconds,
+          armed: armedAt(getArming(db, clip.camera), Date.now()),
+        });
+        saveAnalysis(db, { ...row, alert: alerts(d) });
+        return d;
+      });
       if (alerts(decision)) this.o.alerter.dispatch(eventKey, await this.alertFor(clip, labels, detector.name));
       return {
         v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,
@@ -160,11 +154,5 @@ export class Analyzer {
     });
     const poster = clip.poster === null ? null : this.keyOf(clip.poster);
     return { ...alert, media: storageMedia(this.o.storage, { poster, clip: this.keyOf(clip.url) }) };
-  }
-
-  private async workDir(): Promise<string> {
-    const base = path.join(this.o.config.dataDir, 'tmp');
-    await mkdir(base, { recursive: true });
-    return mkdtemp(path.join(base, 'analyze-'));
   }
 }

@@ -1,12 +1,12 @@
-import type { Db } from '../catalog/db.js';
-import type { LabelSighting } from '../detect/analyze.js';
+import type { Config } from '../config/schema.js';
+import type { ExamineClipInput, LabelSighting } from '../detect/examine.js';
 import type { DetectionLabel } from '../pipeline/records.js';
 import { NotFoundError, type Storage } from '../storage/index.js';
 
 /**
- * Where analysis results go besides the `analyzed` record: the catalog (analyses, detections), the clip's
- * JSON manifest and the clip object's tags. Every write replaces what an earlier analysis of the same clip
- * wrote, so re-running analysis never duplicates anything.
+ * Where analysis results go in storage besides the `analyzed` record (the catalog's rows are catalog/analyses.ts):
+ * the clip's JSON manifest and the clip object's tags. Every write replaces what an earlier analysis of the same
+ * clip wrote, so re-running analysis never duplicates anything. No catalog here: the AWS analyze hook uses it too.
  */
 
 /** Pure: sightings (offsets in the clip) → record labels (ISO times), most confident first. */
@@ -78,55 +78,20 @@ export function eventStartOffset(manifest: Record<string, unknown> | null, event
   return eventId !== null ? preRollSeconds : 0;
 }
 
-export interface AnalysisRow {
-  clipUrl: string;
-  eventId: string | null;
-  camera: string;
-  startMs: number;
-  detector: string;
-  frames: number;
-  alert: boolean;
-  labels: readonly DetectionLabel[];
-}
-
-/** The key alerts are deduplicated on: the event id, or the clip URL for a clip without an event. */
-export const eventKeyOf = (r: { eventId: string | null; clipUrl: string }): string => r.eventId ?? r.clipUrl;
-
-/** Upserts the clip's analysis and replaces its detections (one row per label: the best sighting). */
-export function saveAnalysis(db: Db, r: AnalysisRow, nowMs = Date.now()): void {
-  db.prepare(
-    `INSERT INTO analyses (clip_url, event_id, camera, start_ms, detector, frames, alert, analyzed_ms)
-     VALUES (@clipUrl, @eventId, @camera, @startMs, @detector, @frames, @alert, @nowMs)
-     ON CONFLICT (clip_url) DO UPDATE SET event_id = excluded.event_id, camera = excluded.camera, start_ms = excluded.start_ms,
-       detector = excluded.detector, frames = excluded.frames, alert = excluded.alert, analyzed_ms = excluded.analyzed_ms`,
-  ).run({
-    clipUrl: r.clipUrl, eventId: r.eventId, camera: r.camera, startMs: r.startMs, detector: r.detector, frames: r.frames,
-    alert: r.alert ? 1 : 0, nowMs,
-  });
-  db.prepare('DELETE FROM detections WHERE clip_url = ?').run(r.clipUrl);
-  const insert = db.prepare(
-    `INSERT INTO detections (clip_url, event_id, camera, label, confidence, at_ms, start_ms, box) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const l of r.labels) {
-    insert.run(r.clipUrl, r.eventId, r.camera, l.name, l.confidence, Date.parse(l.at), r.startMs, l.box ? JSON.stringify(l.box) : null);
-  }
-}
-
-/** Whether the event (or clip) of `eventKey` has alerted in an earlier analysis. */
-export function hasAlerted(db: Db, eventKey: string): boolean {
-  return db.prepare('SELECT 1 FROM analyses WHERE coalesce(event_id, clip_url) = ? AND alert = 1 LIMIT 1').get(eventKey) !== undefined;
-}
-
 /**
- * The clip start of the camera's latest alert at or before `atMs` for another event, or null: the cooldown runs
- * on clip time, so re-running analysis gives the same decisions.
+ * Pure: what examineClip is asked of a clip under a configuration (the same for `cctv analyze` and the AWS hook):
+ * where the event starts in it (eventStartOffset), detect.maxFramesPerEvent, minConfidence and labels, alerts.on.
  */
-export function lastAlertBefore(db: Db, camera: string, atMs: number, eventKey: string): number | null {
-  const row = db
-    .prepare(
-      `SELECT max(start_ms) AS ms FROM analyses
-       WHERE camera = ? AND alert = 1 AND start_ms <= ? AND coalesce(event_id, clip_url) != ?`,
-    )
-    .get(camera, atMs, eventKey) as { ms: number | null };
-  return row.ms;
+export function examineSettings(
+  config: Pick<Config, 'detect' | 'alerts' | 'events'>,
+  manifest: Record<string, unknown> | null,
+  eventId: string | null,
+): Pick<ExamineClipInput, 'eventStartOffsetSeconds' | 'maxFrames' | 'minConfidence' | 'labels' | 'alertOn'> {
+  return {
+    eventStartOffsetSeconds: eventStartOffset(manifest, eventId, config.events.preRollSeconds),
+    maxFrames: config.detect.maxFramesPerEvent,
+    minConfidence: config.detect.minConfidence,
+    labels: config.detect.labels,
+    alertOn: config.alerts.on,
+  };
 }

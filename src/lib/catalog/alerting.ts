@@ -1,9 +1,9 @@
 import type { Db } from './db.js';
 
 /**
- * The catalog's alerting state (migration 7): each camera's arm/snooze switch, which the alert decision honours, and
- * the Home Assistant discovery configs published, so what disappears from the configuration is removed from Home
- * Assistant. Also the reads behind the Home Assistant sensors that only this module's tables cannot answer elsewhere.
+ * The catalog's alerting state (tables `alert_arming` and `ha_discovery`, migration 8): each camera's arm/snooze
+ * switch, which the alert decision honours, and the Home Assistant discovery configs published, so what disappears
+ * from the configuration is removed from Home Assistant.
  */
 
 export interface Arming {
@@ -43,10 +43,4 @@ export function recordDiscovery(db: Db, topic: string, payload: string, nowMs = 
 
 export function forgetDiscovery(db: Db, topic: string): void {
   db.prepare('DELETE FROM ha_discovery WHERE topic = ?').run(topic);
-}
-
-/** Start (ms) of the camera's newest event, or null. */
-export function lastEventStart(db: Db, camera: string): number | null {
-  const r = db.prepare('SELECT max(start_ms) AS ms FROM events WHERE camera = ?').get(camera) as { ms: number | null };
-  return r.ms;
 }

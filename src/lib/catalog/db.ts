@@ -28,9 +28,19 @@ export function migrate(db: Db): void {
     throw new Error(`catalog.db is from a newer cctv (schema ${current}, this one knows ${migrations.length}); upgrade cctv`);
   }
   for (let v = current; v < migrations.length; v++) {
+    const step = migrations[v]!;
     db.transaction(() => {
-      db.exec(migrations[v]!);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
+}
+
+/**
+ * Runs `fn` in one write transaction, begun IMMEDIATE (the write lock is taken up front, so a reader that decides
+ * and then writes never meets another writer in between). Returns what `fn` returns; a throw rolls everything back.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
 }

@@ -1,8 +1,13 @@
+import type Database from 'better-sqlite3';
+
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` is the number applied. Never edit a released
- * migration: append a new one. Times are integer milliseconds since the epoch (UTC).
+ * migration: append a new one. Times are integer milliseconds since the epoch (UTC). A migration is SQL, or a
+ * function for what SQL cannot do alone (it runs in the same transaction).
  */
-export const migrations: string[] = [
+export type Migration = string | ((db: Database.Database) => void);
+
+export const migrations: Migration[] = [
   // 1: recordings
   `CREATE TABLE segments (
      id INTEGER PRIMARY KEY,
@@ -134,7 +139,25 @@ export const migrations: string[] = [
   // 6: a tag's plain clips (detections without an event) by time, so search walks them newest first and stops at its
   // limit instead of passing over every event's detections of that label.
   `CREATE INDEX detections_plain_label_start ON detections(label, start_ms) WHERE event_id IS NULL;`,
-  // 7: alerting state (src/lib/catalog/alerting.ts): each camera's arm/snooze switch, and the Home Assistant discovery
+  // 7: what each outbox item reads, in columns (camera, path, time span), so retention knows what pending work needs
+  // without reading payloads. Existing items get them from their payloads: the derivation of catalog/outbox.ts
+  // subjectOf as it was when this migration was written (a migration never changes), times parsed as JavaScript does.
+  (db) => {
+    db.exec(`ALTER TABLE outbox ADD COLUMN camera TEXT;
+             ALTER TABLE outbox ADD COLUMN path TEXT;       -- segment: the recording (relative to dataDir); file: the clip file
+             ALTER TABLE outbox ADD COLUMN from_ms INTEGER; -- event: its start; segment: its start; file: its at
+             ALTER TABLE outbox ADD COLUMN to_ms INTEGER;   -- event: its end (or its last at); segment: its end; file: its at`);
+    db.function('cctv_iso_ms', { deterministic: true }, (iso: unknown) => (typeof iso === 'string' ? Date.parse(iso) : null));
+    db.exec(`UPDATE outbox SET
+               camera = json_extract(payload, '$.camera'),
+               path = CASE kind WHEN 'event' THEN NULL ELSE json_extract(payload, '$.path') END,
+               from_ms = cctv_iso_ms(json_extract(payload, CASE kind WHEN 'file' THEN '$.at' ELSE '$.start' END)),
+               to_ms = cctv_iso_ms(CASE kind
+                 WHEN 'event' THEN coalesce(json_extract(payload, '$.end'), json_extract(payload, '$.at'))
+                 WHEN 'file' THEN json_extract(payload, '$.at')
+                 ELSE json_extract(payload, '$.end') END)`);
+  },
+  // 8: alerting state (src/lib/catalog/alerting.ts): each camera's arm/snooze switch, and the Home Assistant discovery
   // configs published (so a removed camera or entity is removed from Home Assistant on the next start).
   `CREATE TABLE alert_arming (
      camera TEXT PRIMARY KEY,

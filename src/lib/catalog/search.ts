@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { EventBasics, FoundLabel } from './event-catalog.js';
 
 /**
  * `cctv search` over the catalog. What is searched is an event (events table) or a plain clip (a stored clip with no
@@ -25,22 +26,7 @@ export interface SearchQuery {
   limit: number;
 }
 
-export interface MatchLabel {
-  name: string;
-  /** Best detector confidence, or null for a label only the camera reported. */
-  confidence: number | null;
-  source: 'detector' | 'camera';
-}
-
-export interface SearchMatch {
-  /** Null for a plain clip. */
-  eventId: string | null;
-  camera: string;
-  startMs: number;
-  /** Null while the event is open. */
-  endMs: number | null;
-  /** Detector labels (best confidence first), then camera labels the detector did not report. */
-  labels: MatchLabel[];
+export interface SearchMatch extends EventBasics {
   /** URL of the stored clip (or, with `upload.mode: segment`, the first stored segment); null until uploaded. */
   clip: string | null;
   poster: string | null;
@@ -60,7 +46,9 @@ type Hit = { eid: string | null; clip: string | null; camera: string; t: number 
  * One index-driven SELECT yielding (eid, clip, camera, t) newest first by its driving index, without sorting: rows
  * come in descending order of `s` (the indexed start), and an event's t is at most s + `leadMs`.
  */
-export interface SearchArm {
+interface SearchArm {
+  /** What it walks (explainSearch names it). */
+  name: string;
   sql: string;
   /** Extra parameters of this arm (a camera of a per-camera walk). */
   params?: Record<string, string>;
@@ -69,7 +57,26 @@ export interface SearchArm {
 
 /** Runs a search; see SearchQuery. */
 export function search(db: Db, q: SearchQuery): SearchMatch[] {
-  const params = {
+  const rows = newest(db, searchArms(q), searchParams(q), q.limit);
+  const d = details(db);
+  return rows.map((r) => (r.eid !== null ? d.event(r.eid, r.camera, r.t) : d.clip(r.clip!, r.camera, r.t)));
+}
+
+/**
+ * How SQLite runs a search of this shape: for each arm, what it walks and the steps of its EXPLAIN QUERY PLAN (an
+ * arm that scans a table or sorts would make a search slow on a big catalog; the tests and benchmarks check this).
+ */
+export function explainSearch(db: Db, q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfidence'>): { arm: string; steps: string[] }[] {
+  const params = searchParams({ ...q, limit: 1 });
+  return searchArms(q).map((a) => ({
+    arm: a.name,
+    steps: (db.prepare(`EXPLAIN QUERY PLAN ${a.sql}`).all({ ...params, ...a.params }) as { detail: string }[]).map((r) => r.detail),
+  }));
+}
+
+/** The named parameters of a query's arms. */
+function searchParams(q: SearchQuery): Record<string, unknown> {
+  return {
     since: Math.floor(q.sinceMs ?? Number.MIN_SAFE_INTEGER),
     sinceLead: Math.floor(q.sinceMs === undefined ? Number.MIN_SAFE_INTEGER : q.sinceMs - CLIP_LEAD_MS),
     until: Math.ceil(q.untilMs ?? Number.MAX_SAFE_INTEGER),
@@ -78,9 +85,6 @@ export function search(db: Db, q: SearchQuery): SearchMatch[] {
     cameras: JSON.stringify(q.cameras),
     ...Object.fromEntries(q.tags.map((t, i) => [`tag${i}`, t])),
   };
-  const rows = newest(db, searchArms(q), params, q.limit);
-  const d = details(db);
-  return rows.map((r) => (r.eid !== null ? d.event(r.eid, r.camera, r.t) : d.clip(r.clip!, r.camera, r.t)));
 }
 
 /**
@@ -154,7 +158,7 @@ const codePointRank = (u: number) => (u >= 0xd800 && u <= 0xdfff ? u + 0x2000 : 
  * driven by (label, start) in event_labels and detections; without tags, events by start (per camera when
  * cameras are given) and plain clips by start.
  */
-export function searchArms(q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfidence'>): SearchArm[] {
+function searchArms(q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfidence'>): SearchArm[] {
   const camera = (col: string) => (q.cameras.length > 0 ? ` AND ${col} IN (SELECT value FROM json_each(@cameras))` : '');
   /** Every condition but the arm's driving one, for an arm whose event id / clip URL are these expressions. */
   const rest = (eid: string, clip: string, from: number) => {
@@ -164,14 +168,14 @@ export function searchArms(q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfide
   };
   if (q.tags.length > 0) {
     return [
-      { leadMs: 0, sql: `SELECT e.id, NULL, e.camera, e.start_ms, l.start_ms FROM event_labels l JOIN events e ON e.id = l.event_id
+      { name: 'camera-labels', leadMs: 0, sql: `SELECT e.id, NULL, e.camera, e.start_ms, l.start_ms FROM event_labels l JOIN events e ON e.id = l.event_id
          WHERE @anyConf AND l.label = @tag0 AND l.start_ms >= @since AND l.start_ms < @until${camera('e.camera')}${rest('e.id', 'NULL', 1)}
          ORDER BY l.start_ms DESC` },
-      { leadMs: CLIP_LEAD_MS, sql: `SELECT e.id, NULL, e.camera, e.start_ms, d.start_ms FROM detections d JOIN events e ON e.id = d.event_id
+      { name: 'event-detections', leadMs: CLIP_LEAD_MS, sql: `SELECT e.id, NULL, e.camera, e.start_ms, d.start_ms FROM detections d JOIN events e ON e.id = d.event_id
          WHERE d.label = @tag0 AND d.confidence >= @minc AND d.start_ms >= @sinceLead AND d.start_ms < @until
            AND e.start_ms >= @since AND e.start_ms < @until${camera('e.camera')}${rest('e.id', 'NULL', 1)}
          ORDER BY d.start_ms DESC` },
-      { leadMs: 0, sql: `SELECT NULL, d.clip_url, d.camera, d.start_ms, d.start_ms FROM detections d
+      { name: 'plain-clip-detections', leadMs: 0, sql: `SELECT NULL, d.clip_url, d.camera, d.start_ms, d.start_ms FROM detections d
          WHERE d.event_id IS NULL AND d.label = @tag0 AND d.confidence >= @minc AND d.start_ms >= @since AND d.start_ms < @until
            ${camera('d.camera')}${rest('NULL', 'd.clip_url', 1)}
          ORDER BY d.start_ms DESC` },
@@ -184,19 +188,12 @@ export function searchArms(q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfide
   return [
     // One walk per camera down (camera, start): a camera list would otherwise sort every event of those cameras.
     ...(cameras.length > 0
-      ? cameras.map((c) => ({ leadMs: 0, params: { camera: c }, sql: events('e.camera = @camera AND ') }))
-      : [{ leadMs: 0, sql: events('') }]),
-    { leadMs: 0, sql: `SELECT NULL, u.url, u.camera, u.start_ms, u.start_ms FROM uploads u INDEXED BY uploads_plain_clip_start
+      ? cameras.map((c) => ({ name: `events of ${c}`, leadMs: 0, params: { camera: c }, sql: events('e.camera = @camera AND ') }))
+      : [{ name: 'events', leadMs: 0, sql: events('') }]),
+    { name: 'plain-clips', leadMs: 0, sql: `SELECT NULL, u.url, u.camera, u.start_ms, u.start_ms FROM uploads u INDEXED BY uploads_plain_clip_start
        WHERE u.event_id IS NULL AND u.kind = 'clip' AND u.start_ms >= @since AND u.start_ms < @until${camera('u.camera')}${rest('NULL', 'u.url', 0)}
        ORDER BY u.start_ms DESC` },
   ];
-}
-
-/** All the arms of a query's shape as one compound statement, for EXPLAIN in tests (search runs them one by one). */
-export function searchSql(q: Pick<SearchQuery, 'tags' | 'cameras' | 'minConfidence'>): string {
-  const inline = (a: SearchArm) =>
-    Object.entries(a.params ?? {}).reduce((sql, [k, v]) => sql.replace(new RegExp(`@${k}\\b`, 'g'), `'${v.replaceAll("'", "''")}'`), a.sql);
-  return searchArms(q).map((a) => `SELECT * FROM (${inline(a)})`).join('\nUNION ALL\n');
 }
 
 /** SQL: the event `eid` or the plain clip `clip` (one of them is NULL) has tag `tag`. */
@@ -224,8 +221,8 @@ function details(db: Db) {
   );
   const clipDetections = db.prepare('SELECT label AS name, confidence FROM detections WHERE clip_url = ?');
   const clipUpload = db.prepare('SELECT end_ms AS endMs, poster FROM uploads WHERE url = ?');
-  const labels = (detected: { name: string; confidence: number }[], camera: string[]): MatchLabel[] => {
-    const out: MatchLabel[] = detected
+  const labels = (detected: { name: string; confidence: number }[], camera: string[]): FoundLabel[] => {
+    const out: FoundLabel[] = detected
       .sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name))
       .map((l) => ({ name: l.name, confidence: l.confidence, source: 'detector' }));
     for (const name of camera) if (!out.some((l) => l.name === name)) out.push({ name, confidence: null, source: 'camera' });

@@ -1,39 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from '../catalog/db.js';
-import { MP4_AUDIO, concatScript, cutArgs, packetTimesArgs, posterArgs, probeMediaArgs, remuxArgs } from '../ffmpeg/args.js';
-import { BROWSER_CODECS } from '../ffmpeg/probe.js';
+import type { SegmentRow } from '../catalog/segments.js';
+import { BROWSER_CODECS, MP4_AUDIO, clipPosterArgs, concatScript, cutArgs, packetTimesArgs, remuxArgs } from '../ffmpeg/args.js';
+import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
 import { runFfmpeg, runFfprobe } from '../ffmpeg/run.js';
+import type { Span } from '../time.js';
 import { readMp4Info } from './mp4-info.js';
-import type { CutPlan, Recording, Span } from './window.js';
+import type { CutPlan, Recording } from './window.js';
 
 /**
  * The ffmpeg side of clips: what a file holds, how far a growing recording reaches, the `-c copy` cut of a plan
  * into a faststart MP4, posters, and remuxing drop-folder clips that browsers cannot play.
  */
-
-export interface MediaInfo {
-  /** ffprobe's format_name, e.g. `matroska,webm` or `mov,mp4,m4a,3gp,3g2,mj2`. */
-  format: string;
-  durationSeconds: number | null;
-  video: string | null;
-  audio: string | null;
-}
-
-export async function probeMedia(file: string): Promise<MediaInfo> {
-  const out = JSON.parse(await runFfprobe(probeMediaArgs(file))) as {
-    format?: { format_name?: string; duration?: string };
-    streams?: { codec_type?: string; codec_name?: string }[];
-  };
-  const codec = (type: string) => out.streams?.find((s) => s.codec_type === type)?.codec_name ?? null;
-  const duration = Number.parseFloat(out.format?.duration ?? '');
-  return {
-    format: out.format?.format_name ?? '',
-    durationSeconds: Number.isFinite(duration) ? duration : null,
-    video: codec('video'),
-    audio: codec('audio'),
-  };
-}
 
 /** probeMedia's answer, read in-process for the plain MP4s readMp4Info knows (no ffprobe process), else from ffprobe. */
 export async function mediaInfo(file: string): Promise<MediaInfo> {
@@ -71,20 +49,16 @@ export async function recordedUntil(file: string, startMs: number, fromSeconds: 
 }
 
 /**
- * The recordings of `camera` that touch `window`, with the end each really reaches: the catalogued end of a closed
- * segment, the probed end of one still being written (its catalogued end is only when it was opened).
+ * Catalogued segments (those that touch `window`) as the planner sees them, with the end each really reaches: the
+ * catalogued end of a closed segment, the probed end of one still being written (its catalogued end lags).
  */
-export async function recordingsFor(db: Db, dataDir: string, camera: string, window: Span): Promise<Recording[]> {
-  const rows = db
-    .prepare(
-      `SELECT path, start_ms AS startMs, end_ms AS endMs, closed FROM segments
-       WHERE camera = ? AND start_ms < ? AND (end_ms > ? OR closed = 0) ORDER BY start_ms`,
-    )
-    .all(camera, window.toMs, window.fromMs) as (Recording & { closed: number })[];
+export async function recordedEnds(dataDir: string, segments: readonly SegmentRow[], window: Span): Promise<Recording[]> {
   return Promise.all(
-    rows.map(async ({ closed, ...r }) =>
-      closed ? r : { ...r, endMs: await recordedUntil(path.join(dataDir, r.path), r.startMs, (window.fromMs - r.startMs) / 1000 - 5) },
-    ),
+    segments.map(async ({ path: rel, startMs, endMs, closed }) => ({
+      path: rel,
+      startMs,
+      endMs: closed ? endMs : await recordedUntil(path.join(dataDir, rel), startMs, (window.fromMs - startMs) / 1000 - 5),
+    })),
   );
 }
 
@@ -105,7 +79,7 @@ export async function cutClip(dataDir: string, plan: CutPlan, output: string, wo
 /** Writes a JPEG poster of `video` at `atSeconds` (clamped into the video). */
 export async function makePoster(video: string, atSeconds: number, durationSeconds: number, output: string): Promise<void> {
   const at = Math.max(0, Math.min(atSeconds, durationSeconds - 0.5));
-  await runFfmpeg(posterArgs(video, at, output));
+  await runFfmpeg(clipPosterArgs(video, at, output));
 }
 
 /** Whether browsers play `media` as it is: an MP4 with H.264/VP9/AV1 video and AAC/MP3 audio (or none). */

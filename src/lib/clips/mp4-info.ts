@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import type { MediaInfo } from './cut.js';
+import type { MediaInfo } from '../ffmpeg/probe.js';
 
 /**
  * What an MP4 holds (container, duration, first video and audio codec), read from its `moov` box in-process: the same

@@ -2,11 +2,7 @@
  * Pure decisions about clips: the event window, which recordings cover it (and where they do not), when to
  * cut, and the storage keys. No I/O here; cut.ts does the ffmpeg work around these.
  */
-
-export interface Span {
-  fromMs: number;
-  toMs: number;
-}
+import type { Span } from '../time.js';
 
 /** A recording as the planner sees it: `endMs` is what is known to be in the file (for a growing one, probed). */
 export interface Recording {

@@ -27,6 +27,10 @@ const onvifSchema = z.strictObject({
   username: z.string().optional(),
   password: z.string().optional(),
   topics: z.array(z.string().min(1)).optional().describe('normalised labels to keep (motion, person, vehicle, …); default all but tamper'),
+  topicMap: z
+    .record(z.string().min(1), z.string().min(1))
+    .optional()
+    .describe('ONVIF topic (prefixes optional, * wildcards) → label or "ignore"; tried before the built-in vendor table'),
 });
 
 const cameraSchema = z.strictObject({

@@ -2,10 +2,11 @@ import PQueue from 'p-queue';
 import { createAlerter } from '../alerts/index.js';
 import { Analyzer } from '../analyze/analyzer.js';
 import type { Db } from '../catalog/db.js';
+import { seenDropFiles } from '../catalog/drop-files.js';
+import { sqliteEventCatalog } from '../catalog/sqlite-event-catalog.js';
 import { selectCameras } from '../config/cameras.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
-import { catalogSeenFiles } from '../events/drop-dir.js';
 import { DEFAULT_MERGE_GAP_SECONDS, watchEvents } from '../events/watch.js';
 import { log } from '../log.js';
 import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
@@ -35,7 +36,7 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   const { config, db, signal } = o;
   const cameras = selectCameras(config, undefined);
   const storage = storageFromConfig(config);
-  const server = await startServe({ config, db, host: o.host, port: o.port, storage });
+  const server = await startServe({ config, catalog: sqliteEventCatalog(db), host: o.host, port: o.port, storage });
   o.onListening?.(server.url);
 
   const alerter = createAlerter(db, config);
@@ -68,7 +69,7 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   }
   const watched = Object.fromEntries(cameras.filter((c) => c.camera.onvif || c.camera.dropDir).map((c) => [c.name, c.camera]));
   if (Object.keys(watched).length > 0) {
-    runs.push(watchEvents({ cameras: watched, events: config.events, signal, emit: accept, seen: catalogSeenFiles(db) }));
+    runs.push(watchEvents({ cameras: watched, events: config.events, signal, emit: accept, seen: seenDropFiles(db) }));
   }
   try {
     await Promise.all(runs);

@@ -4,6 +4,7 @@ import type { Label as RekLabel, RekognitionClient } from '@aws-sdk/client-rekog
 import { z } from 'zod';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
+import { backoffMs, fullJitter, sleep } from '../wait.js';
 import { fromRekognition, rekognitionNamesFor } from './labels.js';
 import type { Detection, Detector, FrameRequest } from './types.js';
 
@@ -26,8 +27,8 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'LimitExceededException']);
 
-/** True for errors worth another try: throttling, and server-side failures (5xx). */
-export function isRetryable(err: unknown): boolean {
+/** True for Rekognition's errors worth another try: throttling, and server-side failures (5xx). */
+function isThrottlingOrServerError(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return THROTTLING.has(e.name ?? '') || (e.$metadata?.httpStatusCode ?? 0) >= 500;
 }
@@ -35,7 +36,7 @@ export function isRetryable(err: unknown): boolean {
 export interface RetryPolicy {
   /** Total tries, including the first. */
   attempts: number;
-  /** Delay before the 2nd try; doubled each time, with ±50 % jitter. */
+  /** Delay before the 2nd try; doubled each time, with full jitter (wait.ts). */
   baseDelayMs: number;
 }
 
@@ -73,8 +74,6 @@ export interface RekognitionOptions {
   client?: RekognitionClient;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export function createRekognitionDetector(options: RekognitionOptions): Detector {
   const { config, labels, minConfidence } = options;
   const retry = options.retry ?? { attempts: 5, baseDelayMs: 250 };
@@ -108,10 +107,10 @@ export function createRekognitionDetector(options: RekognitionOptions): Detector
           return toDetections(out.Labels ?? [], minConfidence);
         } catch (err) {
           const name = (err as { name?: string }).name ?? 'Error';
-          if (attempt >= retry.attempts || !isRetryable(err)) {
+          if (attempt >= retry.attempts || !isThrottlingOrServerError(err)) {
             throw new RuntimeError(`rekognition DetectLabels failed after ${attempt} attempt(s): ${name}: ${errorMessage(err)}`);
           }
-          const delay = retry.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+          const delay = fullJitter(backoffMs(attempt, { baseMs: retry.baseDelayMs, maxMs: Number.POSITIVE_INFINITY }));
           log.warn({ attempt, delayMs: Math.round(delay), error: name }, 'rekognition throttled, retrying');
           await sleep(delay);
         }

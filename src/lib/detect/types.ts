@@ -1,7 +1,7 @@
 /**
  * The detector plug-in contract. A detector looks at one still frame and says which objects of the
  * label vocabulary (labels.ts) it sees. Frame sampling, thresholds per clip, early stop and posters
- * live in analyze.ts; a detector only answers "what is in this picture".
+ * live in examine.ts; a detector only answers "what is in this picture".
  */
 
 /** A box in normalised image coordinates: 0..1 from the top-left corner, fractions of width/height. */

@@ -1,29 +1,18 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import type { Db } from '../catalog/db.js';
 import type { ClipRecord } from '../pipeline/records.js';
+import { sleep } from '../wait.js';
 import type { SourceState } from './onvif.js';
 
 /**
  * The memory of clips already emitted, so that each file gives one `clip` record even across restarts.
- * The catalog backs it (table `drop_files`). `name` is the path relative to the drop folder.
+ * The catalog backs it (catalog/drop-files.ts seenDropFiles). `name` is the path relative to the drop folder.
  */
 export interface SeenFiles {
   has(camera: string, name: string, size: number): boolean;
   add(camera: string, name: string, size: number): void;
-}
-
-/** SeenFiles on the catalog's `drop_files` table (migration 2). */
-export function catalogSeenFiles(db: Db): SeenFiles {
-  const has = db.prepare('SELECT 1 FROM drop_files WHERE camera = ? AND name = ? AND size = ?');
-  const add = db.prepare('INSERT OR IGNORE INTO drop_files (camera, name, size, seen_ms) VALUES (?, ?, ?, ?)');
-  return {
-    has: (camera, name, size) => has.get(camera, name, size) !== undefined,
-    add: (camera, name, size) => void add.run(camera, name, size, Date.now()),
-  };
 }
 
 export interface DropDirTiming {
@@ -139,7 +128,7 @@ export async function watchDropDir(opts: DropDirOptions): Promise<void> {
     } catch (err) {
       setState('offline', `drop folder ${dir} unreadable, retrying (${errorMessage(err)})`, 'warn');
     }
-    await delay(timing.pollMs, undefined, { signal }).catch(() => undefined);
+    await sleep(timing.pollMs, signal);
   }
   setState('stopped', 'drop folder watch stopped', 'info');
 }

@@ -1,40 +1,24 @@
-import { Agent } from 'node:http';
-import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
-import onvif from 'onvif';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { registerSecret } from '../redact.js';
-import { normaliseEvent, parseNotification, topicFilter } from './onvif-topics.js';
+import { topicFilter, type EventLabel } from './onvif/labels.js';
+import { parseNotification } from './onvif/message.js';
+import { messageTime, normalise, topicMapRules, type Normalised, type TopicMap } from './onvif/normalise.js';
+import { AbortedError, DEFAULT_ONVIF_TIMING, isAuthError, isTransportError, Session, type OnvifEndpoint, type OnvifTiming } from './onvif/session.js';
+import { describeTopics, parseTopicSet, type TopicListing } from './onvif/topic-set.js';
+import type { TopicRule } from './onvif/vendors.js';
 import type { Observation } from './tracker.js';
 
+export { DEFAULT_ONVIF_TIMING, type OnvifTiming };
+
 /** `cameras.<name>.onvif` of the config. */
-export interface OnvifCameraConfig {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  /** Normalised labels to keep (see onvif-topics EVENT_LABELS); default DEFAULT_TOPICS. */
+export interface OnvifCameraConfig extends OnvifEndpoint {
+  /** Normalised labels to keep (see onvif/labels.ts EVENT_LABELS); default DEFAULT_TOPICS. */
   topics?: string[];
+  /** Topic (pattern) → label or "ignore", tried before the vendor table. */
+  topicMap?: TopicMap;
 }
-
-/** Timing knobs; the defaults suit real cameras, tests shrink them. */
-export interface OnvifTiming {
-  /** Long-poll asked of the camera in each PullMessages (seconds). A reply comes as soon as a message is queued. */
-  pullTimeoutSeconds: number;
-  /** Deadline for every request; a pull gets pullTimeoutSeconds on top. Missing it is the watchdog firing. */
-  requestTimeoutMs: number;
-  /** Reconnect backoff: first wait, doubled per failure, capped. Reset after a successful pull. */
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-}
-
-export const DEFAULT_ONVIF_TIMING: OnvifTiming = {
-  pullTimeoutSeconds: 20,
-  requestTimeoutMs: 10_000,
-  backoffInitialMs: 1_000,
-  backoffMaxMs: 30_000,
-};
 
 /** What a source is doing; reported once per change (logged, and to `onState`). */
 export type SourceState = 'connecting' | 'online' | 'offline' | 'unauthorized' | 'stopped';
@@ -49,187 +33,119 @@ export interface OnvifSourceOptions {
   timing?: Partial<OnvifTiming>;
 }
 
-/** Device clock offsets under this are within the 1 s resolution of GetSystemDateAndTime: ignored. */
-const SKEW_TOLERANCE_MS = 2_000;
 /** An empty PullMessages answer quicker than this means the camera ignores Timeout: wait this long before the next. */
 const MIN_EMPTY_PULL_MS = 500;
 /** Consecutive malformed answers or SOAP faults handled by renewing the subscription before a full reconnect. */
 const MAX_PROTOCOL_ERRORS = 3;
 
-// onvif@0.8.3 has no PullMessages with a chosen Timeout (it hardcodes PT1M), so the pull is built here on its
-// (untyped) request primitive and parsed with its own `linerase`; everything else uses its public methods.
-const require = createRequire(import.meta.url);
-const { linerase } = require('onvif/lib/utils.js') as { linerase(x: unknown): Record<string, unknown> };
-interface RawCam {
-  _request(
-    options: { url: unknown; body: string; replyTimeout: number },
-    cb: (err: Error | null, res: unknown) => void,
-  ): void;
-  _envelopeHeader(openHeader: boolean): string;
-  _envelopeFooter(): string;
-  events: { subscription?: { subscriptionReference: { address: { href: string }; referenceParameters?: { subscriptionId?: string } } } };
+/**
+ * Both config checks of `cameras.<name>.onvif` that need the label vocabulary (`topics`, `topicMap`); throws an
+ * Error naming the key. Also returns what the watcher needs from them.
+ */
+export function onvifFilters(config: Pick<OnvifCameraConfig, 'topics' | 'topicMap'>): { keep: (l: EventLabel) => boolean; rules: TopicRule[] } {
+  let keep: (l: EventLabel) => boolean;
+  try {
+    keep = topicFilter(config.topics);
+  } catch (err) {
+    throw new Error(`topics: ${errorMessage(err)}`);
+  }
+  try {
+    return { keep, rules: topicMapRules(config.topicMap) };
+  } catch (err) {
+    throw new Error(`topicMap: ${errorMessage(err)}`);
+  }
 }
 
-class TransportError extends Error {
-  override name = 'TransportError';
-}
-class AbortedError extends Error {
-  override name = 'AbortedError';
-}
-
-function isAuthError(err: unknown): boolean {
-  return /notauthori[sz]ed|not authori[sz]ed|unauthori[sz]ed|authentication failed/i.test(errorMessage(err));
+/** onvifFilters as a UserError naming the key (`cameras.front.onvif.topicMap: …`), before anything is contacted. */
+export function checkOnvifConfig(camera: string, config: Pick<OnvifCameraConfig, 'topics' | 'topicMap'>): void {
+  try {
+    onvifFilters(config);
+  } catch (err) {
+    throw new UserError(`cameras.${camera}.onvif.${errorMessage(err)}`);
+  }
 }
 
-/** A network failure or a deadline: the camera is away. Anything else (fault, bad XML) is a protocol error. */
-function isTransportError(err: unknown): boolean {
-  if (err instanceof TransportError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' || /network timeout|socket hang up/i.test(errorMessage(err));
+/** What each topic's first message told us, logged once per topic so a user can report an unknown camera. */
+function logOnce(camera: string, seen: Set<string>, topic: string, norm: Normalised): void {
+  const note = norm.via === 'fallback' ? 'fallback' : norm.note;
+  if (!note || seen.has(`${note} ${topic}`)) return;
+  seen.add(`${note} ${topic}`);
+  const label = norm.rule?.label;
+  if (note === 'fallback') log.info({ camera, topic, label }, `onvif: topic mapped by fallback to "${label}" (please report it so it joins the vendor table)`);
+  else if (note === 'unmapped') log.info({ camera, topic }, 'onvif: ignoring a topic with no normalised meaning (map it with cameras.<name>.onvif.topicMap)');
+  else if (note === 'missing-state') log.info({ camera, topic, item: norm.rule?.item }, 'onvif: known topic without its state item: taken as a momentary event');
+  else if (note === 'unreadable') log.info({ camera, topic }, 'onvif: state value is not a boolean: message ignored');
+  else log.debug({ camera, topic }, 'onvif: not an event (I/O, PTZ, day/night, counter …)');
 }
 
-/** Run one callback-style lib call with a deadline and the stop signal: the watchdog around a library that can stall. */
-function call<T>(
-  what: string,
-  ms: number,
-  signal: AbortSignal,
-  fn: (cb: (err: Error | null, data?: T) => void) => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const finish = (f: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      f();
+/** The observations one raw message gives: normalised, filtered by `topics`, timed in server time. Pure but for logs. */
+export function observationsOf(
+  camera: string,
+  message: unknown,
+  ctx: { keep: (l: EventLabel) => boolean; rules: readonly TopicRule[]; offsetMs: number; now: number; seen: Set<string> },
+): Observation[] {
+  const n = parseNotification(message);
+  if (!n) return [];
+  const norm = normalise(n, ctx.rules);
+  logOnce(camera, ctx.seen, n.topic, norm);
+  const at = messageTime(n.utcTime, ctx.offsetMs, ctx.now);
+  const initialized = n.propertyOperation === 'Initialized';
+  return norm.changes
+    .filter((c) => ctx.keep(c.label))
+    .map((c) => ({ camera, label: c.label, active: c.active, at, initialized, topic: n.topic, ...(c.pulse ? { pulse: true } : {}) }));
+}
+
+/** Reports source state changes once each (repeats go to debug). */
+function stateReporter(camera: string, onState: OnvifSourceOptions['onState']) {
+  let state: SourceState | undefined;
+  const set = (next: SourceState, detail: string, level: 'info' | 'warn' | 'error' = 'info') => {
+    if (next === state) {
+      log.debug({ camera, detail }, `onvif: still ${next}`);
+      return;
+    }
+    state = next;
+    log[level]({ camera, state: next }, `camera ${camera}: ${detail}`);
+    onState?.(next, detail);
+  };
+  return { set, get: () => state };
+}
+
+/** The state and message for a failed connection; a wrong password waits the longest backoff. */
+export function failureReport(camera: string, where: string, username: string | undefined, err: unknown) {
+  if (isAuthError(err)) {
+    return {
+      state: 'unauthorized' as const,
+      level: 'error' as const,
+      detail: `ONVIF login refused by ${where} for user "${username ?? ''}": wrong username or password in cameras.${camera}.onvif (${errorMessage(err)})`,
     };
-    const onAbort = () => finish(() => reject(new AbortedError('stopped')));
-    const timer = setTimeout(() => finish(() => reject(new TransportError(`no answer to ${what} within ${ms} ms`))), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) return onAbort();
-    try {
-      fn((err, data) => finish(() => (err ? reject(err) : resolve(data as T))));
-    } catch (err) {
-      finish(() => reject(err));
-    }
-  });
+  }
+  return { state: 'offline' as const, level: 'warn' as const, detail: `ONVIF at ${where} unreachable, retrying (${errorMessage(err)})` };
 }
 
-const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** One connection to a camera: a Cam with its own socket pool, torn down as a whole. */
-class Session {
-  readonly cam: InstanceType<typeof onvif.Cam>;
-  private readonly agent = new Agent({ keepAlive: true });
-  /** Device clock minus server clock (ms), 0 within SKEW_TOLERANCE_MS. */
-  offsetMs = 0;
-  private renewAt = 0;
-
-  constructor(
-    private readonly name: string,
-    private readonly config: OnvifCameraConfig,
-    private readonly timing: OnvifTiming,
-    private readonly signal: AbortSignal,
-  ) {
-    this.cam = new onvif.Cam({
-      hostname: config.host,
-      port: config.port,
-      username: config.username,
-      password: config.password,
-      timeout: timing.requestTimeoutMs,
-      autoconnect: false,
-      // Service addresses as configured, not as advertised (NAT, port forwards).
-      preserveAddress: true,
-      agent: this.agent,
-    });
-  }
-
-  private call<T>(what: string, fn: (cb: (err: Error | null, data?: T) => void) => void, extraMs = 0): Promise<T> {
-    return call(what, this.timing.requestTimeoutMs + extraMs, this.signal, fn);
-  }
-
-  /**
-   * Clock sync then service discovery (GetServices, or GetCapabilities on older cameras). Not `Cam.connect()`: its
-   * media discovery is not needed for events and throws out of a callback on odd profiles.
-   */
-  async connect(): Promise<void> {
-    const cam = this.cam;
-    const deviceTime = await this.call<Date>('GetSystemDateAndTime', (cb) => cam.getSystemDateAndTime(cb));
-    const offset = deviceTime.getTime() - Date.now();
-    this.offsetMs = Math.abs(offset) < SKEW_TOLERANCE_MS ? 0 : offset;
+/**
+ * Pull until the signal aborts or the camera fails for good (rejects). Malformed answers and SOAP faults renew the
+ * subscription in place, up to MAX_PROTOCOL_ERRORS in a row. `onPulled` is told after every good answer.
+ */
+async function pullLoop(session: Session, signal: AbortSignal, handle: (messages: unknown[]) => void, onPulled: () => void): Promise<void> {
+  let protocolErrors = 0;
+  while (!signal.aborted) {
     try {
-      await this.call('GetServices', (cb) => cam.getServices(true, cb));
+      const asked = Date.now();
+      const messages = await session.pull();
+      // A camera that ignores the long-poll Timeout must not make this a busy loop.
+      if (messages.length === 0 && Date.now() - asked < MIN_EMPTY_PULL_MS) {
+        await delay(MIN_EMPTY_PULL_MS, undefined, { signal }).catch(() => undefined);
+      }
+      protocolErrors = 0;
+      onPulled();
+      handle(messages);
+      await session.renewIfDue();
     } catch (err) {
-      if (isAuthError(err) || isTransportError(err) || err instanceof AbortedError) throw err;
-      await this.call('GetCapabilities', (cb) => cam.getCapabilities(cb));
+      if (signal.aborted || isTransportError(err) || isAuthError(err) || ++protocolErrors > MAX_PROTOCOL_ERRORS) throw err;
+      log.warn({ err: errorMessage(err) }, `camera at ${session.describe()}: bad answer from the camera, renewing the subscription`);
+      await session.unsubscribe();
+      await session.subscribe();
     }
-    if (!cam.uri?.events) throw new Error('the camera has no ONVIF event service');
-  }
-
-  async subscribe(): Promise<void> {
-    const sub = await this.call<{ currentTime: Date; terminationTime: Date }>('CreatePullPointSubscription', (cb) =>
-      this.cam.createPullPointSubscription(cb),
-    );
-    this.scheduleRenew(sub);
-  }
-
-  private scheduleRenew(t: { currentTime?: unknown; terminationTime?: unknown } | undefined): void {
-    const granted =
-      t?.currentTime instanceof Date && t.terminationTime instanceof Date
-        ? t.terminationTime.getTime() - t.currentTime.getTime()
-        : 60_000;
-    this.renewAt = Date.now() + Math.max(granted, 2_000) / 2;
-  }
-
-  async renewIfDue(): Promise<void> {
-    if (Date.now() < this.renewAt) return;
-    const res = await this.call<{ currentTime?: unknown; terminationTime?: unknown }>('Renew', (cb) => this.cam.renew({}, cb));
-    this.scheduleRenew(res);
-  }
-
-  /** One long-poll; resolves with the raw notification messages (possibly none). */
-  async pull(): Promise<unknown[]> {
-    const raw = this.cam as unknown as RawCam;
-    const ref = raw.events.subscription?.subscriptionReference;
-    if (!ref) throw new Error('no subscription');
-    const subscriptionId = ref.referenceParameters?.subscriptionId;
-    const to = subscriptionId
-      ? `<a:To mustUnderstand="1">${ref.address.href}</a:To><SubscriptionId xmlns="http://www.axis.com/2009/event" a:IsReferenceParameter="true">${subscriptionId}</SubscriptionId>`
-      : `<a:To>${ref.address.href}</a:To>`;
-    const body =
-      raw._envelopeHeader(true) +
-      to +
-      '</s:Header><s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">' +
-      `<PullMessages xmlns="http://www.onvif.org/ver10/events/wsdl"><Timeout>PT${this.timing.pullTimeoutSeconds}S</Timeout>` +
-      '<MessageLimit>100</MessageLimit></PullMessages>' +
-      raw._envelopeFooter();
-    const pollMs = this.timing.pullTimeoutSeconds * 1000;
-    const res = await this.call<unknown>(
-      'PullMessages',
-      (cb) => raw._request({ url: ref.address, body, replyTimeout: pollMs + this.timing.requestTimeoutMs }, cb),
-      pollMs,
-    );
-    const response = linerase(res).pullMessagesResponse;
-    if (typeof response !== 'object' || response === null) throw new Error('PullMessages answer without PullMessagesResponse');
-    return asArray((response as Record<string, unknown>).notificationMessage);
-  }
-
-  /** Best effort, bounded: a camera that does not answer forgets the subscription when it expires. */
-  async unsubscribe(): Promise<void> {
-    if (!this.cam.events.subscription) return;
-    const quick = new AbortController();
-    await call('Unsubscribe', 2_000, quick.signal, (cb) => this.cam.unsubscribe(cb, true)).catch((err: unknown) =>
-      log.debug({ camera: this.name, err: errorMessage(err) }, 'onvif: unsubscribe failed'),
-    );
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-
-  describe(): string {
-    return `${this.config.host}:${this.config.port}`;
   }
 }
 
@@ -242,90 +158,52 @@ class Session {
 export async function watchOnvifCamera(opts: OnvifSourceOptions): Promise<void> {
   const { camera, config, signal } = opts;
   const timing = { ...DEFAULT_ONVIF_TIMING, ...opts.timing };
-  const keep = topicFilter(config.topics);
+  const { keep, rules } = onvifFilters(config);
   registerSecret(config.password);
-  const unknownTopics = new Set<string>();
-  let state: SourceState | undefined;
-  const setState = (next: SourceState, detail: string, level: 'info' | 'warn' | 'error' = 'info') => {
-    if (next === state) {
-      log.debug({ camera, detail }, `onvif: still ${next}`);
-      return;
-    }
-    state = next;
-    log[level]({ camera, state: next }, `camera ${camera}: ${detail}`);
-    opts.onState?.(next, detail);
-  };
-
-  const handle = (session: Session, message: unknown) => {
-    const n = parseNotification(message);
-    if (!n) return;
-    const norm = normaliseEvent(n.topic, n.data);
-    if (!norm) {
-      if (!unknownTopics.has(n.topic)) {
-        unknownTopics.add(n.topic);
-        log.info({ camera, topic: n.topic }, 'onvif: ignoring a topic with no normalised meaning');
-      }
-      return;
-    }
-    if (!keep(norm.label)) return;
-    const now = Date.now();
-    const at = new Date(n.utcTime ? Math.min(n.utcTime.getTime() - session.offsetMs, now) : now);
-    const obs: Observation = { camera, label: norm.label, active: norm.active, at, initialized: n.propertyOperation === 'Initialized', topic: n.topic };
-    opts.onObservation(obs);
-    if (norm.pulse) opts.onObservation({ ...obs, active: false });
-  };
+  const seen = new Set<string>();
+  const state = stateReporter(camera, opts.onState);
 
   let backoff = timing.backoffInitialMs;
   while (!signal.aborted) {
     const session = new Session(camera, config, timing, signal);
-    let subscribed = false;
     try {
-      if (state === undefined) setState('connecting', `connecting to ONVIF at ${session.describe()}`);
+      if (state.get() === undefined) state.set('connecting', `connecting to ONVIF at ${session.describe()}`);
       await session.connect();
       await session.subscribe();
-      subscribed = true;
-      setState('online', `subscribed to ONVIF events at ${session.describe()}${session.offsetMs ? ` (camera clock off by ${Math.round(session.offsetMs / 1000)} s, corrected)` : ''}`);
-      let protocolErrors = 0;
-      while (!signal.aborted) {
-        try {
-          const asked = Date.now();
-          const messages = await session.pull();
-          // A camera that ignores the long-poll Timeout must not make this a busy loop.
-          if (messages.length === 0 && Date.now() - asked < MIN_EMPTY_PULL_MS) {
-            await delay(MIN_EMPTY_PULL_MS, undefined, { signal }).catch(() => undefined);
-          }
-          protocolErrors = 0;
-          backoff = timing.backoffInitialMs;
-          for (const m of messages) handle(session, m);
-          await session.renewIfDue();
-        } catch (err) {
-          if (signal.aborted || isTransportError(err) || isAuthError(err) || ++protocolErrors > MAX_PROTOCOL_ERRORS) throw err;
-          log.warn({ camera, err: errorMessage(err) }, `camera ${camera}: bad answer from the camera, renewing the subscription`);
-          subscribed = false;
-          await session.unsubscribe();
-          await session.subscribe();
-          subscribed = true;
-        }
-      }
+      const skew = session.offsetMs ? ` (camera clock off by ${Math.round(session.offsetMs / 1000)} s, corrected)` : '';
+      state.set('online', `subscribed to ONVIF events at ${session.describe()}${skew}`);
+      const handle = (messages: unknown[]) => {
+        const ctx = { keep, rules, offsetMs: session.offsetMs, now: Date.now(), seen };
+        for (const m of messages) for (const obs of observationsOf(camera, m, ctx)) opts.onObservation(obs);
+      };
+      await pullLoop(session, signal, handle, () => (backoff = timing.backoffInitialMs));
     } catch (err) {
-      if (signal.aborted) break;
-      if (isAuthError(err)) {
-        backoff = timing.backoffMaxMs;
-        setState(
-          'unauthorized',
-          `ONVIF login refused by ${session.describe()} for user "${config.username ?? ''}": wrong username or password in cameras.${camera}.onvif (${errorMessage(err)})`,
-          'error',
-        );
-      } else {
-        setState('offline', `ONVIF at ${session.describe()} unreachable, retrying (${errorMessage(err)})`, 'warn');
+      if (!signal.aborted && !(err instanceof AbortedError)) {
+        const failure = failureReport(camera, session.describe(), config.username, err);
+        if (failure.state === 'unauthorized') backoff = timing.backoffMaxMs;
+        state.set(failure.state, failure.detail, failure.level);
       }
     } finally {
-      if (signal.aborted && subscribed) await session.unsubscribe();
+      if (signal.aborted) await session.unsubscribe();
       session.close();
     }
     if (signal.aborted) break;
     await delay(backoff, undefined, { signal }).catch(() => undefined);
     backoff = Math.min(backoff * 2, timing.backoffMaxMs);
   }
-  setState('stopped', 'ONVIF events stopped');
+  state.set('stopped', 'ONVIF events stopped');
+}
+
+/** `watch-events --list-topics`: the topics a camera advertises (GetEventProperties) and what each maps to. */
+export async function listOnvifTopics(camera: string, config: OnvifCameraConfig, opts: { signal: AbortSignal; timing?: Partial<OnvifTiming> }): Promise<TopicListing[]> {
+  const timing = { ...DEFAULT_ONVIF_TIMING, ...opts.timing };
+  const { rules } = onvifFilters(config);
+  registerSecret(config.password);
+  const session = new Session(camera, config, timing, opts.signal);
+  try {
+    await session.connect();
+    return describeTopics(await parseTopicSet(await session.eventProperties()), rules);
+  } finally {
+    session.close();
+  }
 }

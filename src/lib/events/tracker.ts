@@ -11,6 +11,10 @@ import type { EventRecord } from '../pipeline/records.js';
  * - Repeated `true` or `false` for a label change nothing.
  * - `initialized` observations (ONVIF `PropertyOperation="Initialized"`) are state, not edges; the only visible
  *   difference is that a start they cause carries `initial: true` (the camera was already in alarm at subscribe time).
+ * - A label is active while any topic reporting it is (Axis VMD4 profile 1 and ANY both say motion): a `false` from
+ *   one topic does not end what another still reports.
+ * - A `pulse` (line crossed) is a start immediately followed by a stop of its label; an `initialized` pulse is a
+ *   replay of the past and changes nothing.
  * - When the last label goes inactive the event is not closed at once: a new activity within `mergeGapMs`
  *   continues the same event (same `id`). Otherwise `tick()` emits the `end`, whose `end` is the moment of the stop.
  * - An event still open `maxEventMs` after its start (an alarm that never stops) is closed by `tick()` with
@@ -25,6 +29,8 @@ export interface Observation {
   initialized: boolean;
   /** The raw ONVIF topic (or another source's identifier). */
   topic: string;
+  /** An instant with no stop of its own (a line crossed). */
+  pulse?: boolean;
 }
 
 export interface TrackerOptions {
@@ -44,7 +50,8 @@ interface OpenEvent {
 }
 
 export class EventTracker {
-  private readonly active = new Map<string, string>();
+  /** label → topics currently reporting it active. */
+  private readonly active = new Map<string, Set<string>>();
   private open: OpenEvent | null = null;
 
   constructor(private readonly opts: TrackerOptions) {}
@@ -52,32 +59,40 @@ export class EventTracker {
   /** Feed one observation; returns the records it causes (zero or one). */
   observe(obs: Observation): EventRecord[] {
     const out = this.tick(obs.at);
-    if (obs.active) {
-      if (this.active.has(obs.label)) return out;
-      this.active.set(obs.label, obs.topic);
-      const ev = this.open;
-      if (!ev) {
-        const opened: OpenEvent = {
-          id: eventId(this.opts.camera, obs.at, obs.topic),
-          start: obs.at,
-          labels: [obs.label],
-          topic: obs.topic,
-          quietSince: null,
-        };
-        this.open = opened;
-        out.push(this.record(opened, 'start', obs.at, obs.topic, obs.initialized ? { initial: true } : {}));
-      } else {
-        ev.quietSince = null;
-        if (!ev.labels.includes(obs.label)) {
-          ev.labels.push(obs.label);
-          out.push(this.record(ev, 'update', obs.at, obs.topic));
-        }
-      }
-    } else {
-      if (!this.active.delete(obs.label)) return out;
-      if (this.active.size === 0 && this.open) this.open.quietSince = obs.at;
+    if (obs.pulse) {
+      if (obs.initialized || !obs.active) return out;
+      out.push(...this.activate(obs));
+      this.deactivate(obs);
+      return out;
     }
+    if (obs.active) out.push(...this.activate(obs));
+    else this.deactivate(obs);
     return out;
+  }
+
+  private activate(obs: Observation): EventRecord[] {
+    const topics = this.active.get(obs.label) ?? new Set<string>();
+    const wasActive = topics.size > 0;
+    topics.add(obs.topic);
+    this.active.set(obs.label, topics);
+    const ev = this.open;
+    if (!ev) {
+      const opened: OpenEvent = { id: eventId(this.opts.camera, obs.at, obs.topic), start: obs.at, labels: [obs.label], topic: obs.topic, quietSince: null };
+      this.open = opened;
+      return [this.record(opened, 'start', obs.at, obs.topic, obs.initialized ? { initial: true } : {})];
+    }
+    if (wasActive) return [];
+    ev.quietSince = null;
+    if (ev.labels.includes(obs.label)) return [];
+    ev.labels.push(obs.label);
+    return [this.record(ev, 'update', obs.at, obs.topic)];
+  }
+
+  private deactivate(obs: Observation): void {
+    const topics = this.active.get(obs.label);
+    if (!topics?.delete(obs.topic)) return;
+    if (topics.size === 0) this.active.delete(obs.label);
+    if (this.active.size === 0 && this.open) this.open.quietSince = obs.at;
   }
 
   /** Close what is due at `now` (merge gap elapsed, or max duration reached). */

@@ -1,10 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { errorMessage, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import type { ClipRecord, EventRecord } from '../pipeline/records.js';
 import { watchDropDir, type DropDirTiming, type SeenFiles } from './drop-dir.js';
-import { watchOnvifCamera, type OnvifCameraConfig, type OnvifTiming, type SourceState } from './onvif.js';
-import { topicFilter } from './onvif-topics.js';
+import { checkOnvifConfig, watchOnvifCamera, type OnvifCameraConfig, type OnvifTiming, type SourceState } from './onvif.js';
 import { EventTracker } from './tracker.js';
 
 /** `cameras.<name>` of the config, as far as event sources care. */
@@ -42,13 +41,7 @@ export const DEFAULT_MERGE_GAP_SECONDS = 5;
 export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
   const names = Object.keys(opts.cameras).filter((n) => opts.cameras[n]!.onvif || opts.cameras[n]!.dropDir);
   if (names.length === 0) throw new UserError('no camera has cameras.<name>.onvif or cameras.<name>.dropDir configured: nothing to watch');
-  for (const name of names) {
-    try {
-      topicFilter(opts.cameras[name]!.onvif?.topics);
-    } catch (err) {
-      throw new UserError(`cameras.${name}.onvif.topics: ${errorMessage(err)}`);
-    }
-  }
+  for (const name of names) checkOnvifConfig(name, opts.cameras[name]!.onvif ?? {});
 
   const stop = new AbortController();
   // Every source waits on this signal (a pending request, a backoff sleep): a few listeners per camera, all removed.

@@ -1,9 +1,15 @@
+import path from 'node:path';
 import type { RecordFormat } from '../config/schema.js';
+import type { Box, FrameRequest } from '../detect/types.js';
 
 /**
- * Pure builders for every ffmpeg/ffprobe argument list the product uses (the runner in run.ts only executes them).
- * Keeping them pure makes them table-testable and keeps one place that knows ffmpeg's flags.
+ * Pure builders for every ffmpeg/ffprobe argument list the product uses (run.ts and the few callers that spawn
+ * ffmpeg themselves only execute them): recording, probing, clips (cut, remux, posters), playback, detector frames,
+ * and the demo's footage. Keeping them pure makes them table-testable (test/ffmpeg/args.test.ts) and keeps one place
+ * that knows ffmpeg's flags. (The demo's motion source still builds its own; it is being replaced.)
  */
+
+// ---- recording (see src/lib/record) ----
 
 export const SEGMENT_EXT: Record<RecordFormat, string> = { mkv: 'mkv', mp4: 'mp4', ts: 'ts' };
 
@@ -65,6 +71,8 @@ export function recordOutputOptions(a: RecordArgs): string[] {
   ];
 }
 
+// ---- probing ----
+
 /** ffprobe arguments for the duration of a file; `packets` reads every video packet (for files killed mid-write). */
 export function probeDurationArgs(file: string, packets: boolean): string[] {
   return packets
@@ -95,9 +103,17 @@ export function probeStreamArgs(url: string, packets: number, transport: 'tcp' |
 /** Audio codecs an MP4 for browsers can carry as they are; anything else (G.711, …) becomes AAC. */
 export const MP4_AUDIO = new Set(['aac', 'mp3']);
 
+/** Video codecs browsers play: H.264 (and VP9/AV1); H.265 needs a transcode for playback. */
+export const BROWSER_CODECS = new Set(['h264', 'vp9', 'av1']);
+
+/** Audio options of an MP4 for browsers: none, copied (AAC, MP3) or re-encoded to AAC. */
+function mp4AudioOptions(audio: string | null): string[] {
+  return audio === null ? ['-an'] : MP4_AUDIO.has(audio) ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];
+}
+
 /** Output options that make a browser-playable MP4 from copied video: audio copied or to AAC, moov up front. */
 export function mp4OutputOptions(media: { video: string | null; audio: string | null }): string[] {
-  const audio = media.audio === null ? ['-an'] : MP4_AUDIO.has(media.audio) ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];
+  const audio = mp4AudioOptions(media.audio);
   // HEVC in MP4 needs the hvc1 tag for Safari/Chromium to even try it.
   const tag = media.video === 'hevc' ? ['-tag:v', 'hvc1'] : [];
   return ['-map', '0:v:0', '-map', '0:a:0?', '-c:v', 'copy', ...tag, ...audio, '-movflags', '+faststart', '-f', 'mp4'];
@@ -147,8 +163,8 @@ export function h264Args(input: string, output: string, media: { video: string |
   return ['-loglevel', 'error', '-i', input, ...copy.slice(0, at), ...encode, ...copy.slice(at + 1), output];
 }
 
-/** ffmpeg arguments writing one JPEG (at most 640 px wide) from `input` at `atSeconds`. */
-export function posterArgs(input: string, atSeconds: number, output: string): string[] {
+/** ffmpeg arguments writing a clip's poster: one JPEG (at most 640 px wide) from `input` at `atSeconds`. */
+export function clipPosterArgs(input: string, atSeconds: number, output: string): string[] {
   return ['-loglevel', 'error', '-threads', '1', '-ss', atSeconds.toFixed(3), '-i', input, '-frames:v', '1', '-vf', "scale='min(640,iw)':-2", '-q:v', '5', '-f', 'image2', output];
 }
 
@@ -166,4 +182,105 @@ export function probeMediaArgs(file: string): string[] {
 export function packetTimesArgs(file: string, fromSeconds: number): string[] {
   return ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${Math.max(0, fromSeconds).toFixed(3)}%`,
     '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
+}
+
+// ---- playback (see src/lib/serve/media.ts) ----
+
+/**
+ * ffmpeg arguments that remux the concat script read on stdin into fragmented MP4 on stdout (a continuous recording
+ * played in the browser): video copied when browsers play its codec (else H.264), audio copied when MP4 carries it
+ * (else AAC).
+ */
+export function playbackArgs(media: { video: string | null; audio: string | null }): string[] {
+  const video = media.video !== null && BROWSER_CODECS.has(media.video)
+    ? ['-c:v', 'copy']
+    : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p'];
+  const audio = mp4AudioOptions(media.audio);
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-f', 'concat', '-safe', '0', '-protocol_whitelist', 'file,pipe', '-i', 'pipe:0',
+    '-map', '0:v:0', '-map', '0:a:0?', ...video, ...audio,
+    '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '1000000',
+    '-f', 'mp4', 'pipe:1',
+  ];
+}
+
+// ---- detector frames (see frames.ts) ----
+
+/** Whether a clip source is an http(s) URL (a presigned S3 URL, say) rather than a local path. */
+export const isNetworkSource = (source: string): boolean => /^https?:\/\//i.test(source);
+
+/** Input options for a clip source: network sources give up after 15 s without data instead of hanging. */
+export function sourceInputOptions(source: string): string[] {
+  return isNetworkSource(source) ? ['-rw_timeout', '15000000'] : [];
+}
+
+/** ffprobe arguments describing a clip's first video stream: size and duration. */
+export function probeVideoArgs(source: string): string[] {
+  return [
+    '-v', 'error', ...sourceInputOptions(source),
+    '-select_streams', 'v:0',
+    '-show_entries', 'stream=width,height,duration:format=duration',
+    '-of', 'json', source,
+  ];
+}
+
+/**
+ * One ffmpeg process for all frames: one fast-seeking input per timestamp (`-ss` before `-i`, accurate
+ * to the frame), each mapped to its own single-frame output file `<dir>/<i>.rgb|jpg`. A timestamp past
+ * the last frame just leaves its file missing.
+ */
+export function frameExtractionArgs(
+  source: string,
+  times: readonly number[],
+  request: FrameRequest,
+  size: { width: number; height: number },
+  dir: string,
+): string[] {
+  const inputs = times.flatMap((t) => [...sourceInputOptions(source), '-ss', t.toFixed(3), '-i', source]);
+  const encode =
+    request.format === 'rgb24'
+      ? ['-pix_fmt', 'rgb24', '-f', 'rawvideo']
+      : ['-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2'];
+  const outputs = times.flatMap((_, i) => [
+    '-map', `${i}:v:0`, '-frames:v', '1', '-an', '-sn', '-dn',
+    '-vf', `scale=${size.width}:${size.height}:flags=bilinear,setsar=1`,
+    ...encode, path.join(dir, `${i}.${request.format === 'rgb24' ? 'rgb' : 'jpg'}`),
+  ]);
+  return ['-loglevel', 'error', ...inputs, ...outputs];
+}
+
+/** The ffmpeg drawbox filter for normalised boxes (expressions of the picture size, so any resolution). */
+export function drawboxFilter(boxes: readonly Box[], color = 'red', thickness = 3): string {
+  const n = (v: number): string => Math.min(1, Math.max(0, v)).toFixed(4);
+  return boxes
+    .map((b) => `drawbox=x=iw*${n(b.x)}:y=ih*${n(b.y)}:w=iw*${n(b.width)}:h=ih*${n(b.height)}:color=${color}:t=${thickness}`)
+    .join(',');
+}
+
+/** The detector's poster: the frame at `offsetSeconds`, at most `maxWidth` wide, the boxes drawn, one JPEG. */
+export function boxedPosterArgs(source: string, offsetSeconds: number, boxes: readonly Box[], outPath: string, maxWidth = 1280): string[] {
+  const filters = [`scale='min(${maxWidth},iw)':-2`, ...(boxes.length > 0 ? [drawboxFilter(boxes)] : [])].join(',');
+  return [
+    '-loglevel', 'error', ...sourceInputOptions(source), '-ss', offsetSeconds.toFixed(3), '-i', source,
+    '-map', '0:v:0', '-frames:v', '1', '-vf', filters, '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'image2', outPath,
+  ];
+}
+
+// ---- the demo's simulated cameras (see src/lib/demo) ----
+
+/** ffmpeg arguments writing the synthetic yard (40 s loop, 640x360, 10 fps, a keyframe every second). */
+export function yardArgs(out: string): string[] {
+  return [
+    '-loglevel', 'error',
+    '-f', 'lavfi', '-i', 'color=c=0x55704a:s=640x360:r=10',
+    '-f', 'lavfi', '-i', 'color=c=0xd8d8d8:s=40x100:r=10',
+    '-filter_complex', "[0][1]overlay=x='if(between(mod(t,40),20,27),(mod(t,40)-20)*100-40,-100)':y=200:shortest=1",
+    '-t', '40', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-pix_fmt', 'yuv420p', '-f', 'mp4', out,
+  ];
+}
+
+/** ffmpeg arguments transcoding vtest.avi (MPEG-4 part 2) to H.264 with a keyframe every second. */
+export function walkwayArgs(vtest: string, out: string): string[] {
+  return ['-loglevel', 'error', '-i', vtest, '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-pix_fmt', 'yuv420p', '-f', 'mp4', out];
 }

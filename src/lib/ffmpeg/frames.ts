@@ -4,13 +4,14 @@ import path from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactText } from '../redact.js';
+import { boxedPosterArgs, frameExtractionArgs, isNetworkSource, probeVideoArgs } from './args.js';
 import { runFfmpeg, runFfprobe } from './run.js';
 import type { Box, Frame, FrameRequest } from '../detect/types.js';
 
 /**
  * Still frames out of a clip for the detectors, and the poster with boxes drawn. Sources are local
- * paths or http(s) URLs (presigned S3 URLs work: ffmpeg seeks with range requests). Argument building
- * is pure and exported for tests; run.ts runs it (and adds `-hide_banner -nostdin -y` to ffmpeg).
+ * paths or http(s) URLs (presigned S3 URLs work: ffmpeg seeks with range requests). The arguments are
+ * built in args.ts; run.ts runs them (and adds `-hide_banner -nostdin -y` to ffmpeg).
  */
 
 export interface VideoInfo {
@@ -19,16 +20,9 @@ export interface VideoInfo {
   height: number;
 }
 
-const isUrl = (source: string): boolean => /^https?:\/\//i.test(source);
-
 /** A source as it may appear in logs and errors: credentials masked, query string (signatures) dropped. */
 export function describeSource(source: string): string {
-  return redactText(isUrl(source) ? source.replace(/\?.*$/, '?…') : source);
-}
-
-/** Input options for a source: network sources give up after 15 s without data instead of hanging. */
-export function inputOptions(source: string): string[] {
-  return isUrl(source) ? ['-rw_timeout', '15000000'] : [];
+  return redactText(isNetworkSource(source) ? source.replace(/\?.*$/, '?…') : source);
 }
 
 /** The output size for a request: fixed when `height` is given, else `width` (never upscaled) with the source aspect, even. */
@@ -36,57 +30,6 @@ export function outputSize(source: Pick<VideoInfo, 'width' | 'height'>, request:
   if (request.height !== undefined) return { width: request.width, height: request.height };
   const width = Math.min(request.width, source.width) & ~1;
   return { width, height: Math.max(2, Math.round((source.height * width) / source.width / 2) * 2) };
-}
-
-export function probeArgs(source: string): string[] {
-  return [
-    '-v', 'error', ...inputOptions(source),
-    '-select_streams', 'v:0',
-    '-show_entries', 'stream=width,height,duration:format=duration',
-    '-of', 'json', source,
-  ];
-}
-
-/**
- * One ffmpeg process for all frames: one fast-seeking input per timestamp (`-ss` before `-i`, accurate
- * to the frame), each mapped to its own single-frame output file `<dir>/<i>.rgb|jpg`. A timestamp past
- * the last frame just leaves its file missing.
- */
-export function frameExtractionArgs(
-  source: string,
-  times: readonly number[],
-  request: FrameRequest,
-  size: { width: number; height: number },
-  dir: string,
-): string[] {
-  const inputs = times.flatMap((t) => [...inputOptions(source), '-ss', t.toFixed(3), '-i', source]);
-  const encode =
-    request.format === 'rgb24'
-      ? ['-pix_fmt', 'rgb24', '-f', 'rawvideo']
-      : ['-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2'];
-  const outputs = times.flatMap((_, i) => [
-    '-map', `${i}:v:0`, '-frames:v', '1', '-an', '-sn', '-dn',
-    '-vf', `scale=${size.width}:${size.height}:flags=bilinear,setsar=1`,
-    ...encode, path.join(dir, `${i}.${request.format === 'rgb24' ? 'rgb' : 'jpg'}`),
-  ]);
-  return ['-loglevel', 'error', ...inputs, ...outputs];
-}
-
-/** The ffmpeg drawbox filter for normalised boxes (expressions of the picture size, so any resolution). */
-export function drawboxFilter(boxes: readonly Box[], color = 'red', thickness = 3): string {
-  const n = (v: number): string => Math.min(1, Math.max(0, v)).toFixed(4);
-  return boxes
-    .map((b) => `drawbox=x=iw*${n(b.x)}:y=ih*${n(b.y)}:w=iw*${n(b.width)}:h=ih*${n(b.height)}:color=${color}:t=${thickness}`)
-    .join(',');
-}
-
-/** The poster: the frame at `offsetSeconds`, at most `maxWidth` wide, boxes drawn, one JPEG. */
-export function posterArgs(source: string, offsetSeconds: number, boxes: readonly Box[], outPath: string, maxWidth = 1280): string[] {
-  const filters = [`scale='min(${maxWidth},iw)':-2`, ...(boxes.length > 0 ? [drawboxFilter(boxes)] : [])].join(',');
-  return [
-    '-loglevel', 'error', ...inputOptions(source), '-ss', offsetSeconds.toFixed(3), '-i', source,
-    '-map', '0:v:0', '-frames:v', '1', '-vf', filters, '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'image2', outPath,
-  ];
 }
 
 /** Run one of the runners of run.ts, hiding a signed URL's query string in the error it may raise. */
@@ -101,7 +44,7 @@ async function masked<T>(source: string, job: () => Promise<T>): Promise<T> {
 
 /** Duration and picture size of a clip's first video stream. */
 export async function probeVideo(source: string): Promise<VideoInfo> {
-  const json = JSON.parse(await masked(source, () => runFfprobe(probeArgs(source)))) as {
+  const json = JSON.parse(await masked(source, () => runFfprobe(probeVideoArgs(source)))) as {
     streams?: { width?: number; height?: number; duration?: string }[];
     format?: { duration?: string };
   };
@@ -143,5 +86,5 @@ export async function extractFrames(
 
 /** Write the poster JPEG for the frame at `offsetSeconds` of `source`, with `boxes` drawn. */
 export async function drawPoster(source: string, offsetSeconds: number, boxes: readonly Box[], outPath: string): Promise<void> {
-  await masked(source, () => runFfmpeg(posterArgs(source, offsetSeconds, boxes, outPath)));
+  await masked(source, () => runFfmpeg(boxedPosterArgs(source, offsetSeconds, boxes, outPath)));
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { packetFlagsArgs, probeStreamArgs } from './args.js';
+import { packetFlagsArgs, probeMediaArgs, probeStreamArgs } from './args.js';
 import { FFPROBE, runFfprobe } from './run.js';
 
 export interface StreamInfo {
@@ -12,8 +12,31 @@ export interface StreamInfo {
   keyframeInterval: number | null;
 }
 
-/** Browsers play H.264 (and VP9/AV1); H.265 needs a transcode for playback. */
-export const BROWSER_CODECS = new Set(['h264', 'vp9', 'av1']);
+/** What a media file holds: container and the codec of its first video and audio stream (ffprobe's names). */
+export interface MediaInfo {
+  /** ffprobe's format_name, e.g. `matroska,webm` or `mov,mp4,m4a,3gp,3g2,mj2`. */
+  format: string;
+  durationSeconds: number | null;
+  video: string | null;
+  audio: string | null;
+}
+
+/** A media file's container, duration and codecs, as ffprobe reports them. */
+export async function probeMedia(file: string): Promise<MediaInfo> {
+  const out = JSON.parse(await runFfprobe(probeMediaArgs(file))) as {
+    format?: { format_name?: string; duration?: string };
+    streams?: { codec_type?: string; codec_name?: string }[];
+  };
+  const codec = (type: string) => out.streams?.find((s) => s.codec_type === type)?.codec_name ?? null;
+  const duration = Number.parseFloat(out.format?.duration ?? '');
+  return {
+    format: out.format?.format_name ?? '',
+    durationSeconds: Number.isFinite(duration) ? duration : null,
+    video: codec('video'),
+    audio: codec('audio'),
+  };
+}
+
 
 /** Probes a camera stream or file: codec, size, frame rate and keyframe interval (reads `packets` packets). */
 export async function probeStream(url: string, packets = 150): Promise<StreamInfo> {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const iso = z.iso.datetime({ offset: true });
 const base = { v: z.literal(1) };
 
-export const segmentRecord = z.looseObject({
+export const segmentRecordSchema = z.looseObject({
   ...base,
   kind: z.literal('segment'),
   camera: z.string().min(1),
@@ -22,7 +22,7 @@ export const segmentRecord = z.looseObject({
 export const eventState = z.enum(['start', 'update', 'end']);
 export const eventSource = z.enum(['onvif', 'dir', 'manual', 'motion']);
 
-export const eventRecord = z.looseObject({
+export const eventRecordSchema = z.looseObject({
   ...base,
   kind: z.literal('event'),
   id: z.string().min(1),
@@ -36,7 +36,7 @@ export const eventRecord = z.looseObject({
   topic: z.string().optional(),
 });
 
-export const clipRecord = z.looseObject({
+export const clipRecordSchema = z.looseObject({
   ...base,
   kind: z.literal('clip'),
   camera: z.string().min(1),
@@ -44,7 +44,7 @@ export const clipRecord = z.looseObject({
   at: iso,
 });
 
-export const uploadedRecord = z.looseObject({
+export const uploadedRecordSchema = z.looseObject({
   ...base,
   kind: z.literal('uploaded'),
   eventId: z.string().nullable(),
@@ -58,7 +58,7 @@ export const uploadedRecord = z.looseObject({
   partial: z.boolean(),
 });
 
-export const detectionLabel = z.looseObject({
+export const detectionLabelSchema = z.looseObject({
   name: z.string().min(1),
   confidence: z.number().min(0).max(1),
   at: iso,
@@ -67,7 +67,7 @@ export const detectionLabel = z.looseObject({
     .optional(),
 });
 
-export const analyzedRecord = z.looseObject({
+export const analyzedRecordSchema = z.looseObject({
   ...base,
   kind: z.literal('analyzed'),
   eventId: z.string().nullable(),
@@ -75,25 +75,25 @@ export const analyzedRecord = z.looseObject({
   url: z.string().min(1),
   detector: z.string().min(1),
   frames: z.number().int().nonnegative(),
-  labels: z.array(detectionLabel),
+  labels: z.array(detectionLabelSchema),
   alert: z.boolean(),
 });
 
 export const recordSchemas = {
-  segment: segmentRecord,
-  event: eventRecord,
-  clip: clipRecord,
-  uploaded: uploadedRecord,
-  analyzed: analyzedRecord,
+  segment: segmentRecordSchema,
+  event: eventRecordSchema,
+  clip: clipRecordSchema,
+  uploaded: uploadedRecordSchema,
+  analyzed: analyzedRecordSchema,
 } as const;
 
 export type RecordKind = keyof typeof recordSchemas;
-export type SegmentRecord = z.infer<typeof segmentRecord>;
-export type EventRecord = z.infer<typeof eventRecord>;
-export type ClipRecord = z.infer<typeof clipRecord>;
-export type UploadedRecord = z.infer<typeof uploadedRecord>;
-export type AnalyzedRecord = z.infer<typeof analyzedRecord>;
-export type DetectionLabel = z.infer<typeof detectionLabel>;
+export type SegmentRecord = z.infer<typeof segmentRecordSchema>;
+export type EventRecord = z.infer<typeof eventRecordSchema>;
+export type ClipRecord = z.infer<typeof clipRecordSchema>;
+export type UploadedRecord = z.infer<typeof uploadedRecordSchema>;
+export type AnalyzedRecord = z.infer<typeof analyzedRecordSchema>;
+export type DetectionLabel = z.infer<typeof detectionLabelSchema>;
 export type PipelineRecord = SegmentRecord | EventRecord | ClipRecord | UploadedRecord | AnalyzedRecord;
 /** A record of a kind this version does not know: passed through unchanged. */
 export type ForeignRecord = { v?: unknown; kind?: unknown; [k: string]: unknown };

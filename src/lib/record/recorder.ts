@@ -2,14 +2,16 @@ import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Db } from '../catalog/db.js';
-import { addGap, growSegment, lastSegment, upsertSegment, type SegmentRow } from '../catalog/segments.js';
+import { addGap, growSegment, lastSegment, upsertSegment } from '../catalog/segments.js';
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
-import { redactText } from '../redact.js';
+import { sleep } from '../wait.js';
 import { cameraDir, dayDir, outputPattern } from './paths.js';
 import { catalogueFile } from './recover.js';
-import { nextBackoff, parseSegmentList, progressSeconds, segmentWallTimes, StreamClock, type ListEntry } from './supervision.js';
+import type { ClosedSegment } from './segment.js';
+import { RecorderRun } from './recorder-run.js';
+import { restartBackoff } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
 
@@ -24,10 +26,6 @@ export interface RecorderStatus {
   restarts: number;
   lastError: string | null;
   lastSegmentEnd: number | null;
-}
-
-export interface ClosedSegment extends SegmentRow {
-  durationSeconds: number;
 }
 
 export interface RecorderOptions {
@@ -59,7 +57,7 @@ export class CameraRecorder {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let backoffSeconds = 0;
+    let failures = 0;
     let gapReason: string | null = this.status.lastSegmentEnd !== null ? 'recorder not running' : null;
     while (!signal.aborted) {
       const started = Date.now();
@@ -71,15 +69,16 @@ export class CameraRecorder {
       gapReason = outcome;
       this.status.lastError = outcome;
       this.status.restarts++;
-      backoffSeconds = nextBackoff(backoffSeconds, Date.now() - started, this.o.record.maxBackoffSeconds);
+      const wait = restartBackoff(failures, Date.now() - started, this.o.record.maxBackoffSeconds);
+      failures = wait.failures;
       this.status.state = 'waiting';
-      log.warn({ camera: this.o.camera, retryInSeconds: backoffSeconds }, `recording stopped: ${outcome}`);
-      await sleep(backoffSeconds * 1000, signal);
+      log.warn({ camera: this.o.camera, retryInSeconds: wait.seconds }, `recording stopped: ${outcome}`);
+      await sleep(wait.seconds * 1000, signal);
     }
     this.status.state = 'stopped';
   }
 
-  /** One ffmpeg run. Resolves with the reason it ended. */
+  /** One ffmpeg run (its state and steps: RecorderRun). Resolves with the reason it ended. */
   private async runOnce(signal: AbortSignal, gapReason: string | null): Promise<string> {
     const { camera, dataDir, record, db } = this.o;
     const dir = cameraDir(dataDir, camera);
@@ -87,55 +86,12 @@ export class CameraRecorder {
     mkdirSync(dir, { recursive: true });
     rmSync(listFile, { force: true });
     ensureDayDirs(dataDir, camera);
+    const run = new RecorderRun({
+      camera, dataDir, listFile, gapReason, lastEndMs: this.status.lastSegmentEnd, stallSeconds: record.stallSeconds, now: Date.now(),
+    });
 
-    // Segments opened and not yet closed, in order, with the wall-clock time ffmpeg opened each.
-    const opened: { abs: string; openedMs: number }[] = [];
-    let runStarted = false;
-    let prevEndMs: number | null = null; // end of the previous segment of this run: the next one starts there
-    const clock = new StreamClock();
-    let listOffset = 0;
-    let lastSize = 0;
-    let lastSizeAt = Date.now();
-    // Stall watchdog: ffmpeg reports the stream time it has written about twice a second; when it stops advancing
-    // the camera is frozen. (File size is no signal: a static low-bitrate scene can leave the file unchanged for long.)
-    let lastProgress = -1;
-    let lastAdvance = Date.now();
-    let stalled = false;
-    let lastStderr = '';
-    let lastEnd = this.status.lastSegmentEnd;
-
-    const rel = (abs: string) => path.relative(dataDir, abs);
-    const openSegment = (abs: string) => {
-      const now = Date.now();
-      if (!runStarted) {
-        runStarted = true;
-        if (gapReason !== null && lastEnd !== null && now > lastEnd) {
-          addGap(db, { camera, fromMs: lastEnd, toMs: now, reason: gapReason });
-        }
-        this.status.since = now;
-        log.info({ camera }, 'recording');
-      }
-      opened.push({ abs, openedMs: now });
-      this.status.state = 'recording';
-      this.status.segment = rel(abs);
-      lastSize = 0;
-      lastSizeAt = now;
-      upsertSegment(db, { camera, path: rel(abs), startMs: now, endMs: now, bytes: 0, closed: false });
-    };
-    const closeSegment = async (entry: ListEntry) => {
-      const head = opened.shift();
-      if (!head || path.basename(head.abs) !== entry.name) {
-        log.error({ camera, entry: entry.name, expected: head && path.basename(head.abs) }, 'segment list out of step');
-        return;
-      }
-      clock.observe(head.openedMs, entry.start);
-      const { startMs, endMs } = segmentWallTimes(entry, clock.offsetMs()!, prevEndMs);
-      prevEndMs = endMs;
-      const bytes = statSync(head.abs, { throwIfNoEntry: false })?.size ?? 0;
-      const seg: ClosedSegment = { camera, path: rel(head.abs), startMs, endMs, bytes, closed: true, durationSeconds: entry.end - entry.start };
-      upsertSegment(db, seg);
-      lastEnd = endMs;
-      this.status.lastSegmentEnd = endMs;
+    const closed = async (seg: ClosedSegment) => {
+      this.status.lastSegmentEnd = seg.endMs;
       await this.o.onSegment(seg);
     };
     const readList = async () => {
@@ -145,9 +101,15 @@ export class CameraRecorder {
       } catch {
         return;
       }
-      const { entries, consumed } = parseSegmentList(text, listOffset);
-      listOffset = consumed;
-      for (const e of entries) await closeSegment(e);
+      for (const entry of run.listed(text)) {
+        const seg = run.segmentClosed(entry, (abs) => statSync(abs, { throwIfNoEntry: false })?.size ?? 0);
+        if ('outOfStep' in seg) {
+          log.error({ camera, ...seg.outOfStep }, 'segment list out of step');
+          continue;
+        }
+        upsertSegment(db, seg);
+        await closed(seg);
+      }
     };
 
     const ff = startFfmpeg({
@@ -156,19 +118,18 @@ export class CameraRecorder {
         outputPattern: outputPattern(dataDir, camera, record.format), segmentList: listFile, timeoutSeconds: 5,
       }),
       onStderr: (line) => {
-        const progress = progressSeconds(line);
-        if (progress !== null) {
-          const now = Date.now();
-          clock.observe(now, progress);
-          if (progress > lastProgress) {
-            lastProgress = progress;
-            lastAdvance = now;
-          }
-          return;
+        const now = Date.now();
+        const said = run.stderrLine(line, now);
+        if (!said) return;
+        const { row, first, gap } = run.segmentOpened(said.opened, now);
+        if (gap) addGap(db, gap);
+        if (first) {
+          this.status.since = now;
+          log.info({ camera }, 'recording');
         }
-        const m = /Opening '(.+)' for writing/.exec(line);
-        if (m && m[1] !== listFile) openSegment(path.resolve(m[1]!));
-        else if (/error|refused|timed out|not found|unauthorized|invalid/i.test(line)) lastStderr = redactText(line.trim());
+        this.status.state = 'recording';
+        this.status.segment = row.path;
+        upsertSegment(db, row);
       },
     });
     const onAbort = () => ff.stop();
@@ -182,20 +143,14 @@ export class CameraRecorder {
         await readList();
         ensureDayDirs(dataDir, camera);
         const now = Date.now();
-        const current = opened[opened.length - 1]?.abs;
-        const size = current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0;
-        if (size > lastSize) {
-          this.status.bitrateKbps = Math.round(((size - lastSize) * 8) / Math.max(1, now - lastSizeAt));
-          lastSize = size;
-          lastSizeAt = now;
+        const current = run.current;
+        const grew = run.sizeSeen(current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0, now);
+        if (grew) {
+          this.status.bitrateKbps = grew.bitrateKbps;
           // The open segment's end grows in the catalog, so upload and serve see how far it reaches.
-          const offset = clock.offsetMs();
-          if (current && offset !== null && lastProgress >= 0) {
-            growSegment(db, rel(current), Math.round(offset + lastProgress * 1000), size);
-          }
+          if (grew.grow) growSegment(db, grew.grow.path, grew.grow.endMs, grew.grow.bytes);
         }
-        if (!stalled && now - lastAdvance > record.stallSeconds * 1000) {
-          stalled = true;
+        if (run.stallCheck(now)) {
           log.warn({ camera, seconds: record.stallSeconds }, 'no new frames: restarting ffmpeg');
           // A frozen input blocks ffmpeg in a read, so SIGINT alone may wait for the socket timeout.
           ff.stop();
@@ -210,17 +165,14 @@ export class CameraRecorder {
     await poller;
     await readList();
     // Segments ffmpeg opened but never listed (killed, crashed): catalogue what is on disk.
-    for (const { abs } of opened.splice(0)) {
+    for (const abs of run.unlisted()) {
       const seg = await catalogueFile(db, dataDir, camera, abs);
       if (seg) {
-        lastEnd = seg.endMs;
-        this.status.lastSegmentEnd = seg.endMs;
-        await this.o.onSegment(seg);
+        run.catalogued(seg.endMs);
+        await closed(seg);
       }
     }
-    if (stalled) return `stalled: no new frames for ${record.stallSeconds}s`;
-    const detail = lastStderr || 'stream ended';
-    return exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}: ${detail}`;
+    return run.outcome(exit);
   }
 }
 
@@ -229,17 +181,4 @@ function ensureDayDirs(dataDir: string, camera: string): void {
   const now = new Date();
   mkdirSync(dayDir(dataDir, camera, now), { recursive: true });
   mkdirSync(dayDir(dataDir, camera, new Date(now.getTime() + 86_400_000)), { recursive: true });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,12 +1,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/db.js';
-import { segmentPaths, upsertSegment } from '../catalog/segments.js';
+import { forgetOpenSegment, segmentPaths, segmentStartMs, upsertSegment } from '../catalog/segments.js';
 import { probeDurationArgs } from '../ffmpeg/args.js';
 import { runFfprobe } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { cameraDir, segmentTimeFromPath } from './paths.js';
-import type { ClosedSegment } from './recorder.js';
+import type { ClosedSegment } from './segment.js';
 
 /**
  * Duration in seconds of a recording, also when ffmpeg was killed while writing it (no duration in the header:
@@ -41,13 +41,12 @@ export async function probeDuration(file: string): Promise<number | null> {
  */
 export async function catalogueFile(db: Db, dataDir: string, camera: string, abs: string): Promise<ClosedSegment | null> {
   const rel = path.relative(dataDir, abs);
-  const open = db.prepare('SELECT start_ms AS startMs FROM segments WHERE path = ?').get(rel) as { startMs: number } | undefined;
-  const startMs = open?.startMs ?? segmentTimeFromPath(rel)?.getTime();
+  const startMs = segmentStartMs(db, rel) ?? segmentTimeFromPath(rel)?.getTime();
   const bytes = statSync(abs, { throwIfNoEntry: false })?.size ?? 0;
   const duration = bytes > 0 ? await probeDuration(abs) : null;
   if (startMs === undefined || duration === null) {
     log.warn({ camera, path: rel }, 'recording has nothing decodable; left on disk, not catalogued');
-    db.prepare('DELETE FROM segments WHERE path = ? AND closed = 0').run(rel);
+    forgetOpenSegment(db, rel);
     return null;
   }
   const seg: ClosedSegment = { camera, path: rel, startMs, endMs: startMs + duration * 1000, bytes, closed: true, durationSeconds: duration };

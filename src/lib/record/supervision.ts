@@ -1,4 +1,5 @@
 /** Pure decisions of the recorder supervisor (table-tested). */
+import { backoffMs } from '../wait.js';
 
 export interface ListEntry {
   name: string;
@@ -26,13 +27,17 @@ export function parseSegmentList(text: string, offset: number): { entries: ListE
   return { entries, consumed: pos };
 }
 
+/** A run that recorded this long was healthy: its end starts a new series of failures. */
+const HEALTHY_RUN_MS = 60_000;
+
 /**
- * The wait before restarting ffmpeg: 1 s, doubling to `maxSeconds`; a run that recorded for a minute or more
- * resets it (the camera was healthy, so the next failure is a new one).
+ * The wait before restarting ffmpeg after a run that ended after `ranMs`, and the failures in a row it makes:
+ * 1 s, doubling to `maxSeconds` (wait.ts backoffMs); a run that recorded for a minute or more resets the series
+ * (the camera was healthy, so the next failure is a new one).
  */
-export function nextBackoff(previousSeconds: number, ranMs: number, maxSeconds: number): number {
-  if (ranMs >= 60_000 || previousSeconds <= 0) return Math.min(1, maxSeconds);
-  return Math.min(previousSeconds * 2, maxSeconds);
+export function restartBackoff(failures: number, ranMs: number, maxSeconds: number): { failures: number; seconds: number } {
+  const n = ranMs >= HEALTHY_RUN_MS ? 1 : failures + 1;
+  return { failures: n, seconds: backoffMs(n, { baseMs: 1000, maxMs: maxSeconds * 1000 }) / 1000 };
 }
 
 /**

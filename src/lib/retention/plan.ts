@@ -17,8 +17,10 @@
  * 7. `expired` stored objects (only with `remote: true`; otherwise the store's lifecycle rule does it): event clips
  *    (and event segments) that started more than `keepEventsDays` ago, continuous-backup segments `recordingsDays`.
  */
+import type { EventTimes } from '../catalog/events.js';
 import type { SegmentRow } from '../catalog/segments.js';
-import type { UploadRow } from '../upload/outbox.js';
+import type { StoredObject } from '../catalog/uploads.js';
+import type { Span } from '../time.js';
 
 export const DAY_MS = 86_400_000;
 export const GB = 1e9;
@@ -34,25 +36,12 @@ export interface RetentionPolicy {
   postRollMs: number;
 }
 
-/** A catalogued segment, as the planner sees it. */
-export type PlanSegment = SegmentRow;
-
-export interface PlanEvent {
-  camera: string;
-  startMs: number;
-  /** Null while the event is open. */
-  endMs: number | null;
-}
-
-export interface Span {
-  camera: string;
-  fromMs: number;
-  toMs: number;
-}
+/** A span of one camera's time. */
+export type CameraSpan = Span & { camera: string };
 
 /** What pending upload work will read: event clip windows (already widened by pre/post-roll) and whole segments. */
 export interface InUse {
-  windows: Span[];
+  windows: CameraSpan[];
   paths: ReadonlySet<string>;
 }
 
@@ -66,18 +55,16 @@ export interface LocalClip {
   uploaded: boolean;
 }
 
-/** A stored clip or segment (the catalog's uploads row, what the planner needs of it); poster and manifest go with it. */
-export type StoredObject = Pick<UploadRow, 'key' | 'url' | 'kind' | 'eventId' | 'camera' | 'startMs' | 'bytes' | 'poster' | 'manifest'>;
-
 export interface PlanInput {
   nowMs: number;
   policy: RetentionPolicy;
-  segments: PlanSegment[];
-  events: PlanEvent[];
+  segments: SegmentRow[];
+  events: EventTimes[];
   inUse: InUse;
   /** Catalogued paths whose file is not on disk (found by the disk walk). */
   missing: ReadonlySet<string>;
   localClips: LocalClip[];
+  /** Stored clips and segments (their poster and manifest go with them). */
   stored: StoredObject[];
   /** Free bytes on the data folder's disk. */
   freeBytes: number;
@@ -86,7 +73,7 @@ export interface PlanInput {
 export type SegmentReason = 'age' | 'quota' | 'emergency' | 'missing';
 
 export interface Plan {
-  segments: { segment: PlanSegment; reason: SegmentReason }[];
+  segments: { segment: SegmentRow; reason: SegmentReason }[];
   localClips: LocalClip[];
   stored: StoredObject[];
   /** Segments kept because of rule 1 (open, in use) and because of a protected event. */
@@ -180,7 +167,7 @@ export function planRetention(input: PlanInput): Plan {
   return plan;
 }
 
-function sortedByStart(segments: PlanSegment[]): PlanSegment[] {
+function sortedByStart(segments: SegmentRow[]): SegmentRow[] {
   for (let i = 1; i < segments.length; i++) {
     if (segments[i]!.startMs < segments[i - 1]!.startMs) return [...segments].sort((a, b) => a.startMs - b.startMs);
   }
@@ -191,7 +178,7 @@ function sortedByStart(segments: PlanSegment[]): PlanSegment[] {
  * Answers "does [startMs, endMs) of this camera overlap one of the spans?" for segments offered in start order:
  * per camera the spans are merged and sorted once, then walked with a cursor (linear overall).
  */
-export function overlapChecker(spans: Span[]): { overlaps(s: { camera: string; startMs: number; endMs: number }): boolean } {
+export function overlapChecker(spans: CameraSpan[]): { overlaps(s: { camera: string; startMs: number; endMs: number }): boolean } {
   const byCamera = new Map<string, { fromMs: number; toMs: number }[]>();
   for (const s of [...spans].sort((a, b) => a.fromMs - b.fromMs)) {
     let list = byCamera.get(s.camera);

@@ -1,16 +1,16 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../catalog/db.js';
-import { upsertSegment } from '../catalog/segments.js';
+import { writeTransaction, type Db } from '../catalog/db.js';
+import { eventsOpenOrEndedSince } from '../catalog/events.js';
+import { clipFiles, unfinishedReads } from '../catalog/outbox.js';
+import { allSegments, deleteSegment, isClosedSegment, upsertSegment } from '../catalog/segments.js';
+import { forgetStoredObject, storedObjects } from '../catalog/uploads.js';
 import { eventWindow } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/index.js';
-import {
-  DAY_MS, GB, planRetention, type InUse, type LocalClip, type Plan, type PlanEvent, type PlanSegment, type RetentionPolicy,
-  type Span, type StoredObject,
-} from './plan.js';
+import { DAY_MS, GB, planRetention, type InUse, type LocalClip, type Plan, type RetentionPolicy } from './plan.js';
 
 /**
  * The I/O shell around the planner: reads the catalog and the disk into a PlanInput, and carries a plan out safely
@@ -51,7 +51,7 @@ export function survey(db: Db, config: Config, nowMs = Date.now()): Survey {
   const walkStartMs = Date.now();
   const onDisk = walkRecordings(config.dataDir);
   const policy = policyFrom(config);
-  const segments = loadSegments(db);
+  const segments = allSegments(db);
   const known = new Set<string>();
   const missing = new Set<string>();
   for (const s of segments) {
@@ -67,112 +67,36 @@ export function survey(db: Db, config: Config, nowMs = Date.now()): Survey {
   }
   const fs = statfsSync(config.dataDir);
   const plan = planRetention({
-    nowMs, policy, segments, events: loadEvents(db, nowMs - policy.keepEventsDays * DAY_MS), inUse: loadInUse(db, config),
-    missing, localClips: loadLocalClips(db, config), stored: policy.remote ? loadStored(db) : [], freeBytes: fs.bavail * fs.bsize,
+    nowMs, policy, segments, events: eventsOpenOrEndedSince(db, nowMs - policy.keepEventsDays * DAY_MS), inUse: loadInUse(db, config),
+    missing, localClips: loadLocalClips(db, config), stored: policy.remote ? storedObjects(db) : [], freeBytes: fs.bavail * fs.bsize,
   });
   return { plan, unknown };
 }
 
-/** Rows per read of loadSegments (bounded strings and memory whatever the catalog's size). */
-const READ_CHUNK = 100_000;
-
-/**
- * Every catalogued segment, oldest first (by start, then id). Read a column at a time: each chunk of rows comes
- * back as one JSON array per column, built by SQLite in one pass over the table in id order, so a million segments
- * cost a few JSON.parse calls instead of a million row objects crossing from SQLite. Paths come newline-joined (a
- * faster parse), or as JSON in the unlikely case that one holds a newline. The chunks are read in one transaction
- * (one snapshot while `record` writes). Ids follow the recorder's order, so the rows are nearly always in start
- * order already; otherwise a stable sort by start puts them there (ties stay in id order).
- */
-export function loadSegments(db: Db, chunkRows = READ_CHUNK): PlanSegment[] {
-  const size = Math.max(1, Math.floor(chunkRows));
-  const chunk = (json: boolean) => db.prepare(
-    `SELECT count(*), max(id), ${json ? 'json_group_array(path)' : 'group_concat(path, char(10))'}, json_group_array(camera),
-       json_group_array(start_ms), json_group_array(end_ms), json_group_array(bytes), json_group_array(closed)
-     FROM (SELECT id, camera, path, start_ms, end_ms, bytes, closed FROM segments WHERE id > ? ORDER BY id LIMIT ${size})`,
-  ).raw();
-  type Row = [number, number | null, string | null, string, string, string, string, string];
-  const joined = chunk(false);
-  let asJson: ReturnType<typeof chunk> | undefined;
-  const out: PlanSegment[] = [];
-  let sorted = true;
-  db.transaction(() => {
-    let after = Number.MIN_SAFE_INTEGER;
-    for (;;) {
-      let row = joined.get(after) as Row;
-      const n = row[0];
-      if (n === 0) break;
-      let paths = row[2]!.split('\n');
-      if (paths.length !== n) {
-        row = (asJson ??= chunk(true)).get(after) as Row;
-        paths = JSON.parse(row[2]!) as string[];
-      }
-      const [cameras, starts, ends, bytes, closed] = row.slice(3).map((c) => JSON.parse(c as string)) as [
-        string[], number[], number[], number[], number[],
-      ];
-      let last = out.length > 0 ? out[out.length - 1]!.startMs : Number.MIN_SAFE_INTEGER;
-      for (let i = 0; i < n; i++) {
-        const startMs = starts[i]!;
-        if (startMs < last) sorted = false;
-        last = startMs;
-        out.push({ camera: cameras[i]!, path: paths[i]!, startMs, endMs: ends[i]!, bytes: bytes[i]!, closed: closed[i] === 1 });
-      }
-      if (n < size) break;
-      after = row[1]!;
-    }
-  })();
-  return sorted ? out : out.sort((a, b) => a.startMs - b.startMs);
-}
-
-/** Events still protecting recordings: open, or ended at or after `cutoffMs`. */
-function loadEvents(db: Db, cutoffMs: number): PlanEvent[] {
-  return db
-    .prepare('SELECT camera, start_ms AS startMs, end_ms AS endMs FROM events WHERE end_ms IS NULL OR end_ms >= ?')
-    .all(cutoffMs) as PlanEvent[];
-}
-
 /**
  * What unfinished upload work (pending, claimed or failed: failed work is retried by the next `upload`) will read:
- * each event's clip window, as the uploader computes it, and each segment of continuous backup.
+ * each event's clip window (the event's span widened as the uploader widens it, eventWindow) and each segment of
+ * continuous backup.
  */
 export function loadInUse(db: Db, config: Config): InUse {
-  const rows = db
-    .prepare(`SELECT kind, payload FROM outbox WHERE state IN ('pending', 'failed') AND kind IN ('event', 'segment')`)
-    .all() as { kind: string; payload: string }[];
-  const windows: Span[] = [];
-  const paths = new Set<string>();
+  const { events, segmentPaths } = unfinishedReads(db);
   const { preRollSeconds, postRollSeconds } = config.events;
-  for (const r of rows) {
-    const p = JSON.parse(r.payload) as { camera: string; path?: string; start?: string; end?: string; at?: string };
-    if (r.kind === 'segment' && p.path) paths.add(p.path);
-    if (r.kind === 'event' && p.start) {
-      const w = eventWindow(Date.parse(p.start), Date.parse(p.end ?? p.at ?? p.start), preRollSeconds, postRollSeconds);
-      windows.push({ camera: p.camera, ...w });
-    }
-  }
-  return { windows, paths };
+  return {
+    windows: events.map((e) => ({ camera: e.camera, ...eventWindow(e.fromMs, e.toMs, preRollSeconds, postRollSeconds) })),
+    paths: segmentPaths,
+  };
 }
 
 /** Clips on disk that cameras wrote to their drop folders and `upload` took (only files inside a configured dropDir). */
 function loadLocalClips(db: Db, config: Config): LocalClip[] {
-  const rows = db.prepare(`SELECT payload, state FROM outbox WHERE kind = 'file'`).all() as { payload: string; state: string }[];
   const out: LocalClip[] = [];
-  for (const r of rows) {
-    const p = JSON.parse(r.payload) as { camera: string; path: string; at: string };
-    const dropDir = config.cameras[p.camera]?.dropDir;
-    if (!dropDir || !path.isAbsolute(p.path) || !isInside(path.resolve(dropDir), p.path)) continue;
-    const bytes = statSync(p.path, { throwIfNoEntry: false })?.size;
-    if (bytes !== undefined) out.push({ camera: p.camera, path: p.path, atMs: Date.parse(p.at), bytes, uploaded: r.state === 'done' });
+  for (const c of clipFiles(db)) {
+    const dropDir = config.cameras[c.camera]?.dropDir;
+    if (!dropDir || !path.isAbsolute(c.path) || !isInside(path.resolve(dropDir), c.path)) continue;
+    const bytes = statSync(c.path, { throwIfNoEntry: false })?.size;
+    if (bytes !== undefined) out.push({ camera: c.camera, path: c.path, atMs: c.atMs, bytes, uploaded: c.stored });
   }
   return out;
-}
-
-function loadStored(db: Db): StoredObject[] {
-  return db
-    .prepare(
-      `SELECT key, url, kind, event_id AS eventId, camera, start_ms AS startMs, bytes, poster, manifest FROM uploads ORDER BY start_ms`,
-    )
-    .all() as StoredObject[];
 }
 
 /** Relative paths (to dataDir) of every file under recordings/<camera>/<day>/, dot-files left out. */
@@ -200,14 +124,15 @@ const isInside = (dir: string, file: string) => {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 };
 
-export interface PruneResult {
+/** What a run of the plan did (a type, so the summary record built from it stays a plain record). */
+export type PruneResult = {
   segments: { files: number; bytes: number; byReason: Record<string, number> };
   localClips: { files: number; bytes: number };
   stored: { objects: number; bytes: number };
   /** Planned deletions skipped because the item changed since planning (reopened, now in use, already gone). */
   skipped: number;
   errors: string[];
-}
+};
 
 /**
  * Carries out a plan. Segments: see the module comment. Local clips: removed (their upload is done). Stored
@@ -217,23 +142,21 @@ export interface PruneResult {
 export async function executePlan(db: Db, config: Config, plan: Plan, storage?: Storage): Promise<PruneResult> {
   const result: PruneResult = { segments: { files: 0, bytes: 0, byReason: {} }, localClips: { files: 0, bytes: 0 }, stored: { objects: 0, bytes: 0 }, skipped: 0, errors: [] };
   const dayDirs = new Set<string>();
-  const rowOf = db.prepare('SELECT closed FROM segments WHERE path = ?').pluck();
-  const deleteRow = db.prepare('DELETE FROM segments WHERE path = ?');
   for (let i = 0; i < plan.segments.length; i += BATCH) {
     const batch = plan.segments.slice(i, i + BATCH);
-    const accepted = db.transaction(() => {
+    const accepted = writeTransaction(db, () => {
       const inUse = loadInUse(db, config);
       return batch.filter(({ segment: s, reason }) => {
         const busy = inUse.paths.has(s.path) || inUse.windows.some((w) => w.camera === s.camera && w.fromMs < s.endMs && w.toMs > s.startMs);
         const reappeared = reason === 'missing' && existsSync(path.join(config.dataDir, s.path));
-        if (rowOf.get(s.path) !== 1 || busy || reappeared) {
+        if (!isClosedSegment(db, s.path) || busy || reappeared) {
           result.skipped++;
           return false;
         }
-        deleteRow.run(s.path);
+        deleteSegment(db, s.path);
         return true;
       });
-    }).immediate();
+    });
     for (const { segment: s, reason } of accepted) {
       const abs = path.join(config.dataDir, s.path);
       try {
@@ -262,16 +185,11 @@ export async function executePlan(db: Db, config: Config, plan: Plan, storage?: 
   }
 
   if (plan.stored.length > 0 && !storage) throw new Error('executePlan: stored objects to remove but no storage given');
-  const dropUpload = db.transaction((o: StoredObject) => {
-    db.prepare('DELETE FROM uploads WHERE key = ?').run(o.key);
-    db.prepare('DELETE FROM detections WHERE clip_url = ?').run(o.url);
-    db.prepare('DELETE FROM analyses WHERE clip_url = ?').run(o.url);
-  });
   for (const o of plan.stored) {
     try {
       for (const url of [o.poster, o.manifest]) if (url) await storage!.remove(storage!.keyFromUrl(url));
       await storage!.remove(o.key);
-      dropUpload.immediate(o);
+      forgetStoredObject(db, o);
       result.stored.objects++;
       result.stored.bytes += o.bytes;
     } catch (err) {

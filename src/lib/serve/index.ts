@@ -1,4 +1,4 @@
-import type { Db } from '../catalog/db.js';
+import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { Config } from '../config/schema.js';
 import { log } from '../log.js';
 import { storageFromConfig, type Storage } from '../storage/index.js';
@@ -24,11 +24,11 @@ async function presignOrigin(storage: Storage): Promise<string[]> {
  * Starts `cctv serve` on `host:port` (port 0: the OS picks): refuses a non-loopback address without `serve.auth`
  * (UserError), then listens until the returned server is closed.
  */
-export async function startServe(opts: { config: Config; db: Db; host: string; port: number; storage?: Storage }): Promise<Listening> {
+export async function startServe(opts: { config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage }): Promise<Listening> {
   const { config } = opts;
   assertBindAllowed(opts.host, config.serve.auth);
   const storage = opts.storage ?? storageFromConfig(config);
-  const app = createApp({ db: opts.db, config, storage, auth: config.serve.auth, mediaOrigins: await presignOrigin(storage) });
+  const app = createApp({ catalog: opts.catalog, config, storage, auth: config.serve.auth, mediaOrigins: await presignOrigin(storage) });
   const server = await listen(app, opts.host, opts.port);
   log.info({ url: server.url, auth: config.serve.auth ? 'basic' : 'none (loopback only)' }, `serving on ${server.url}`);
   return server;

@@ -3,12 +3,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { Db } from '../catalog/db.js';
-import { lastSegment } from '../catalog/segments.js';
-import { probeMedia, recordedUntil, recordingsFor } from '../clips/cut.js';
+import type { EventCatalog } from '../catalog/event-catalog.js';
+import { recordedEnds, recordedUntil } from '../clips/cut.js';
 import { planCut, type CutPlan } from '../clips/window.js';
-import { concatScript, MP4_AUDIO, posterArgs } from '../ffmpeg/args.js';
-import { BROWSER_CODECS } from '../ffmpeg/probe.js';
+import { clipPosterArgs, concatScript, playbackArgs } from '../ffmpeg/args.js';
+import { probeMedia } from '../ffmpeg/probe.js';
 import { FFMPEG, lastLines, runFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { attachment, NotFoundError, type Storage } from '../storage/index.js';
@@ -88,25 +87,10 @@ export async function storedObject(
   return new Response(Readable.toWeb(body as Readable) as ReadableStream<Uint8Array>, { status, headers });
 }
 
-/** Pure: ffmpeg arguments that remux the concat script on stdin into fragmented MP4 on stdout (transcoding only video browsers cannot play). */
-export function recordingArgs(media: { video: string | null; audio: string | null }): string[] {
-  const video = media.video !== null && BROWSER_CODECS.has(media.video)
-    ? ['-c:v', 'copy']
-    : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p'];
-  const audio = media.audio === null ? ['-an'] : MP4_AUDIO.has(media.audio) ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];
-  return [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-f', 'concat', '-safe', '0', '-protocol_whitelist', 'file,pipe', '-i', 'pipe:0',
-    '-map', '0:v:0', '-map', '0:a:0?', ...video, ...audio,
-    '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '1000000',
-    '-f', 'mp4', 'pipe:1',
-  ];
-}
-
 /** The recordings of `camera` from `fromMs` for `seconds`, as planCut sees them; null when nothing covers `fromMs`. */
-export async function recordingPlan(db: Db, dataDir: string, camera: string, fromMs: number, seconds: number): Promise<CutPlan | null> {
+export async function recordingPlan(catalog: EventCatalog, dataDir: string, camera: string, fromMs: number, seconds: number): Promise<CutPlan | null> {
   const window = { fromMs, toMs: fromMs + seconds * 1000 };
-  const plan = planCut(await recordingsFor(db, dataDir, camera, window), window);
+  const plan = planCut(await recordedEnds(dataDir, await catalog.recordings(camera, window), window), window);
   // Playback starts where asked, or it is not this moment's recording.
   const first = plan.pieces[0];
   if (!first || first.fromMs - fromMs > 2000) return null;
@@ -119,7 +103,7 @@ export async function recordingPlan(db: Db, dataDir: string, camera: string, fro
  */
 export async function recordingStream(dataDir: string, plan: CutPlan): Promise<ReadableStream<Uint8Array>> {
   const media = await probeMedia(path.join(dataDir, plan.pieces[0]!.path));
-  const proc = spawn(FFMPEG, recordingArgs(media), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(FFMPEG, playbackArgs(media), { stdio: ['pipe', 'pipe', 'pipe'] });
   proc.stdin.on('error', () => {}); // ffmpeg may exit before reading all of the script
   // The script comes on stdin, so its paths are made absolute file: URLs (relative ones would resolve against pipe:).
   const pieces = plan.pieces.map((p) => ({ file: `file:${path.join(dataDir, p.path)}`, inpoint: p.inpoint, outpoint: p.outpoint }));
@@ -153,7 +137,7 @@ export class LatestFrames {
   private readonly cache = new Map<string, { atMs: number; jpeg: Promise<Buffer | null> }>();
 
   constructor(
-    private readonly db: Db,
+    private readonly catalog: EventCatalog,
     private readonly dataDir: string,
     private readonly maxAgeMs = 1500,
   ) {}
@@ -170,7 +154,7 @@ export class LatestFrames {
   }
 
   private async grab(camera: string): Promise<Buffer | null> {
-    const seg = lastSegment(this.db, camera);
+    const seg = await this.catalog.lastRecording(camera);
     if (!seg) return null;
     const file = path.join(this.dataDir, seg.path);
     const untilMs = seg.closed ? seg.endMs : await recordedUntil(file, seg.startMs, (Date.now() - seg.startMs) / 1000 - 5);
@@ -178,7 +162,7 @@ export class LatestFrames {
     const dir = await mkdtemp(path.join(tmpdir(), 'cctv-latest-'));
     try {
       const out = path.join(dir, 'latest.jpg');
-      await runFfmpeg(posterArgs(file, at, out), { timeoutMs: 15_000 });
+      await runFfmpeg(clipPosterArgs(file, at, out), { timeoutMs: 15_000 });
       return await readFile(out);
     } finally {
       await rm(dir, { recursive: true, force: true });

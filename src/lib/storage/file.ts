@@ -7,17 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
 import { DigestStream, openSource } from './digest.js';
 import {
-  assertKey,
-  IntegrityError,
-  NotFoundError,
-  resolveRange,
-  type ByteRange,
-  type ObjectEntry,
-  type ObjectStat,
-  type PutOptions,
-  type PutResult,
-  type PutSource,
-  type Storage,
+  assertKey, classifyError, IntegrityError, NotFoundError, resolveRange, type ByteRange, type ObjectEntry,
+  type ObjectStat, type PutOptions, type PutResult, type PutSource, type Storage, type StorageErrorClass,
 } from './types.js';
 
 /** Sidecar folder under the root holding `<key>.json` = { contentType, metadata } (keys never start with a dot). */
@@ -61,7 +52,7 @@ export class FileStorage implements Storage {
       await pipeline(openSource(source), digest, createWriteStream(file, { flags: 'wx', flush: true }));
     });
     try {
-      const { bytes, sha256 } = digest.digest();
+      const { bytes } = digest.digest();
       const stored = (await stat(tmp)).size;
       if (stored !== bytes) throw new IntegrityError(`${key}: wrote ${bytes} bytes but the file holds ${stored}`, true);
       await rename(tmp, dest);
@@ -156,6 +147,11 @@ export class FileStorage implements Storage {
   private pathOf(key: string): string {
     assertKey(key);
     return join(this.root, ...key.split('/'));
+  }
+
+  /** A missing file is not-found; the shared rules otherwise (a full or failing disk is permanent: a person must act). */
+  classify(err: unknown): StorageErrorClass {
+    return classifyError(err);
   }
 
   private metaPathOf(key: string): string {

@@ -8,7 +8,7 @@ import type { Storage } from './types.js';
 export * from './types.js';
 export { FileStorage, fileRootFromUrl } from './file.js';
 export { S3Storage, attachment, s3LocationFromUrl, type S3StorageOptions } from './s3.js';
-export { withRetry, isRetryable, backoffDelay, type RetryOptions } from './retry.js';
+export { withRetry, type RetryOptions } from './retry.js';
 
 /** The `storage.*` config keys besides `url`, plus what a caller may inject. */
 export interface StorageOptions extends Partial<Omit<S3StorageOptions, 'region'>> {

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import { IntegrityError, type ByteRange, type ObjectEntry, type PutOptions, type PutSource, type Storage } from './types.js';
+import { backoffMs, fullJitter, sleep } from '../wait.js';
+import { type ByteRange, type ObjectEntry, type PutOptions, type PutSource, type Storage } from './types.js';
 
 export interface RetryOptions {
   /** Extra attempts after the first. */
@@ -11,55 +11,12 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-]);
-const TRANSIENT_NAMES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'ServiceUnavailable',
-  'InternalError',
-]);
+/** Delay before retry number `retry` (1 = the first): full jitter over the doubling wait (wait.ts). */
+const retryDelay = (retry: number, opts: RetryOptions): number => fullJitter(backoffMs(retry, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs }));
 
 /**
- * Whether a storage error is worth another attempt: throttling, 5xx, 429, network failures and
- * store-side integrity failures are; a missing key, a bad range, 4xx (auth, bad request) and
- * anything unknown (a bug) are not.
- */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof IntegrityError) return err.retryable;
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; cause?: unknown };
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 500) return true;
-  if (status === 429 || e.$retryable) return true;
-  if (TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return true;
-  return e.cause !== undefined && e.cause !== err && isRetryable(e.cause);
-}
-
-/** Delay before retry number `attempt` (0-based): uniform in [0, min(max, base·2^attempt)] ("full jitter"). */
-export function backoffDelay(attempt: number, opts: RetryOptions, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** attempt));
-}
-
-/**
- * The same storage, with each operation retried on retryable errors (see isRetryable). put can be
- * retried because its source is a path or a buffer and keys are deterministic. get retries opening
+ * The same storage, with each operation retried on the errors the storage classifies as retryable (its classify).
+ * put can be retried because its source is a path or a buffer and keys are deterministic. get retries opening
  * the stream, not a stream that fails midway; list retries a failure only while nothing has been
  * yielded yet (after that the error reaches the caller, to avoid repeating keys).
  */
@@ -69,8 +26,8 @@ export function withRetry(storage: Storage, opts: RetryOptions): Storage {
       try {
         return await fn();
       } catch (err) {
-        if (n >= opts.retries || !isRetryable(err)) throw err;
-        const delay = backoffDelay(n, opts);
+        if (n >= opts.retries || storage.classify(err) !== 'retryable') throw err;
+        const delay = retryDelay(n + 1, opts);
         log.warn({ err: errorMessage(err), attempt: n + 1, delayMs: delay }, `storage ${what} failed, retrying`);
         await sleep(delay);
       }
@@ -87,6 +44,7 @@ export function withRetry(storage: Storage, opts: RetryOptions): Storage {
     keyFromUrl: (url: string) => storage.keyFromUrl(url),
     presign: (key: string, seconds: number, opts?: { downloadAs?: string }) => attempt(`presign ${key}`, () => storage.presign(key, seconds, opts)),
     setTags: (key: string, tags: Record<string, string>) => attempt(`setTags ${key}`, () => storage.setTags(key, tags)),
+    classify: (err: unknown) => storage.classify(err),
   };
 
   async function* retryList(prefix: string): AsyncGenerator<ObjectEntry> {
@@ -99,8 +57,8 @@ export function withRetry(storage: Storage, opts: RetryOptions): Storage {
         }
         return;
       } catch (err) {
-        if (yielded || n >= opts.retries || !isRetryable(err)) throw err;
-        await sleep(backoffDelay(n, opts));
+        if (yielded || n >= opts.retries || storage.classify(err) !== 'retryable') throw err;
+        await sleep(retryDelay(n + 1, opts));
       }
     }
   }

@@ -17,17 +17,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { UserError } from '../errors.js';
 import { DigestStream, openSource, type Digest } from './digest.js';
 import {
-  assertKey,
-  assertRange,
-  IntegrityError,
-  NotFoundError,
-  type ByteRange,
-  type ObjectEntry,
-  type ObjectStat,
-  type PutOptions,
-  type PutResult,
-  type PutSource,
-  type Storage,
+  assertKey, assertRange, classifyError, IntegrityError, NotFoundError, type ByteRange, type ObjectEntry,
+  type ObjectStat, type PutOptions, type PutResult, type PutSource, type Storage, type StorageErrorClass,
 } from './types.js';
 
 export interface S3StorageOptions {
@@ -85,10 +76,7 @@ export class S3Storage implements Storage {
   private readonly queueSize: number;
   private readonly listPageSize: number;
 
-  constructor(
-    url: string,
-    private readonly options: S3StorageOptions,
-  ) {
+  constructor(url: string, options: S3StorageOptions) {
     ({ bucket: this.bucket, prefix: this.prefix } = s3LocationFromUrl(url));
     this.url = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
     const checksum = options.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
@@ -134,13 +122,7 @@ export class S3Storage implements Storage {
         digest.destroy(); // closes the source file
         throw cause;
       });
-    const sent = digest.digest();
-    const problem = await this.checkStored(key, sent, metadata.sha256);
-    if (problem) {
-      await this.remove(key);
-      throw new IntegrityError(`${this.urlFor(key)}: ${problem}; the object was removed`, true);
-    }
-    return { url: this.urlFor(key), bytes: sent.bytes, sha256: sent.sha256 };
+    return this.verified(key, digest.digest(), metadata.sha256);
   }
 
   /** The whole source in memory when it fits in one part (≤ partSize), else undefined (it is then streamed). */
@@ -196,12 +178,17 @@ export class S3Storage implements Storage {
     if (metadata.sha256 === undefined && (out.ETag ?? '').replace(/"/g, '').toLowerCase() === sent.md5) {
       return { url: this.urlFor(key), bytes: sent.bytes, sha256 };
     }
-    const problem = await this.checkStored(key, sent, metadata.sha256);
+    return this.verified(key, sent, metadata.sha256);
+  }
+
+  /** The put's result once the stored object is checked against what was sent; else it is removed (IntegrityError). */
+  private async verified(key: string, sent: Digest, sha256Meta: string | undefined): Promise<PutResult> {
+    const problem = await this.checkStored(key, sent, sha256Meta);
     if (problem) {
       await this.remove(key);
       throw new IntegrityError(`${this.urlFor(key)}: ${problem}; the object was removed`, true);
     }
-    return { url: this.urlFor(key), bytes: sent.bytes, sha256 };
+    return { url: this.urlFor(key), bytes: sent.bytes, sha256: sent.sha256 };
   }
 
   /** Why the stored object is not `sent`, or undefined when it is. */
@@ -307,6 +294,11 @@ export class S3Storage implements Storage {
       .catch((err: unknown) => rethrowMissing(err, key));
   }
 
+  /** The shared rules, then the AWS SDK's errors: throttling, 5xx, 429 and what the SDK flags transient are retryable; a 404 is not-found. */
+  classify(err: unknown): StorageErrorClass {
+    return classifyError(err, sdkErrorClass);
+  }
+
   private objectKey(key: string): string {
     assertKey(key);
     return this.prefix ? `${this.prefix}/${key}` : key;
@@ -317,6 +309,27 @@ async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipelineAsync(createReadStream(file), hash);
   return hash.digest('hex');
+}
+
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalError',
+]);
+
+/** What an AWS SDK error says about retrying; undefined for errors that are not the SDK's. */
+function sdkErrorClass(err: Error): StorageErrorClass | undefined {
+  const status = statusOf(err);
+  if ((status !== undefined && status >= 500) || status === 429 || (err as { $retryable?: unknown }).$retryable) return 'retryable';
+  if (TRANSIENT_NAMES.has(err.name)) return 'retryable';
+  if (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404) return 'not-found';
+  return undefined;
 }
 
 /** The HTTP status an SDK error carries, if any. */

@@ -67,7 +67,18 @@ export interface Storage {
    * NotFoundError when the key is missing.
    */
   setTags(key: string, tags: Record<string, string>): Promise<void>;
+
+  /**
+   * What a failure of this storage means for the caller (restic's backends answer the same): `not-found` (the key
+   * names no object: NotFoundError), `retryable` (the store or the network had a moment: throttling, 5xx, a dropped
+   * connection, the store holding other bytes than were sent) or `permanent` (retrying cannot help: a bad key or
+   * range, refused credentials, a source that is not what the caller expected). Any error may be asked about; one
+   * the backend does not know (a bug, another component's failure) is permanent.
+   */
+  classify(err: unknown): StorageErrorClass;
 }
+
+export type StorageErrorClass = 'not-found' | 'permanent' | 'retryable';
 
 export type PutSource = { path: string } | { body: Buffer };
 
@@ -131,6 +142,37 @@ export class IntegrityError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Node's codes for network failures worth another try (network file systems raise them too). */
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+]);
+
+/**
+ * The classification every backend shares (Storage.classify): the storage's own errors (NotFoundError,
+ * IntegrityError), Node's transient network failures, then what `own` (the backend's knowledge of its client's
+ * errors) says, and an error whose `cause` is retryable is too; anything else is permanent.
+ */
+export function classifyError(err: unknown, own: (err: Error) => StorageErrorClass | undefined = () => undefined): StorageErrorClass {
+  if (err instanceof NotFoundError) return 'not-found';
+  if (err instanceof IntegrityError) return err.retryable ? 'retryable' : 'permanent';
+  if (!(err instanceof Error)) return 'permanent';
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return 'retryable';
+  const known = own(err);
+  if (known !== undefined) return known;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== err && classifyError(cause, own) === 'retryable' ? 'retryable' : 'permanent';
 }
 
 /**

@@ -1,20 +1,25 @@
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import type { Db } from '../catalog/db.js';
-import { cutClip, makePoster, mediaInfo, playableFile, recordingsFor } from '../clips/cut.js';
-import { clipKeyBase, eventWindow, planCut, readiness, type CutPlan, type Span } from '../clips/window.js';
+import { writeTransaction, type Db } from '../catalog/db.js';
+import { recordEvent } from '../catalog/events.js';
+import {
+  claimDue, enqueue, markDone, markFailed, nextDueMs, outboxCounts, releaseClaims, reschedule, resetFailed, type WorkItem,
+} from '../catalog/outbox.js';
+import { segmentsOverlapping } from '../catalog/segments.js';
+import { findUpload, saveUpload } from '../catalog/uploads.js';
+import { cutClip, makePoster, mediaInfo, playableFile, recordedEnds } from '../clips/cut.js';
+import { clipKeyBase, eventWindow, planCut, readiness, type CutPlan } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { eventId } from '../events/tracker.js';
 import { log } from '../log.js';
-import type { ClipRecord, EventRecord, SegmentRecord, UploadedRecord } from '../pipeline/records.js';
+import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
 import type { ReadItem } from '../pipeline/ndjson.js';
-import { isRetryable, type Storage } from '../storage/index.js';
-import {
-  claimDue, enqueue, findUpload, markDone, markFailed, nextDueMs, outboxCounts, recordEvent, releaseClaims, reschedule,
-  resetFailed, saveUpload, type WorkItem,
-} from './outbox.js';
+import type { Storage } from '../storage/index.js';
+import type { Span } from '../time.js';
+import { backoffMs, fullJitter, sleep, type Backoff } from '../wait.js';
+import { makeWorkDir } from '../work-dir.js';
 
 export interface UploaderOptions {
   db: Db;
@@ -25,8 +30,8 @@ export interface UploaderOptions {
   emit: (record: UploadedRecord) => void | Promise<void>;
   /** How long after a window's end to keep waiting for its recordings before cutting what exists. Default 30 s. */
   coverageWaitMs?: number;
-  /** Backoff of failed work: doubles from base to max (with jitter). Defaults 1 s and 10 s. */
-  backoff?: { baseMs: number; maxMs: number };
+  /** Backoff of failed work: doubles from base to max, with full jitter (wait.ts). Defaults 1 s and 10 s. */
+  backoff?: Backoff;
 }
 
 export interface UploadStats {
@@ -52,7 +57,8 @@ const FLUSH_MARGIN_MS = 250;
 /** How often a window whose recordings are not on disk yet is looked at again (each look: one short ffprobe). */
 const COVERAGE_POLL_MS = 200;
 
-type Outcome = { wait: number } | { done: UploadedRecord[]; note?: string };
+/** What working an item came to: try again at `wait` (ms since the epoch), or done (with what was stored). */
+type WorkResult = { wait: number } | { done: UploadedRecord[]; note?: string };
 
 /**
  * `cctv upload` as a library: `accept` writes each record it acts on to the catalog's outbox (before anything
@@ -66,8 +72,9 @@ export class Uploader {
   readonly stats: UploadStats = { queued: 0, inFlight: 0, done: 0, failed: 0, bytes: 0, startedMs: Date.now(), recent: [], lastError: null };
   private readonly queue: PQueue;
   private readonly coverageWaitMs: number;
-  private readonly backoff: { baseMs: number; maxMs: number };
-  private wake: () => void = () => {};
+  private readonly backoff: Backoff;
+  /** Aborted to end the current wait of the run loop early (new work, a finished item, the end of input). */
+  private wakeUp = new AbortController();
 
   constructor(private readonly o: UploaderOptions) {
     this.queue = new PQueue({ concurrency: o.config.upload.concurrency });
@@ -89,16 +96,16 @@ export class Uploader {
     }
     const { db } = this.o;
     if (r.kind === 'event') {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         recordEvent(db, r);
         if (r.state === 'end') enqueue(db, { key: `event:${r.id}`, kind: 'event', payload: r });
-      }).immediate();
+      });
     } else if (r.kind === 'clip') {
       enqueue(db, { key: `file:${r.camera}:${r.path}:${r.at}`, kind: 'file', payload: r });
     } else {
       enqueue(db, { key: `segment:${r.path}`, kind: 'segment', payload: r });
     }
-    this.wake();
+    this.wakeUp.abort();
     return true;
   }
 
@@ -113,9 +120,9 @@ export class Uploader {
     let ended = false;
     void inputDone.then(() => {
       ended = true;
-      this.wake();
+      this.wakeUp.abort();
     });
-    const onAbort = () => this.wake();
+    const onAbort = () => this.wakeUp.abort();
     signal.addEventListener('abort', onAbort);
     try {
       while (!signal.aborted) {
@@ -128,7 +135,7 @@ export class Uploader {
         this.refreshCounts();
         if (ended && this.queue.size === 0 && this.queue.pending === 0 && this.stats.queued === 0) break;
         const due = nextDueMs(db);
-        await this.sleep(due === null ? 1000 : Math.min(1000, Math.max(20, due - Date.now())));
+        await this.nap(due === null ? 1000 : Math.min(1000, Math.max(20, due - Date.now())));
       }
       await this.queue.onIdle();
     } finally {
@@ -138,15 +145,10 @@ export class Uploader {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    });
+  /** Waits up to `ms`, less when woken (wakeUp). */
+  private async nap(ms: number): Promise<void> {
+    this.wakeUp = new AbortController();
+    await sleep(ms, this.wakeUp.signal);
   }
 
   private refreshCounts(): void {
@@ -157,14 +159,14 @@ export class Uploader {
 
   private async work(item: WorkItem): Promise<void> {
     const { db } = this.o;
-    const workDir = await this.workDir();
+    const workDir = await makeWorkDir(this.o.config.dataDir, 'upload');
     try {
-      const outcome = await this.perform(item, workDir);
-      if ('wait' in outcome) {
-        reschedule(db, item.id, outcome.wait, null);
+      const result = await this.perform(item, workDir);
+      if ('wait' in result) {
+        reschedule(db, item.id, result.wait, null);
       } else {
-        markDone(db, item.id, outcome.note ?? null);
-        for (const r of outcome.done) {
+        markDone(db, item.id, result.note ?? null);
+        for (const r of result.done) {
           log.info({ url: r.url, bytes: r.bytes, partial: r.partial }, 'stored');
           this.stats.done++;
           this.stats.bytes += r.bytes;
@@ -175,8 +177,8 @@ export class Uploader {
     } catch (err) {
       const message = errorMessage(err);
       this.stats.lastError = message;
-      if (isRetryable(err) || item.attempts + 1 < MAX_ATTEMPTS) {
-        const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** Math.min(item.attempts, 20)) * (0.5 + Math.random() / 2);
+      if (this.o.storage.classify(err) === 'retryable' || item.attempts + 1 < MAX_ATTEMPTS) {
+        const delay = fullJitter(backoffMs(item.attempts + 1, this.backoff));
         log.warn({ item: item.key, attempt: item.attempts + 1, retryInMs: Math.round(delay), err: message }, 'upload failed; will retry');
         reschedule(db, item.id, Date.now() + delay, message);
       } else {
@@ -186,42 +188,32 @@ export class Uploader {
       }
     } finally {
       await rm(workDir, { recursive: true, force: true });
-      this.wake();
+      this.wakeUp.abort();
     }
   }
 
-  private async workDir(): Promise<string> {
-    const base = path.join(this.o.config.dataDir, 'tmp');
-    await mkdir(base, { recursive: true });
-    return mkdtemp(path.join(base, 'upload-'));
-  }
-
-  private perform(item: WorkItem, workDir: string): Promise<Outcome> {
+  private perform(item: WorkItem, workDir: string): Promise<WorkResult> {
     switch (item.kind) {
-      case 'event':
-        return this.o.config.upload.mode === 'segment'
-          ? this.eventSegments(item.payload as EventRecord)
-          : this.eventClip(item.payload as EventRecord, workDir);
+      case 'event': {
+        // The event's span as the outbox keeps it (retention widens the same span the same way).
+        const { preRollSeconds, postRollSeconds } = this.o.config.events;
+        const win = eventWindow(item.fromMs, item.toMs, preRollSeconds, postRollSeconds);
+        return this.o.config.upload.mode === 'segment' ? this.eventSegments(item.payload, win) : this.eventClip(item.payload, win, workDir);
+      }
       case 'file':
-        return this.fileClip(item.payload as ClipRecord, workDir);
+        return this.fileClip(item.payload, workDir);
       case 'segment': {
-        const s = item.payload as SegmentRecord;
+        const s = item.payload;
         return this.storeSegment(s.camera, s.path, Date.parse(s.start), Date.parse(s.end), null, false).then((r) => ({ done: [r] }));
       }
     }
   }
 
-  private window(ev: EventRecord): Span {
-    const { preRollSeconds, postRollSeconds } = this.o.config.events;
-    return eventWindow(Date.parse(ev.start), Date.parse(ev.end ?? ev.at), preRollSeconds, postRollSeconds);
-  }
-
   /** The event window's clip: waits for the recordings to reach the window's end (or the deadline), then cuts. */
-  private async eventClip(ev: EventRecord, workDir: string): Promise<Outcome> {
+  private async eventClip(ev: EventRecord, win: Span, workDir: string): Promise<WorkResult> {
     const { db, config } = this.o;
-    const win = this.window(ev);
     if (Date.now() < win.toMs + FLUSH_MARGIN_MS) return { wait: win.toMs + FLUSH_MARGIN_MS };
-    const plan = planCut(await recordingsFor(db, config.dataDir, ev.camera, win), win);
+    const plan = planCut(await recordedEnds(config.dataDir, segmentsOverlapping(db, ev.camera, win), win), win);
     const ready = readiness(plan, Date.now(), win.toMs + this.coverageWaitMs);
     if (ready === 'wait') return { wait: Date.now() + COVERAGE_POLL_MS };
     if (ready === 'nothing') {
@@ -243,17 +235,11 @@ export class Uploader {
   }
 
   /** `upload.mode: segment`: the whole segments the window touches, once they are closed. */
-  private async eventSegments(ev: EventRecord): Promise<Outcome> {
+  private async eventSegments(ev: EventRecord, win: Span): Promise<WorkResult> {
     const { db, config } = this.o;
-    const win = this.window(ev);
     const segmentSeconds = config.cameras[ev.camera]?.record?.segmentSeconds ?? config.record.segmentSeconds;
-    const rows = db
-      .prepare(
-        `SELECT path, start_ms AS startMs, end_ms AS endMs, closed FROM segments
-         WHERE camera = ? AND start_ms < ? AND (end_ms > ? OR closed = 0) ORDER BY start_ms`,
-      )
-      .all(ev.camera, win.toMs, win.fromMs) as { path: string; startMs: number; endMs: number; closed: number }[];
-    const closed = rows.filter((r) => r.closed === 1);
+    const rows = segmentsOverlapping(db, ev.camera, win);
+    const closed = rows.filter((r) => r.closed);
     const waitFor = win.toMs + (segmentSeconds * 1000 + this.coverageWaitMs);
     const plan: CutPlan = planCut(closed, win);
     if ((closed.length < rows.length || readiness(plan, Date.now(), win.toMs + this.coverageWaitMs) === 'wait') && Date.now() < waitFor) {
@@ -266,7 +252,7 @@ export class Uploader {
   }
 
   /** A finished clip file (drop folder, or a file argument): stored as it is when browsers play it, else remuxed. */
-  private async fileClip(c: ClipRecord, workDir: string): Promise<Outcome> {
+  private async fileClip(c: ClipRecord, workDir: string): Promise<WorkResult> {
     const t0 = Date.now();
     const media = await mediaInfo(c.path);
     log.debug({ phase: 'probe', ms: Date.now() - t0, file: c.path }, 'upload phase');
@@ -314,7 +300,7 @@ export class Uploader {
         return url;
       },
       (err: unknown) => {
-        if (isRetryable(err)) throw err;
+        if (storage.classify(err) === 'retryable') throw err;
         log.warn({ key, err: errorMessage(err) }, 'no poster for this clip');
         return null;
       },

@@ -16,6 +16,13 @@ export interface OnvifDeviceOptions {
   maxTerminationSeconds?: number;
   host?: string;
   port?: number;
+  /**
+   * NotificationMessage elements (verbatim XML, e.g. from test/fixtures/onvif/) answered by the first pull of every new
+   * subscription instead of the generated `Initialized` state of the profile.
+   */
+  initialMessages?: string[];
+  /** A verbatim `<wstop:TopicSet>` answered by GetEventProperties (default: the profile's topics, nested as cameras do). */
+  topicSet?: string;
 }
 
 export interface OnvifDevice {
@@ -30,6 +37,8 @@ export interface OnvifDevice {
   readonly subscriptions: number;
   /** Queue a `Changed` message for `key` (a key of the profile) on every subscription; returns Date.now(). */
   trigger(key: string, active?: boolean): number;
+  /** Queue NotificationMessage elements (verbatim XML) on every subscription, as a camera would send them; returns Date.now(). */
+  replay(xml: string | string[]): number;
   /** Change the state reported by the next `Initialized` messages without sending anything. */
   setState(key: string, active: boolean): void;
   setClockOffset(ms: number): void;

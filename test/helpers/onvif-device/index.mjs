@@ -1,8 +1,9 @@
 // A test ONVIF camera written from the ONVIF Core spec and the device, media and event service WSDLs:
 // SOAP 1.2 over HTTP, WS-Security UsernameToken PasswordDigest, PullPoint subscriptions with long-poll.
 // Plain JS (with index.d.mts) so that both the vitest suites and the bench (plain node) can import it.
-// Control: trigger vendor topics, skew the clock, go offline, hang, answer with malformed XML, faults or
-// connections reset in the middle of a body.
+// Control: trigger vendor topics, replay NotificationMessages that real cameras sent (verbatim XML from
+// test/fixtures/onvif/), skew the clock, go offline, hang, answer with malformed XML, faults or connections reset in
+// the middle of a body.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
@@ -18,6 +19,8 @@ const NS = {
   ter: 'http://www.onvif.org/ver10/error',
   tns1: 'http://www.onvif.org/ver10/topics',
   tnsaxis: 'http://www.axis.com/2009/event/topics',
+  wstop: 'http://docs.oasis-open.org/wsn/t-1',
+  wsa5: 'http://www.w3.org/2005/08/addressing',
 };
 const ENVELOPE_OPEN =
   '<?xml version="1.0" encoding="UTF-8"?><s:Envelope ' +
@@ -80,6 +83,34 @@ function durationMs(text, nowMs, fallback) {
 const items = (list) => list.map(([n, v]) => `<tt:SimpleItem Name="${n}" Value="${v}"/>`).join('');
 
 /**
+ * A wstop:TopicSet as cameras nest it (`<tns1:RuleEngine><CellMotionDetector><Motion wstop:topic="true">`), with a
+ * MessageDescription declaring the state item of each topic.
+ * @param {Array<{topic: string, item: string}>} topics
+ */
+function topicSetXml(topics) {
+  const root = new Map();
+  for (const { topic, item } of topics) {
+    let node = root;
+    const segments = topic.split('/');
+    segments.forEach((seg, i) => {
+      if (!node.has(seg)) node.set(seg, { children: new Map(), item: undefined });
+      const entry = node.get(seg);
+      if (i === segments.length - 1) entry.item = item;
+      node = entry.children;
+    });
+  }
+  const render = (node) =>
+    [...node.entries()]
+      .map(([seg, { children, item }]) => {
+        const leaf = item === undefined ? '' : ` wstop:topic="true"`;
+        const desc = item === undefined ? '' : `<tt:MessageDescription IsProperty="true"><tt:Data><tt:SimpleItemDescription Name="${item}" Type="xs:boolean"/></tt:Data></tt:MessageDescription>`;
+        return `<${seg}${leaf}>${desc}${render(children)}</${seg}>`;
+      })
+      .join('');
+  return `<wstop:TopicSet>${render(root)}</wstop:TopicSet>`;
+}
+
+/**
  * Start a device on a random loopback port.
  * @param {import('./index.d.mts').OnvifDeviceOptions} [options]
  * @returns {Promise<import('./index.d.mts').OnvifDevice>}
@@ -99,6 +130,8 @@ export async function startOnvifDevice(options = {}) {
   /** @type {Array<'malformed'|'fault'|'reset'>} */
   const misbehaviour = [];
   const state = Object.fromEntries(Object.keys(channels).map((k) => [k, false]));
+  /** Verbatim NotificationMessage XML answered by the first pull of every new subscription (replaces generated ones). */
+  const initialMessages = options.initialMessages;
   /** @type {Map<string, {id: string, terminationMs: number, queue: string[], waiter: null | {respond: () => void}}>} */
   const subscriptions = new Map();
   const sockets = new Set();
@@ -186,9 +219,9 @@ export async function startOnvifDevice(options = {}) {
     GetEventProperties(res) {
       send(res, 200,
         '<tev:GetEventPropertiesResponse><tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>' +
-        '<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet><wstop:TopicSet xmlns:wstop="http://docs.oasis-open.org/wsn/t-1">' +
-        Object.values(channels).map((c) => `<tt:Topic>${c.topic}</tt:Topic>`).join('') +
-        '</wstop:TopicSet><wsnt:TopicExpressionDialect>http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet</wsnt:TopicExpressionDialect>' +
+        '<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet>' +
+        (options.topicSet ?? topicSetXml(Object.values(channels))) +
+        '<wsnt:TopicExpressionDialect>http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet</wsnt:TopicExpressionDialect>' +
         '<tev:MessageContentFilterDialect>http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter</tev:MessageContentFilterDialect>' +
         '<tev:MessageContentSchemaLocation>http://www.onvif.org/onvif/ver10/schema/onvif.xsd</tev:MessageContentSchemaLocation></tev:GetEventPropertiesResponse>');
     },
@@ -197,7 +230,8 @@ export async function startOnvifDevice(options = {}) {
       const id = randomUUID();
       const sub = { id, terminationMs: now + grant(body.InitialTerminationTime, now), queue: [], waiter: null };
       // The first pull returns the current state of every property topic (PropertyOperation="Initialized").
-      for (const [key, ch] of Object.entries(channels)) if (!ch.pulse) sub.queue.push(notification(key, state[key], 'Initialized'));
+      if (initialMessages) sub.queue.push(...initialMessages);
+      else for (const [key, ch] of Object.entries(channels)) if (!ch.pulse) sub.queue.push(notification(key, state[key], 'Initialized'));
       subscriptions.set(id, sub);
       stats.subscriptionsCreated++;
       send(res, 200,
@@ -324,6 +358,14 @@ export async function startOnvifDevice(options = {}) {
       const msg = notification(key, active, 'Changed');
       for (const sub of subscriptions.values()) {
         sub.queue.push(msg);
+        sub.waiter?.respond();
+      }
+      return Date.now();
+    },
+    replay(xml) {
+      const list = Array.isArray(xml) ? xml : [xml];
+      for (const sub of subscriptions.values()) {
+        sub.queue.push(...list);
         sub.waiter?.respond();
       }
       return Date.now();

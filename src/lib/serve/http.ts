@@ -1,0 +1,57 @@
+import type { Config } from '../config/schema.js';
+
+/** What every route of the web app shares: errors as answers, JSON answers, and reading parameters. */
+
+/** Thrown by route code: answered as `{ "error": message }` with `status`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A request handler: its answer, or undefined when the path is not one of its routes. */
+export type Route = (req: Request, url: URL) => Promise<Response | undefined>;
+
+export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra },
+  });
+}
+
+/** A path segment, percent-decoded; 400 when malformed. */
+export function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, 'malformed path');
+  }
+}
+
+export function intParam(v: string | null, name: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, `${name}: a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** An ISO 8601 time, a YYYY-MM-DD date (UTC midnight) or milliseconds since the epoch; undefined when absent. */
+export function timeParam(v: string | null, name: string): number | undefined {
+  if (v === null || v === '') return undefined;
+  const ms = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v);
+  if (Number.isNaN(ms)) throw new HttpError(400, `${name}: use ISO 8601 (2024-05-01T12:00:00Z), a date or ms since the epoch`);
+  return ms;
+}
+
+/** A configured camera's name; 404 for anything else. */
+export function knownCamera(config: Pick<Config, 'cameras'>, name: string | null): string {
+  if (!name || !config.cameras[name]) throw new HttpError(404, `no camera ${JSON.stringify(name ?? '')}`);
+  return name;
+}
+
+/** The API path of a stored object's media route (`/media/clip/<key>`, `/media/poster/<key>`), keyed by the clip. */
+export function mediaPath(kind: 'clip' | 'poster', clipKey: string): string {
+  return `/media/${kind}/${clipKey.split('/').map(encodeURIComponent).join('/')}`;
+}
