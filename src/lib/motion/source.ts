@@ -1,0 +1,138 @@
+import type { SourceState } from '../events/onvif.js';
+import { EventTracker } from '../events/tracker.js';
+import { motionDecodeArgs } from '../ffmpeg/motion.js';
+import { startFfmpeg } from '../ffmpeg/run.js';
+import { log } from '../log.js';
+import type { EventRecord } from '../pipeline/records.js';
+import { restartBackoff } from '../record/supervision.js';
+import { redactText } from '../redact.js';
+import { sleep } from '../wait.js';
+import type { ResolvedMotion } from './config.js';
+import { MOTION_HEIGHT, MOTION_WIDTH, MotionDetector, type MotionSample } from './detector.js';
+
+/**
+ * The software motion source of one camera: one ffmpeg decodes the stream (the sub stream, or keyframes of the main
+ * stream) into small grey pictures; Node keeps `samplesPerSecond` of them, runs the MotionDetector and feeds "motion
+ * on/off" to the same EventTracker as ONVIF, so `event` records (source `motion`, labels `["motion"]`) start, merge
+ * and end by the same rules. Supervised like the recorder: ffmpeg is restarted after every exit and whenever no
+ * picture arrived for `stallSeconds`, with the recorder's backoff (1 s doubling to `maxBackoffSeconds`).
+ */
+export interface MotionTiming {
+  stallSeconds: number;
+  maxBackoffSeconds: number;
+  /** ffmpeg's socket timeout. */
+  timeoutSeconds: number;
+  /** How often open events are checked for their merge gap or maximum duration when no picture arrives. */
+  tickMs: number;
+}
+
+export const DEFAULT_MOTION_TIMING: MotionTiming = { stallSeconds: 20, maxBackoffSeconds: 30, timeoutSeconds: 5, tickMs: 500 };
+
+export interface MotionSourceOptions {
+  camera: string;
+  motion: ResolvedMotion;
+  transport?: 'tcp' | 'udp';
+  events: { maxEventSeconds: number; mergeGapSeconds: number };
+  signal: AbortSignal;
+  emit(record: EventRecord): void;
+  timing?: Partial<MotionTiming>;
+  onState?(state: SourceState, detail?: string): void;
+  /** Every analysed picture (tests, benchmarks). */
+  onSample?(sample: MotionSample, atMs: number): void;
+}
+
+/** Watches one camera until `signal` aborts; closes its open event (`reason: "stopped"`) on the way out. Never rejects. */
+export async function watchMotion(o: MotionSourceOptions): Promise<void> {
+  const { camera, motion, signal } = o;
+  const timing = { ...DEFAULT_MOTION_TIMING, ...o.timing };
+  const tracker = new EventTracker({
+    camera, maxEventMs: o.events.maxEventSeconds * 1000, mergeGapMs: o.events.mergeGapSeconds * 1000, source: 'motion',
+  });
+  const emit = (records: EventRecord[]) => records.forEach((r) => o.emit(r));
+  let state: SourceState | undefined;
+  const setState = (next: SourceState, detail: string, level: 'info' | 'warn' = 'info') => {
+    if (next === state) return;
+    state = next;
+    log[level]({ camera, state: next }, `camera ${camera}: ${detail}`);
+    o.onState?.(next, detail);
+  };
+  let active = false;
+  let quietAtMs = 0;
+  const observe = (on: boolean, atMs: number) => {
+    if (!on) quietAtMs = atMs;
+    emit(tracker.observe({ camera, label: 'motion', active: on, at: new Date(atMs), initialized: false, topic: 'motion' }));
+    active = on;
+  };
+  const ticker = setInterval(() => emit(tracker.tick(new Date())), timing.tickMs);
+  let failures = 0;
+  try {
+    while (!signal.aborted) {
+      const started = Date.now();
+      const outcome = await decodeOnce();
+      if (active) observe(false, Date.now());
+      if (signal.aborted) break;
+      const wait = restartBackoff(failures, Date.now() - started, timing.maxBackoffSeconds);
+      failures = wait.failures;
+      setState('offline', `motion decoder stopped (${outcome}); retrying in ${wait.seconds} s`, 'warn');
+      await sleep(wait.seconds * 1000, signal);
+    }
+  } finally {
+    clearInterval(ticker);
+    emit(tracker.stop(new Date()));
+    setState('stopped', 'motion source stopped');
+  }
+
+  /** One ffmpeg run; resolves with why it ended. */
+  async function decodeOnce(): Promise<string> {
+    const detector = new MotionDetector(motion);
+    const size = MOTION_WIDTH * MOTION_HEIGHT;
+    const frame = Buffer.alloc(size);
+    let filled = 0;
+    const intervalMs = 1000 / motion.samplesPerSecond;
+    let dueMs = 0;
+    let lastPictureMs = Date.now();
+    let lastError = '';
+    setState('connecting', `motion: decoding ${redactText(motion.url)}${motion.keyframesOnly ? ' (keyframes only)' : ''}`);
+
+    const picture = () => {
+      const now = Date.now();
+      lastPictureMs = now;
+      setState('online', 'motion source running');
+      if (now < dueMs) return;
+      dueMs = Math.max(dueMs + intervalMs, now - intervalMs);
+      const sample = detector.sample(frame, now);
+      o.onSample?.(sample, now);
+      if (sample.state === 'motion') observe(true, active ? now : Math.max(sample.sinceMs!, quietAtMs));
+      else if (active) observe(false, now);
+    };
+    const ff = startFfmpeg({
+      args: motionDecodeArgs({ url: motion.url, transport: o.transport ?? 'tcp', keyframesOnly: motion.keyframesOnly, width: MOTION_WIDTH, height: MOTION_HEIGHT, timeoutSeconds: timing.timeoutSeconds }),
+      onStderr: (line) => (lastError = line),
+      onStdout: (chunk) => {
+        for (let at = 0; at < chunk.length; ) {
+          const n = Math.min(size - filled, chunk.length - at);
+          chunk.copy(frame, filled, at, at + n);
+          filled += n;
+          at += n;
+          if (filled === size) {
+            filled = 0;
+            picture();
+          }
+        }
+      },
+    });
+    const stop = () => ff.stop(true);
+    signal.addEventListener('abort', stop, { once: true });
+    let stalled = false;
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastPictureMs < timing.stallSeconds * 1000) return;
+      stalled = true;
+      ff.stop(true);
+    }, Math.min(1000, timing.stallSeconds * 250));
+    const { code, signal: killed } = await ff.done;
+    clearInterval(watchdog);
+    signal.removeEventListener('abort', stop);
+    if (stalled) return `no picture for ${timing.stallSeconds} s`;
+    return `ffmpeg exited with ${code ?? killed}${lastError ? `: ${redactText(lastError)}` : ''}`;
+  }
+}
