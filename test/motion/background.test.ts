@@ -27,7 +27,8 @@ describe('foreground', () => {
     ['outside the mask nothing counts', [100, 100], [200, 200], [0, 0], [0, 1], 30, [0, 1], 1],
   ])('%s', (_name, mean, pixels, noise, mask, threshold, fg, changed) => {
     const bg = { mean: f32(...mean), noise: f32(...noise) };
-    const r = foreground(f32(...pixels), bg, Uint8Array.from(mask), threshold);
+    const raw = Uint8Array.from(pixels, (v) => Math.min(254, Math.max(1, v)));
+    const r = foreground(f32(...pixels), raw, bg, Uint8Array.from(mask), threshold);
     expect(Array.from(r.fg)).toEqual(fg);
     expect(r.count).toBe(fg.filter(Boolean).length);
     expect(r.changed).toBe(changed);
@@ -35,8 +36,19 @@ describe('foreground', () => {
 
   it('NOISE_FACTOR is what the noise is multiplied by', () => {
     const bg = { mean: f32(100), noise: f32(20) };
-    expect(foreground(f32(100 + NOISE_FACTOR * 20 + 1), bg, all(1), 10).count).toBe(1);
-    expect(foreground(f32(100 + NOISE_FACTOR * 20 - 1), bg, all(1), 10).count).toBe(0);
+    expect(foreground(f32(100 + NOISE_FACTOR * 20 + 1), Uint8Array.of(161), bg, all(1), 10).count).toBe(1);
+    expect(foreground(f32(100 + NOISE_FACTOR * 20 - 1), Uint8Array.of(159), bg, all(1), 10).count).toBe(0);
+  });
+
+  it.each([
+    ['clipped white, matched darker than the background: nothing (overexposed, not moved)', 255, 150, 200, 0],
+    ['clipped white, matched much brighter: foreground (a white car on asphalt)', 255, 250, 200, 1],
+    ['clipped black, matched brighter: nothing', 0, 250, 100, 0],
+    ['clipped black, matched much darker: foreground', 0, 50, 100, 1],
+    ['not clipped, darker: foreground', 120, 150, 200, 1],
+  ])('%s', (_name, raw, matched, mean, want) => {
+    const bg = { mean: f32(mean), noise: f32(0) };
+    expect(foreground(f32(matched), Uint8Array.of(raw), bg, all(1), 30).count).toBe(want);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MOTION_HEIGHT as H, MOTION_WIDTH as W, MotionDetector, pixelThreshold, type MotionSettings, type MotionState } from '../../src/lib/motion/detector.js';
+import { MOTION_HEIGHT as H, MOTION_WIDTH as W, MotionDetector, pixelThreshold, WARMUP_SECONDS, type MotionSettings, type MotionState } from '../../src/lib/motion/detector.js';
 
 /**
  * Small synthetic scenes at the detector's size (128×72): a textured yard with a little sensor noise, lit in
@@ -9,8 +9,13 @@ const SETTINGS: MotionSettings = {
   sensitivity: 0.5, minArea: 0.003, persistSamples: 2, maxChangedShare: 0.25, backgroundSeconds: 10, zones: [], masks: [],
 };
 
-/** Deterministic noise in -amp..amp. */
-const noise = (i: number, n: number, amp: number) => ((((i * 7919 + n * 104729) % 997) / 997) * 2 - 1) * amp;
+/** Deterministic noise in -amp..amp (an integer hash of pixel and sample). */
+const hash = (a: number) => {
+  a = Math.imul(a ^ (a >>> 16), 0x45d9f3b);
+  a = Math.imul(a ^ (a >>> 16), 0x45d9f3b);
+  return ((a ^ (a >>> 16)) >>> 0) / 4294967296;
+};
+const noise = (i: number, n: number, amp: number) => (hash(i * 7919 + n * 104729 + 1) * 2 - 1) * amp;
 const yard = (x: number, y: number) => 90 + 40 * Math.sin(x / 6) + 30 * Math.cos(y / 5) + ((x * 13 + y * 29) % 17);
 
 interface Shot {
@@ -53,10 +58,17 @@ describe('pixelThreshold', () => {
 });
 
 describe('MotionDetector', () => {
-  it('learns from the first picture, then sees a still yard as still', () => {
+  it(`learns for ${WARMUP_SECONDS} s, then sees a still yard as still`, () => {
     const d = new MotionDetector(SETTINGS);
-    expect(d.sample(picture(0), 0).state).toBe('learning');
-    expect(times(20, (n) => d.sample(picture(n + 1), (n + 1) * 250).state)).toEqual(times(20, () => 'still'));
+    const got = times(28, (n) => d.sample(picture(n), n * 250).state);
+    expect(got).toEqual([...times(WARMUP_SECONDS * 4, () => 'learning'), ...times(28 - WARMUP_SECONDS * 4, () => 'still')]);
+  });
+
+  it('learns which pixels are restless while warming up: a noisy corner is not motion', () => {
+    const snow = (n: number): Shot => ({ light: (v, x, y) => (x > 100 && y > 50 ? v + noise(x * 31 + y, n, 60) : v) });
+    const d = new MotionDetector(SETTINGS);
+    const got = times(40, (n) => d.sample(picture(n, snow(n)), n * 250).state);
+    expect(got.slice(WARMUP_SECONDS * 4)).not.toContain('motion');
   });
 
   it('reports a person walking in once the blob has persisted over persistSamples, dated from its first sighting', () => {

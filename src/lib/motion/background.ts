@@ -28,13 +28,16 @@ export function learningRate(elapsedSeconds: number, timeConstantSeconds: number
 }
 
 /**
- * Foreground pixels (1) of `pixels` against `bg` within `mask`, and their count; `changed` counts the pixels that
- * moved by more than CHANGE_DELTA (the measure of a global change: an IR switch or a light going on shifts most
- * of the picture a little, a person shifts a small part of it a lot). `threshold` is in grey levels (0..255); both
- * are raised to NOISE_FACTOR times a pixel's usual departure.
+ * Foreground pixels (1) of `pixels` (the brightness-matched `raw` picture) against `bg` within `mask`, and their
+ * count; `changed` counts the pixels that moved by more than CHANGE_DELTA (the measure of a global change: an IR
+ * switch or a light going on shifts most of the picture a little, a person shifts a small part of it a lot).
+ * `threshold` is in grey levels (0..255); both are raised to NOISE_FACTOR times a pixel's usual departure. A pixel
+ * clipped to white (255) only says "at least this bright", so it departs only if it is brighter than the background;
+ * one clipped to black only if it is darker (overexposure is not motion; a white car on dark asphalt is).
  */
 export function foreground(
   pixels: Float32Array,
+  raw: Uint8Array,
   bg: Background,
   mask: Uint8Array,
   threshold: number,
@@ -44,7 +47,10 @@ export function foreground(
   let changed = 0;
   for (let i = 0; i < pixels.length; i++) {
     if (mask[i] === 0) continue;
-    const d = Math.abs(pixels[i]! - bg.mean[i]!);
+    let d = pixels[i]! - bg.mean[i]!;
+    if (raw[i] === 255) d = Math.max(0, d);
+    else if (raw[i] === 0) d = Math.min(0, d);
+    d = Math.abs(d);
     const floor = NOISE_FACTOR * bg.noise[i]!;
     if (d > CHANGE_DELTA && d > floor) changed++;
     if (d > threshold && d > floor) {

@@ -5,7 +5,7 @@ import { matchBrightness } from './light.js';
 
 /**
  * The motion detector of one camera: small grey pictures in, "motion or not" out. Pure (no I/O, no clock: each
- * sample carries its time), so every rule is testable on synthetic pictures:
+ * sample carries its time), so every rule is testable on synthetic pictures. After WARMUP_SECONDS of learning:
  * 1. brightness normalisation (light.ts) undoes global light changes;
  * 2. pixels that depart from the adaptive background (background.ts) are foreground — only inside the zones and
  *    outside the masks (geometry.ts);
@@ -32,6 +32,12 @@ export interface MotionSettings {
 /** The picture size the detector works at (the decoder scales to it; 4:3 pictures are squeezed, which blobs do not mind). */
 export const MOTION_WIDTH = 128;
 export const MOTION_HEIGHT = 72;
+
+/**
+ * After a (re)start the detector only learns for this long, fast (a 1 s time constant) and everywhere: the scene, and
+ * which pixels are restless (leaves, water, a noisy corner), before it judges anything.
+ */
+export const WARMUP_SECONDS = 2;
 
 /** How far (picture widths per second) a blob may move between samples and still be the same thing. */
 export const TRACK_SPEED = 0.3;
@@ -60,6 +66,7 @@ export class MotionDetector {
   private readonly minPixels: number;
   private bg: Background | null = null;
   private lastAtMs = 0;
+  private startedAtMs = 0;
   private tracks: Track[] = [];
 
   private readonly width = MOTION_WIDTH;
@@ -80,10 +87,15 @@ export class MotionDetector {
     // The first picture seeds the background (and with zones and masks leaving nothing watched, every one does).
     if (!this.bg || this.watched === 0) {
       this.bg = seedBackground(Float32Array.from(frame));
+      this.startedAtMs = atMs;
       return { state: 'learning', changedShare: 0, tracks: [] };
     }
     const pixels = matchBrightness(frame, this.bg.mean, this.mask, this.threshold);
-    const { fg, changed } = foreground(pixels, this.bg, this.mask, this.threshold);
+    if (atMs - this.startedAtMs < WARMUP_SECONDS * 1000) {
+      learn(this.bg, pixels, new Uint8Array(pixels.length), learningRate(elapsed, 1));
+      return { state: 'learning', changedShare: 0, tracks: [] };
+    }
+    const { fg, changed } = foreground(pixels, frame, this.bg, this.mask, this.threshold);
     const changedShare = changed / this.watched;
     if (changedShare > this.s.maxChangedShare) {
       this.bg.mean.set(pixels);

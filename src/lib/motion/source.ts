@@ -28,6 +28,9 @@ export interface MotionTiming {
 
 export const DEFAULT_MOTION_TIMING: MotionTiming = { stallSeconds: 20, maxBackoffSeconds: 30, timeoutSeconds: 5, tickMs: 500 };
 
+/** The first picture may take this much longer than stallSeconds (connecting, probing the stream: 3-4 s measured). */
+export const CONNECT_GRACE_SECONDS = 10;
+
 export interface MotionSourceOptions {
   camera: string;
   motion: ResolvedMotion;
@@ -90,12 +93,15 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
     let filled = 0;
     const intervalMs = 1000 / motion.samplesPerSecond;
     let dueMs = 0;
-    let lastPictureMs = Date.now();
+    let lastPictureMs = Date.now() + CONNECT_GRACE_SECONDS * 1000;
     let lastError = '';
     setState('connecting', `motion: decoding ${redactText(motion.url)}${motion.keyframesOnly ? ' (keyframes only)' : ''}`);
+    let stalled = false;
 
+    let pictures = 0;
     const picture = () => {
       const now = Date.now();
+      pictures++;
       lastPictureMs = now;
       setState('online', 'motion source running');
       if (now < dueMs) return;
@@ -123,7 +129,6 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
     });
     const stop = () => ff.stop(true);
     signal.addEventListener('abort', stop, { once: true });
-    let stalled = false;
     const watchdog = setInterval(() => {
       if (Date.now() - lastPictureMs < timing.stallSeconds * 1000) return;
       stalled = true;
@@ -132,7 +137,7 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
     const { code, signal: killed } = await ff.done;
     clearInterval(watchdog);
     signal.removeEventListener('abort', stop);
-    if (stalled) return `no picture for ${timing.stallSeconds} s`;
+    if (stalled) return `no picture for ${timing.stallSeconds} s${pictures === 0 ? ` (+${CONNECT_GRACE_SECONDS} s to connect)` : ''}`;
     return `ffmpeg exited with ${code ?? killed}${lastError ? `: ${redactText(lastError)}` : ''}`;
   }
 }
