@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { motionDecodeArgs, type MotionDecode } from '../../src/lib/ffmpeg/motion.js';
-import { LIGHT_CHANGES, lightChangeFilter, peopleAppear, sceneArgs, type Scene } from '../../src/lib/ffmpeg/scenes.js';
+import { emptySceneArgs, LIGHT_CHANGES, lightChangeFilter, peopleAppear, sceneArgs, type Scene } from '../../src/lib/ffmpeg/scenes.js';
 
 const exec = promisify(execFile);
 const base: MotionDecode = { url: 'rtsp://cam/sub', transport: 'tcp', keyframesOnly: false, width: 128, height: 72, timeoutSeconds: 5 };
@@ -32,6 +32,12 @@ describe('motionDecodeArgs', () => {
 
 describe('scenes', () => {
   const scene: Scene = { background: '/f/yard.png', change: 'steady', seconds: 100, fps: 10, width: 320, height: 240 };
+
+  it('the empty place of a video: the median of one frame a second', () => {
+    expect(emptySceneArgs('/f/vtest.avi', '/o/empty.png')).toEqual([
+      '-loglevel', 'error', '-i', '/f/vtest.avi', '-vf', 'fps=1,tmedian=radius=35', '-frames:v', '1', '-f', 'image2', '/o/empty.png',
+    ]);
+  });
 
   it.each([
     [undefined, []],
@@ -60,11 +66,14 @@ describe('scenes', () => {
   // The filter graphs are only proven by ffmpeg itself: each light change, with people, for one second.
   const dir = mkdtempSync(path.join(tmpdir(), 'cctv-scenes-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  it('every light change is a valid ffmpeg graph (one second of each, with people walking in)', async () => {
+  it('every light change is a valid ffmpeg graph (one second of each, with people walking in), and so is the empty place', async () => {
     const still = path.join(dir, 'still.png');
     const people = path.join(dir, 'people.mp4');
     await exec('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x120', '-frames:v', '1', still]);
-    await exec('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10', '-t', '2', '-pix_fmt', 'yuv420p', people]);
+    await exec('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10', '-t', '4', '-pix_fmt', 'yuv420p', people]);
+    const empty = path.join(dir, 'empty.png');
+    await exec('ffmpeg', ['-nostdin', '-y', ...emptySceneArgs(people, empty, 1)]);
+    expect((await exec('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', empty])).stdout.trim()).toBe('160,120');
     for (const change of LIGHT_CHANGES) {
       const out = path.join(dir, `${change}.mp4`);
       const s: Scene = { background: still, change, seconds: 1, fps: 10, width: 160, height: 120, people: { video: people, first: 0.5, every: 10, seconds: 0.3 } };

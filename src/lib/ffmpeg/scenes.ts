@@ -20,6 +20,14 @@ export interface Scene {
 
 const isStill = (file: string) => /\.(png|jpe?g|bmp)$/i.test(file);
 
+/**
+ * ffmpeg arguments writing the empty place of a video where people pass (vtest.avi): per pixel, the median of one frame
+ * a second over 2·radius+1 seconds — everyone moves on, the place stays. One PNG.
+ */
+export function emptySceneArgs(video: string, out: string, radius = 35): string[] {
+  return ['-loglevel', 'error', '-i', video, '-vf', `fps=1,tmedian=radius=${radius}`, '-frames:v', '1', '-f', 'image2', out];
+}
+
 /** When people appear in `scene` (seconds from its start). */
 export function peopleAppear(scene: Scene): number[] {
   const p = scene.people;
