@@ -14,13 +14,13 @@ const output = ['-map', '0:v:0', '-an', '-sn', '-dn', '-fps_mode', 'passthrough'
 describe('motionDecodeArgs', () => {
   it.each([
     ['an RTSP sub stream: every frame, a socket timeout', base,
-      ['-loglevel', 'error', '-nostats', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-threads', '1', '-i', 'rtsp://cam/sub', ...output]],
+      ['-loglevel', 'error', '-nostats', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-threads', '1', '-skip_loop_filter', 'all', '-i', 'rtsp://cam/sub', ...output]],
     ['a main stream: keyframes only, over UDP', { ...base, url: 'rtsp://cam/main', keyframesOnly: true, transport: 'udp' } as MotionDecode,
-      ['-loglevel', 'error', '-nostats', '-rtsp_transport', 'udp', '-timeout', '5000000', '-threads', '1', '-skip_frame', 'nokey', '-i', 'rtsp://cam/main', ...output]],
+      ['-loglevel', 'error', '-nostats', '-rtsp_transport', 'udp', '-timeout', '5000000', '-threads', '1', '-skip_loop_filter', 'all', '-skip_frame', 'nokey', '-i', 'rtsp://cam/main', ...output]],
     ['a simulated camera (file://): real time, looped', { ...base, url: 'file:///c/yard.mp4' },
-      ['-loglevel', 'error', '-nostats', '-re', '-stream_loop', '-1', '-threads', '1', '-i', '/c/yard.mp4', ...output]],
+      ['-loglevel', 'error', '-nostats', '-re', '-stream_loop', '-1', '-threads', '1', '-skip_loop_filter', 'all', '-i', '/c/yard.mp4', ...output]],
     ['a plain path (benchmarks): as fast as it decodes', { ...base, url: '/tmp/scene.mp4' },
-      ['-loglevel', 'error', '-nostats', '-threads', '1', '-i', '/tmp/scene.mp4', ...output]],
+      ['-loglevel', 'error', '-nostats', '-threads', '1', '-skip_loop_filter', 'all', '-i', '/tmp/scene.mp4', ...output]],
   ] as [string, MotionDecode, string[]][])('%s', (_name, d, want) => {
     expect(motionDecodeArgs(d)).toEqual(want);
   });

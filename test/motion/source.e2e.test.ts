@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { motionDefaultsSchema, resolveMotion } from '../../src/lib/motion/config.js';
 import { watchMotion } from '../../src/lib/motion/source.js';
 import type { EventRecord } from '../../src/lib/pipeline/records.js';
-import { spawnCctv } from '../helpers/cli.js';
+import { processesMatching, spawnCctv } from '../helpers/cli.js';
 import { makeMotionClips } from '../helpers/footage.js';
 import { waitFor } from '../helpers/ports.js';
 import { TestCamera } from '../helpers/rtsp-camera.js';
@@ -29,14 +28,6 @@ const camera = async (file?: string) => {
   const c = await TestCamera.start(file ? { file } : { size: '320x180', fps: 10, gop: 10 });
   cameras.push(c);
   return c;
-};
-/** ffmpeg processes reading from `url` (none may be left behind). */
-const decoders = (url: string) => {
-  try {
-    return execFileSync('pgrep', ['-f', url], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
 };
 
 describe('cctv watch-events with the motion source (process)', () => {
@@ -73,8 +64,8 @@ describe('cctv watch-events with the motion source (process)', () => {
     const seconds = (Date.parse(end.end!) - Date.parse(start.start)) / 1000;
     expect(seconds).toBeGreaterThan(3);
     expect(seconds).toBeLessThan(8);
-    expect(decoders(object.url)).toEqual([]);
-    expect(decoders(ramp.url)).toEqual([]);
+    expect(processesMatching(object.url)).toEqual([]);
+    expect(processesMatching(ramp.url)).toEqual([]);
   }, 90_000);
 });
 
@@ -108,7 +99,7 @@ describe('watchMotion supervision', () => {
       await watching;
     }
     expect(states.at(-1)).toBe('stopped');
-    expect(decoders(live.url)).toEqual([]);
+    expect(processesMatching(live.url)).toEqual([]);
     expect(records).toEqual([]);
   }, 90_000);
 });

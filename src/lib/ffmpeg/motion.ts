@@ -23,7 +23,8 @@ export function motionDecodeArgs(d: MotionDecode): string[] {
   return [
     '-loglevel', 'error', '-nostats',
     ...(live ? recordInputOptions(d) : []),
-    '-threads', '1',
+    // One decoder thread, and no deblocking: at 128×72 nobody sees block edges (8-10 % less decoding).
+    '-threads', '1', '-skip_loop_filter', 'all',
     ...(d.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
     '-i', live ? recordInputUrl(d.url) : d.url,
     '-map', '0:v:0', '-an', '-sn', '-dn',

@@ -17,9 +17,15 @@ export function quantiles(pixels: ArrayLike<number>, mask: Uint8Array, qs: reado
   let n = 0;
   for (let i = 0; i < pixels.length; i++) {
     if (mask[i] === 0) continue;
-    histogram[Math.max(0, Math.min(255, Math.round(pixels[i]!)))]!++;
+    histogram[level(pixels[i]!)]!++;
     n++;
   }
+  return fromHistogram(histogram, n, qs);
+}
+
+const level = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0);
+
+function fromHistogram(histogram: Uint32Array, n: number, qs: readonly number[] = KNOTS): number[] | null {
   if (n === 0) return null;
   const out: number[] = [];
   let v = 0;
@@ -79,32 +85,39 @@ function apply(frame: Uint8Array, table: Float32Array): Float32Array {
   return out;
 }
 
-/** How many times the match is refined on the pixels that did not depart. */
+/** How many times the match is refined on the pixels that did not depart (each time with half the tolerance). */
 export const REFINE = 3;
 
 /**
  * `frame` with its brightness matched to `background` over `mask`, robustly: a match on all pixels shows which ones
  * depart from the background by more than `outlier` grey levels (a person, a car); the match is made again on the
- * others only (REFINE times), so an object does not bend the curve for the rest of the picture.
+ * others only (REFINE times, halving the tolerance), so an object does not bend the curve for the rest of the picture.
  */
 export function matchBrightness(frame: Uint8Array, background: Float32Array, mask: Uint8Array, outlier: number): Float32Array {
   const own = quantiles(frame, mask);
   const target = quantiles(background, mask);
   if (!own || !target) return Float32Array.from(frame);
-  let out = apply(frame, brightnessTable(own, target));
-  const watched = own && mask.reduce((n, v) => n + v, 0);
-  for (let round = 0; round < REFINE; round++) {
-    const steady = new Uint8Array(mask.length);
+  let table = brightnessTable(own, target);
+  let watched = 0;
+  for (let i = 0; i < mask.length; i++) watched += mask[i]!;
+  const ownHistogram = new Uint32Array(256);
+  const targetHistogram = new Uint32Array(256);
+  for (let round = 0, limit = outlier; round < REFINE; round++, limit /= 2) {
+    ownHistogram.fill(0);
+    targetHistogram.fill(0);
     let n = 0;
     for (let i = 0; i < mask.length; i++) {
-      if (mask[i] && Math.abs(out[i]! - background[i]!) <= outlier / 2 ** round) {
-        steady[i] = 1;
-        n++;
-      }
+      if (mask[i] === 0) continue;
+      const v = frame[i]!;
+      const b = background[i]!;
+      if (Math.abs(table[v]! - b) > limit) continue;
+      ownHistogram[v]!++;
+      targetHistogram[level(b)]!++;
+      n++;
     }
     // When most of the picture departs, this is no object: keep the match (the caller will call it global).
-    if (n < watched / 2) return out;
-    out = apply(frame, brightnessTable(quantiles(frame, steady)!, quantiles(background, steady)!));
+    if (n < watched / 2) break;
+    table = brightnessTable(fromHistogram(ownHistogram, n)!, fromHistogram(targetHistogram, n)!);
   }
-  return out;
+  return apply(frame, table);
 }

@@ -22,11 +22,9 @@ export interface MotionTiming {
   maxBackoffSeconds: number;
   /** ffmpeg's socket timeout. */
   timeoutSeconds: number;
-  /** How often open events are checked for their merge gap or maximum duration when no picture arrives. */
-  tickMs: number;
 }
 
-export const DEFAULT_MOTION_TIMING: MotionTiming = { stallSeconds: 20, maxBackoffSeconds: 30, timeoutSeconds: 5, tickMs: 500 };
+export const DEFAULT_MOTION_TIMING: MotionTiming = { stallSeconds: 20, maxBackoffSeconds: 30, timeoutSeconds: 5 };
 
 /** The first picture may take this much longer than stallSeconds (connecting, probing the stream: 3-4 s measured). */
 export const CONNECT_GRACE_SECONDS = 10;
@@ -59,14 +57,27 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
     log[level]({ camera, state: next }, `camera ${camera}: ${detail}`);
     o.onState?.(next, detail);
   };
+  // No periodic timer (every wake-up costs CPU on these machines): the tracker's next deadline (merge gap, maximum
+  // duration) is scheduled whenever it changes.
+  let closer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    clearTimeout(closer);
+    const due = tracker.nextDeadline();
+    if (due) {
+      closer = setTimeout(() => {
+        emit(tracker.tick(new Date()));
+        schedule();
+      }, Math.max(0, due.getTime() - Date.now()));
+    }
+  };
   let active = false;
   let quietAtMs = 0;
   const observe = (on: boolean, atMs: number) => {
     if (!on) quietAtMs = atMs;
     emit(tracker.observe({ camera, label: 'motion', active: on, at: new Date(atMs), initialized: false, topic: 'motion' }));
     active = on;
+    schedule();
   };
-  const ticker = setInterval(() => emit(tracker.tick(new Date())), timing.tickMs);
   let failures = 0;
   try {
     while (!signal.aborted) {
@@ -80,7 +91,7 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
       await sleep(wait.seconds * 1000, signal);
     }
   } finally {
-    clearInterval(ticker);
+    clearTimeout(closer);
     emit(tracker.stop(new Date()));
     setState('stopped', 'motion source stopped');
   }
@@ -93,17 +104,25 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
     let filled = 0;
     const intervalMs = 1000 / motion.samplesPerSecond;
     let dueMs = 0;
-    let lastPictureMs = Date.now() + CONNECT_GRACE_SECONDS * 1000;
+    let pictures = 0;
     let lastError = '';
     setState('connecting', `motion: decoding ${redactText(motion.url)}${motion.keyframesOnly ? ' (keyframes only)' : ''}`);
-    let stalled = false;
 
-    let pictures = 0;
+    // The stall watchdog, pushed back by every picture (the first one may take CONNECT_GRACE_SECONDS longer).
+    let stalled = false;
+    const stall = () => {
+      stalled = true;
+      ff.stop(true);
+    };
+    let watchdog = setTimeout(stall, (timing.stallSeconds + CONNECT_GRACE_SECONDS) * 1000);
+
     const picture = () => {
       const now = Date.now();
-      pictures++;
-      lastPictureMs = now;
-      setState('online', 'motion source running');
+      if (pictures++ === 0) {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(stall, timing.stallSeconds * 1000);
+        setState('online', 'motion source running');
+      } else watchdog.refresh();
       if (now < dueMs) return;
       dueMs = Math.max(dueMs + intervalMs, now - intervalMs);
       const sample = detector.sample(frame, now);
@@ -129,13 +148,8 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
     });
     const stop = () => ff.stop(true);
     signal.addEventListener('abort', stop, { once: true });
-    const watchdog = setInterval(() => {
-      if (Date.now() - lastPictureMs < timing.stallSeconds * 1000) return;
-      stalled = true;
-      ff.stop(true);
-    }, Math.min(1000, timing.stallSeconds * 250));
     const { code, signal: killed } = await ff.done;
-    clearInterval(watchdog);
+    clearTimeout(watchdog);
     signal.removeEventListener('abort', stop);
     if (stalled) return `no picture for ${timing.stallSeconds} s${pictures === 0 ? ` (+${CONNECT_GRACE_SECONDS} s to connect)` : ''}`;
     return `ffmpeg exited with ${code ?? killed}${lastError ? `: ${redactText(lastError)}` : ''}`;
