@@ -48,3 +48,11 @@ export async function expectPlaying(page: Page, selector: string, timeoutMs = 15
   await page.waitForFunction(([s, t]) => (document.querySelector<HTMLVideoElement>(s as string)?.currentTime ?? 0) > (t as number) + 0.3, [selector, first] as const, { timeout: timeoutMs });
   return page.$eval(selector, (v: HTMLVideoElement, t: number) => ({ readyState: v.readyState, advanced: v.currentTime - t }), first);
 }
+
+/** Signs in on the sign-in page as a person would, and waits until it has moved on to the app. */
+export async function signIn(page: Page, baseUrl: string, creds: { username: string; password: string }): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.fill('#username', creds.username);
+  await page.fill('#password', creds.password);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/sign-in'), page.click('#submit')]);
+}
