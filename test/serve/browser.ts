@@ -11,7 +11,7 @@ export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.m
  * Debian's Chromium driven by playwright-core, with a fresh profile. `close()` ends the browser and removes the
  * profile. Media autoplay is allowed so tests can check playback without a gesture.
  */
-export async function launchChromium(opts: { httpCredentials?: { username: string; password: string }; viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<{
+export async function launchChromium(opts: { httpCredentials?: { username: string; password: string }; viewport?: { width: number; height: number }; timezoneId?: string; ignoreHTTPSErrors?: boolean } = {}): Promise<{
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
@@ -24,6 +24,8 @@ export async function launchChromium(opts: { httpCredentials?: { username: strin
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
     ],
+    // A SIGHUP to the test process (serve.tls reload tests) must not close the browser, playwright's default.
+    handleSIGHUP: false,
     ...opts,
   });
   const page = context.pages()[0] ?? (await context.newPage());

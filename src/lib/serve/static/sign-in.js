@@ -6,12 +6,15 @@ const form = document.getElementById('sign-in');
 const button = document.getElementById('submit');
 const message = document.getElementById('message');
 
-/** Where to go after signing in: `?next=` when it is a path of this origin, else the app. */
+/**
+ * Where to go after signing in: `?next=` when it is a path of this origin, else the app; a view (#/timeline…) the
+ * server's redirect carried along is kept.
+ */
 function nextPath() {
   const next = new URLSearchParams(location.search).get('next') || '/';
   try {
     const url = new URL(next, location.origin);
-    if (url.origin === location.origin && next.startsWith('/') && !next.startsWith('//')) return url.pathname + url.search + url.hash;
+    if (url.origin === location.origin && next.startsWith('/') && !next.startsWith('//')) return url.pathname + url.search + (url.hash || location.hash);
   } catch { /* not a URL: go to the app */ }
   return '/';
 }
