@@ -18,5 +18,6 @@ describe('config.example.yaml', () => {
     for (const section of ['record', 'events', 'upload', 'retention'] as const) expect(config[section]).toEqual(defaults[section]);
     expect(config.detect).toEqual(defaults.detect);
     expect({ ...config.alerts, webhook: undefined, mqtt: undefined, publicUrl: undefined }).toEqual({ ...defaults.alerts, webhook: undefined, mqtt: undefined, publicUrl: undefined });
+    expect({ ...config.serve, auth: undefined }).toEqual({ ...defaults.serve, auth: undefined });
   });
 });
