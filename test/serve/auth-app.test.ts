@@ -26,6 +26,9 @@ let clip: string;
 const ask = (a: App, path: string, o: { method?: string; headers?: Record<string, string>; body?: string; conn?: Connection } = {}) =>
   a.handle(new Request(`${ORIGIN}${path}`, { method: o.method ?? 'GET', headers: { host: '127.0.0.1:8080', ...o.headers }, body: o.body }), o.conn ?? LOOPBACK);
 
+/** The JSON body of an answer (loosely typed: the tests read fields they check). */
+const body = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
+
 async function signIn(username: string, password: string): Promise<string> {
   const res = await ask(app, '/auth/sign-in', {
     method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
@@ -43,7 +46,7 @@ beforeAll(async () => {
   app = createApp({ ...base, authenticator: localAuthenticator({ db: f.db, accessLog }) });
   open = createApp({ ...base, trustedProxies: ['127.0.0.1'] });
   cookies = { admin: await signIn('ada', 'ada-password-1'), viewer: await signIn('vic', 'vic-password-1') };
-  clip = (await (await ask(app, '/api/events?label=person', { headers: { cookie: cookies.viewer } })).json()).events[0].clip;
+  clip = (await body(ask(app, '/api/events?label=person', { headers: { cookie: cookies.viewer } }))).events[0].clip;
 }, 120_000);
 afterAll(() => {
   f?.db.close();
@@ -103,7 +106,7 @@ describe('the admin API', () => {
       ask(app, '/api/admin/tokens', { method: 'POST', headers: { origin: ORIGIN, cookie: cookies.admin }, body: JSON.stringify(body) });
     const res = await create({ name: 'ha', role: 'viewer', expiresDays: 30 });
     expect(res.status).toBe(201);
-    const made = await res.json();
+    const made = (await body(res)) as { id: string; token: string };
     expect(made).toMatchObject({ name: 'ha', role: 'viewer', token: expect.stringMatching(/^cctv_/) });
     expect((await create({ name: 'ha', role: 'viewer' })).status).toBe(409);
     for (const bad of [{ name: 'no spaces', role: 'viewer' }, { name: 'x', role: 'root' }, { name: 'y', role: 'viewer', expiresDays: 0 }]) {
@@ -126,7 +129,7 @@ describe('the admin API', () => {
     const admin = createToken(f.db, { name: 'script', role: 'admin', createdBy: 'test', expiresMs: null })!;
     const res = await ask(app, '/api/admin/tokens', { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: JSON.stringify({ name: 'by-script', role: 'viewer' }) });
     expect(res.status).toBe(201);
-    const log = await (await ask(app, '/api/admin/access-log?action=token-created&limit=1', { headers: { authorization: `Bearer ${admin.token}` } })).json();
+    const log = await body(ask(app, '/api/admin/access-log?action=token-created&limit=1', { headers: { authorization: `Bearer ${admin.token}` } }));
     expect(log.entries[0]).toMatchObject({ action: 'token-created', principal: 'token:script', detail: 'by-script (viewer)', at: expect.any(String) });
   });
 });
@@ -137,11 +140,11 @@ describe('CSRF', () => {
     ['another port of this host', { origin: 'http://127.0.0.1:9999', 'sec-fetch-site': 'same-site' }],
     ['no Origin at all, riding on the cookie', {}],
   ])('a POST from %s is refused before anything happens', async (_n, headers) => {
-    const before = (await (await ask(app, '/api/admin/tokens', { headers: { cookie: cookies.admin } })).json()).tokens.length;
+    const before = (await body(ask(app, '/api/admin/tokens', { headers: { cookie: cookies.admin } }))).tokens.length;
     const res = await ask(app, '/api/admin/tokens', { method: 'POST', headers: { ...headers, cookie: cookies.admin }, body: JSON.stringify({ name: 'csrf', role: 'admin' }) });
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toMatch(/cross-origin|no Origin/);
-    expect((await (await ask(app, '/api/admin/tokens', { headers: { cookie: cookies.admin } })).json()).tokens.length).toBe(before);
+    expect((await body(res)).error).toMatch(/cross-origin|no Origin/);
+    expect((await body(ask(app, '/api/admin/tokens', { headers: { cookie: cookies.admin } }))).tokens.length).toBe(before);
     const signOut = await ask(app, '/auth/sign-out', { method: 'POST', headers: { ...headers, cookie: cookies.viewer } });
     expect(signOut.status).toBe(403);
     expect((await ask(app, '/api/events', { headers: { cookie: cookies.viewer } })).status).toBe(200); // still signed in
@@ -165,7 +168,7 @@ describe('proxies', () => {
     const noSignIn = createApp({ catalog: sqliteEventCatalog(f.db), config: f.config, storage: f.storage, accessLog: accessLogStore(f.db) });
     const res = await ask(noSignIn, '/api/events', via(headers));
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toMatch(/came through a proxy and sign-in is off: add a user \(cctv user add\) or list the proxy in serve\.trustedProxies/);
+    expect((await body(res)).error).toMatch(/came through a proxy and sign-in is off: add a user \(cctv user add\) or list the proxy in serve\.trustedProxies/);
   });
 
   it('without sign-in, HTTP/1.0 (nginx\'s default to its upstream, with no headers) is refused; HTTP/1.1 from loopback is fine', async () => {
@@ -205,7 +208,7 @@ describe('footage in the access log', () => {
     const res = await ask(app, rec, { headers: { cookie: cookies.admin }, conn });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-    await (await ask(app, (await (await ask(app, '/api/events', { headers: { cookie: cookies.admin } })).json()).events[0].poster, { headers: { cookie: cookies.admin }, conn })).arrayBuffer();
+    await (await ask(app, (await body(ask(app, '/api/events', { headers: { cookie: cookies.admin } }))).events[0].poster, { headers: { cookie: cookies.admin }, conn })).arrayBuffer();
     const entries = log.list({ action: 'footage', principal: 'ada', limit: 100 });
     expect(entries.length - before).toBe(2);
     expect(entries.slice(0, 2).map((e) => [e.path, e.address, e.method])).toEqual([[rec, '192.0.2.55', 'GET'], [clip, '192.0.2.55', 'GET']]);

@@ -14,7 +14,7 @@ import { addAccount } from '../../src/lib/serve/auth/accounts.js';
 import { startServe, type Listening } from '../../src/lib/serve/index.js';
 import { startNginx } from '../helpers/nginx.js';
 import { ARTIFACTS, launchChromium, signIn } from './browser.js';
-import { makeServeFixture, type ServeFixture } from './fixture.js';
+import { closeServeFixture, makeServeFixture, type ServeFixture } from './fixture.js';
 
 /**
  * Sign-in and the web app's security in Debian's Chromium, against `cctv serve` on real sockets: the sign-in page,
@@ -43,12 +43,7 @@ beforeAll(async () => {
   server = await startServe({ config: f.config, catalog: sqliteEventCatalog(f.db), host: '127.0.0.1', port: 0 });
   browser = await launchChromium({ timezoneId: 'UTC' });
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  f?.db.close();
-  if (f) rmSync(f.dataDir, { recursive: true, force: true });
-});
+afterAll(() => closeServeFixture(f, browser, server));
 
 describe('sign-in in Chromium', () => {
   it('sends a visitor to the sign-in page; signing in opens the app with the user named; the cookie is HttpOnly, SameSite=Lax', async () => {
@@ -65,7 +60,7 @@ describe('sign-in in Chromium', () => {
     const cookie = await sessionCookie();
     expect(cookie).toMatchObject({ name: 'cctv-session', httpOnly: true, sameSite: 'Lax', secure: false, path: '/' });
     expect(cookie!.expires).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400); // kept across browser restarts, 30 days
-    expect(await page.evaluate(() => document.cookie)).toBe(''); // no script reads it
+    expect(await page.evaluate('document.cookie')).toBe(''); // no script reads it
   });
 
   it('a viewer sees the app but not the admin routes', async () => {
@@ -111,7 +106,7 @@ describe('sign-in in Chromium', () => {
       await new Promise((r) => evil.close(r));
     }
     await page.goto(server.url);
-    const tokens = await page.evaluate(async () => (await (await fetch('/api/admin/tokens')).json()).tokens.map((t: { name: string }) => t.name));
+    const tokens = await page.evaluate(async () => ((await (await fetch('/api/admin/tokens')).json()) as { tokens: { name: string }[] }).tokens.map((t) => t.name));
     expect(tokens).not.toContain('planted');
     expect(await page.textContent('#who-name')).toBe('ada (admin)'); // still signed in
     const refused = accessLogStore(f.db).list({ action: 'refused', limit: 10 }).filter((e) => e.principal === null && /cross-origin/.test(e.detail ?? ''));
@@ -273,7 +268,7 @@ describe('wrong passwords in Chromium (last: it locks this address for a while)'
     expect(await page.textContent('#message')).toMatch(/^Too many wrong passwords\. Try again in \d+ s\.$/);
     expect(await page.isDisabled('#submit')).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'serve-sign-in-throttled.png') });
-    await page.waitForFunction(() => !(document.getElementById('submit') as HTMLButtonElement).disabled, null, { timeout: 60_000 });
+    await page.waitForSelector('#submit:not([disabled])', { timeout: 60_000 });
     await page.fill('#password', VIC.password);
     await page.click('#submit');
     await page.waitForURL((u) => u.pathname === '/');

@@ -136,7 +136,7 @@ export function describeAuthenticator(name: string, setup: () => Promise<Authent
         client(),
       );
       expect(res?.status).toBe(200);
-      expect(typeof (await res!.json()).next).toBe('string');
+      expect(typeof ((await res!.json()) as { next?: unknown }).next).toBe('string');
       jar.apply(res!.headers.getSetCookie());
       expect(jar.cookies.size).toBe(0);
       expect(await who(stolen)).toBeNull();
@@ -169,7 +169,7 @@ export function describeAuthenticator(name: string, setup: () => Promise<Authent
       expect([302, 303]).toContain(nav.status);
       const location = nav.headers.get('location')!;
       expect(location.startsWith('/') && !location.startsWith('//'), location).toBe(true);
-      for (const headers of [{ 'sec-fetch-mode': 'cors', accept: 'application/json' }, { 'sec-fetch-dest': 'video', 'sec-fetch-mode': 'no-cors' }, {}]) {
+      for (const headers of [{ 'sec-fetch-mode': 'cors', accept: 'application/json' }, { 'sec-fetch-dest': 'video', 'sec-fetch-mode': 'no-cors' }, {}] as Record<string, string>[]) {
         const res = h.authenticator.challenge(request('/api/events', { headers }), new URL(`${ORIGIN}/api/events`));
         expect(res.status).toBe(401);
         expect(res.headers.get('www-authenticate') ?? '').not.toMatch(/basic/i);
