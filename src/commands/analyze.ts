@@ -3,6 +3,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAlerter } from '../lib/alerts/index.js';
 import { Analyzer, type ClipInput } from '../lib/analyze/analyzer.js';
+import { prioritised } from '../lib/detect/priority.js';
+import { startLocalDetectorThread } from '../lib/detect/worker.js';
+import { LiveAnalysis, defaultMaxSessions } from '../lib/live/analysis.js';
 import { findUpload } from '../lib/catalog/uploads.js';
 import type { CommandContext } from '../lib/context.js';
 import { RuntimeError, UserError, errorMessage } from '../lib/errors.js';
@@ -14,8 +17,9 @@ import { storageFromConfig, type Storage } from '../lib/storage/index.js';
 
 /**
  * `cctv analyze [--camera NAME] [FILE|URL]...`: runs the detector on each clip of an `uploaded` record on stdin (the
- * record passes through, then its `analyzed` record follows) and on each FILE or URL argument, and alerts. Every other
- * record passes through unchanged. A URL of the configured storage that `cctv upload` stored is analysed as that
+ * record passes through, then its `analyzed` record follows) and on each FILE or URL argument, and alerts. An `event`
+ * record's start also opens a live session (src/lib/live: alerts while the event goes on, a `sighting` record when it
+ * does). Every other record passes through unchanged. A URL of the configured storage that `cctv upload` stored is analysed as that
  * upload (its event, poster, manifest); anything else is a plain clip (eventId null) of --camera. A clip that cannot
  * be analysed is logged and skipped; the exit code is then 1. Alerts still in delivery are awaited before exit
  * (bounded by alerts.maxAttempts).
@@ -24,10 +28,20 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
   const { config } = ctx;
   const storage = storageFromConfig(config);
   const alerter = createAlerter(ctx.catalog, config);
-  const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter });
   const write = async (r: Parameters<CommandContext['write']>[0]) => {
     if (ctx.machineOutput) await ctx.write(r);
   };
+  // Live analysis (src/lib/live) for events on stdin: the local detector in a worker thread, warmed now; the
+  // end-of-event analysis shares it (behind live samples) when it is the configured detector too.
+  const liveOn = !process.stdin.isTTY && (config.alerts.live.maxSessions ?? defaultMaxSessions()) > 0 && Object.keys(config.cameras).length > 0;
+  const detector = liveOn ? startLocalDetectorThread(config.detect) : null;
+  let closing = false;
+  detector?.ready.catch((err: unknown) => {
+    if (!closing) log.error({ err: errorMessage(err) }, 'live analysis off: the detector thread did not start');
+  });
+  const shared = detector && prioritised(detector);
+  const live = shared && new LiveAnalysis({ db: ctx.catalog, config, storage, alerter, detector: shared.live, emit: (r) => void write(r) });
+  const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter, ...(shared && config.detect.detector === 'local' ? { detector: shared.later } : {}) });
   let failed = 0;
   const run = async (clip: ClipInput) => {
     let record: AnalyzedRecord;
@@ -45,17 +59,30 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
   try {
     for (const arg of args) await run(await argumentClip(arg, opts.camera, ctx, storage));
     if (!process.stdin.isTTY) {
+      // Clips are analysed one after another while the input keeps being read, so an event's start reaches live
+      // analysis at once even while an earlier clip is being analysed.
+      let clips: Promise<void> = Promise.resolve();
       for await (const item of readRecords(process.stdin, { strict: ctx.strict })) {
         await write(item.record);
-        if (item.known && item.record.kind === 'uploaded') await run(item.record);
-        // The hook that lets Home Assistant's occupancy sensors go OFF at the event's end (else after a timeout).
-        if (item.known && item.record.kind === 'event' && item.record.state === 'end') alerter.eventEnded(item.record.camera, item.record.id, item.record.end ?? item.record.at);
+        if (item.known && item.record.kind === 'uploaded') {
+          const clip = item.record;
+          clips = clips.then(() => run(clip));
+        }
+        if (item.known && item.record.kind === 'event') {
+          live?.event(item.record);
+          // The hook that lets Home Assistant's occupancy sensors go OFF at the event's end (else after a timeout).
+          if (item.record.state === 'end') alerter.eventEnded(item.record.camera, item.record.id, item.record.end ?? item.record.at);
+        }
         if (ctx.signal.aborted) break;
       }
+      await clips;
     }
   } finally {
+    closing = true;
+    await live?.close();
     await analyzer.close();
     await alerter.close();
+    await detector?.close();
   }
   if (failed > 0) throw new RuntimeError(`${failed} clip(s) could not be analysed (see the log above)`);
 }

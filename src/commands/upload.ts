@@ -8,7 +8,8 @@ import { Uploader } from '../lib/upload/uploader.js';
 
 /**
  * `cctv upload [--camera NAME] [FILE]...`: stores event clips cut from the recordings (event records on stdin), camera
- * clips (clip records) and FILEs, and emits `uploaded` records. Every record it does not act on passes through.
+ * clips (clip records) and FILEs, and emits `uploaded` records. Every record it does not act on passes through, and
+ * so do `event` records (analyze starts live analysis at an event's start).
  * With stdin at end (a cron job: `cctv upload < /dev/null`) it drains the outbox and exits.
  */
 export async function upload(opts: { camera?: string }, ctx: CommandContext, files: string[]): Promise<void> {
@@ -27,7 +28,9 @@ export async function upload(opts: { camera?: string }, ctx: CommandContext, fil
     ? Promise.resolve()
     : (async () => {
         for await (const item of readRecords(process.stdin, { strict: ctx.strict })) {
-          if (!uploader.accept(item)) await write(item.record);
+          // Event records go on to analyze too (live analysis starts at an event's start); the rest it acts on stay here.
+          const acted = uploader.accept(item);
+          if (!acted || (item.known && item.record.kind === 'event')) await write(item.record);
         }
       })();
   input.catch(() => stop.abort());

@@ -137,7 +137,7 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
   // No catalog here: the marker is the memory. Once per clip, no cooldown (alreadyAlerted is false: a clip that
   // alerted carries the marker and never gets this far again).
   const decision = decideAlert({
-    found: labels.map((l) => l.name), alertOn: config.alerts.on, alreadyAlerted: false, lastAlertMs: null, atMs: clipStartMs, cooldownSeconds: 0,
+    found: labels.map((l) => l.name), alertOn: config.alerts.on, alreadyAlerted: false, otherAlertMs: null, atMs: clipStartMs, cooldownSeconds: 0,
   });
   const alert = alerts(decision) && h.sinks.length > 0;
   const marker: HookMarker = {

@@ -8,7 +8,7 @@ import { configSchema } from '../../src/lib/config/schema.js';
 import { startMosquitto, type Broker } from './mosquitto.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
-const base = { found: ['person'], alertOn: ['person'], alreadyAlerted: false, lastAlertMs: null, atMs: 100_000, cooldownSeconds: 60 };
+const base = { found: ['person'], alertOn: ['person'], alreadyAlerted: false, otherAlertMs: null, atMs: 100_000, cooldownSeconds: 60 };
 
 describe('decideAlert', () => {
   it.each([
@@ -17,12 +17,14 @@ describe('decideAlert', () => {
     ['an alert label', {}, 'new'],
     ['a member of an alerted category', { found: ['car'], alertOn: ['vehicle'] }, 'new'],
     ['the event alerted before (re-run, second clip of the event)', { alreadyAlerted: true }, 'repeat'],
-    ['already alerted wins over the cooldown', { alreadyAlerted: true, lastAlertMs: 99_000 }, 'repeat'],
-    ['another event of the camera 30 s earlier', { lastAlertMs: 70_000 }, 'cooldown'],
-    ['another event at the same instant', { lastAlertMs: 100_000 }, 'cooldown'],
-    ['another event exactly a cooldown earlier', { lastAlertMs: 40_000 }, 'new'],
-    ['cooldown 0', { lastAlertMs: 100_000, cooldownSeconds: 0 }, 'new'],
-    ['no alert label, in the cooldown', { found: ['cat'], lastAlertMs: 99_000 }, 'none'],
+    ['already alerted wins over the cooldown', { alreadyAlerted: true, otherAlertMs: 99_000 }, 'repeat'],
+    ['another event of the camera 30 s earlier', { otherAlertMs: 70_000 }, 'cooldown'],
+    ['another event at the same instant', { otherAlertMs: 100_000 }, 'cooldown'],
+    ['another event exactly a cooldown earlier', { otherAlertMs: 40_000 }, 'new'],
+    ['another event 30 s later, decided first (live)', { otherAlertMs: 130_000 }, 'cooldown'],
+    ['another event exactly a cooldown later', { otherAlertMs: 160_000 }, 'new'],
+    ['cooldown 0', { otherAlertMs: 100_000, cooldownSeconds: 0 }, 'new'],
+    ['no alert label, in the cooldown', { found: ['cat'], otherAlertMs: 99_000 }, 'none'],
   ])('%s', (_name, over, expected) => {
     expect(decideAlert({ ...base, ...over })).toBe(expected);
   });

@@ -164,7 +164,7 @@ describe('arming: the alerts switch', () => {
     expect(armingAfter(cmd, t, minutes)).toEqual(expected);
   });
   it('the alert decision honours it: a snoozed camera does not alert, an event that already alerted stays alerted', () => {
-    const base = { found: ['person'], alertOn: ['person'], alreadyAlerted: false, lastAlertMs: null, atMs: 0, cooldownSeconds: 60 };
+    const base = { found: ['person'], alertOn: ['person'], alreadyAlerted: false, otherAlertMs: null, atMs: 0, cooldownSeconds: 60 };
     expect(decideAlert({ ...base, armed: false })).toBe('snoozed');
     expect(decideAlert({ ...base, armed: true })).toBe('new');
     expect(decideAlert({ ...base, armed: false, alreadyAlerted: true })).toBe('repeat');

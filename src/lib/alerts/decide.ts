@@ -6,8 +6,8 @@ import { coveredByAny } from '../detect/labels.js';
  * - `repeat`: this event (or clip) has alerted before: alert: true, but nothing new is sent (idempotent re-runs,
  *   several clips of one event);
  * - `snoozed`: the camera's alerts are switched off (the Home Assistant switch, see armedAt): alert: false;
- * - `cooldown`: another event of the same camera alerted less than `cooldownSeconds` before this clip (clip time,
- *   so a re-run decides the same): alert: false;
+ * - `cooldown`: another event of the same camera alerted less than `cooldownSeconds` before or after this clip (clip
+ *   time, so a re-run decides the same; both ways, so the order the decisions are made in does not matter): alert: false;
  * - `new`: alert: true, and the sinks are told.
  */
 export type AlertDecision = 'none' | 'repeat' | 'snoozed' | 'cooldown' | 'new';
@@ -19,8 +19,8 @@ export interface AlertDecisionInput {
   alertOn: readonly string[];
   /** This event (or clip without event) already alerted. */
   alreadyAlerted: boolean;
-  /** Start (ms) of the camera's latest alerted clip of another event at or before this one, or null. */
-  lastAlertMs: number | null;
+  /** Start (ms) of the camera's alerted clip of another event nearest to this one (before or after), or null. */
+  otherAlertMs: number | null;
   /** This clip's start (ms). */
   atMs: number;
   cooldownSeconds: number;
@@ -32,7 +32,7 @@ export function decideAlert(i: AlertDecisionInput): AlertDecision {
   if (!i.found.some((name) => coveredByAny(i.alertOn, name))) return 'none';
   if (i.alreadyAlerted) return 'repeat';
   if (i.armed === false) return 'snoozed';
-  if (i.lastAlertMs !== null && i.atMs - i.lastAlertMs < i.cooldownSeconds * 1000) return 'cooldown';
+  if (i.otherAlertMs !== null && Math.abs(i.atMs - i.otherAlertMs) < i.cooldownSeconds * 1000) return 'cooldown';
   return 'new';
 }
 

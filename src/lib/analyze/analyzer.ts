@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alerts, armedAt, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
+import { alerts, armedAt, decideAlert, type Alert, type AlertDecision, type Alerter } from '../alerts/index.js';
 import { appBaseUrl, mediaLink } from '../alerts/links.js';
 import { storageMedia } from '../alerts/media.js';
 import { composeAlert } from '../alerts/message.js';
 import { getArming } from '../catalog/alerting.js';
-import { eventKeyOf, hasAlerted, lastAlertBefore, saveAnalysis } from '../catalog/analyses.js';
+import { eventKeyOf, hasAlerted, liveLabels, nearestOtherAlert, saveAnalysis, type AnalysisRow } from '../catalog/analyses.js';
 import { writeTransaction, type Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
 import { examineClip } from '../detect/examine.js';
@@ -36,6 +36,35 @@ export interface AnalyzerOptions {
   alerter: Alerter;
   /** A ready detector (tests, benchmarks); by default the configured one, created on first use. */
   detector?: Detector;
+}
+
+/**
+ * Decides whether an analysis alerts and records it with the decision, in one write transaction, so two deciders (the
+ * live path and the end-of-event analysis, or two processes) never both see "not alerted yet": decideAlert against
+ * the catalog (this event alerted before, another alert of the camera within alerts.cooldownSeconds either way, the
+ * camera's arm/snooze switch).
+ */
+export function decideAndSave(db: Db, config: Pick<Config, 'alerts'>, row: Omit<AnalysisRow, 'alert'>): AlertDecision {
+  const eventKey = eventKeyOf(row);
+  return writeTransaction(db, () => {
+    const d = decideAlert({
+      found: row.labels.map((l) => l.name),
+      alertOn: config.alerts.on,
+      alreadyAlerted: hasAlerted(db, eventKey),
+      otherAlertMs: nearestOtherAlert(db, row.camera, row.startMs, eventKey),
+      atMs: row.startMs,
+      cooldownSeconds: config.alerts.cooldownSeconds,
+      armed: armedAt(getArming(db, row.camera), Date.now()),
+    });
+    saveAnalysis(db, { ...row, alert: alerts(d) });
+    return d;
+  });
+}
+
+/** Pure: the clip's labels, then each label only the live path saw (by name), most confident first. */
+export function withLiveLabels(clip: readonly DetectionLabel[], live: readonly DetectionLabel[]): DetectionLabel[] {
+  const seen = new Set(clip.map((l) => l.name));
+  return [...clip, ...live.filter((l) => !seen.has(l.name))].sort((a, b) => b.confidence - a.confidence);
 }
 
 /** How long the presigned URL ffmpeg reads an S3 clip through stays valid. */
@@ -73,7 +102,7 @@ export class Analyzer {
         ...examineSettings(config, manifest, clip.eventId),
         ...(posterKey !== null ? { posterOut } : {}),
       });
-      const labels = toLabels(result.labels, startMs);
+      const labels = withLiveLabels(toLabels(result.labels, startMs), clip.eventId === null ? [] : liveLabels(db, clip.eventId));
       if (result.poster && posterKey !== null) {
         await storage.put(posterKey, { path: result.poster }, { contentType: 'image/jpeg', metadata: { camera: clip.camera } });
       }
@@ -85,19 +114,7 @@ export class Analyzer {
 
       const row = { clipUrl: clip.url, eventId: clip.eventId, camera: clip.camera, startMs, detector: detector.name, frames: result.frames, labels };
       const eventKey = eventKeyOf(row);
-      const decision = writeTransaction(db, () => {
-        const d = decideAlert({
-          found: labels.map((l) => l.name),
-          alertOn: config.alerts.on,
-          alreadyAlerted: hasAlerted(db, eventKey),
-          lastAlertMs: lastAlertBefore(db, clip.camera, startMs, eventKey),
-          atMs: startMs,
-          cooldownSeconds: config.alerts.cooldownSeconds,
-          armed: armedAt(getArming(db, clip.camera), Date.now()),
-        });
-        saveAnalysis(db, { ...row, alert: alerts(d) });
-        return d;
-      });
+      const decision = decideAndSave(db, config, row);
       if (alerts(decision)) this.o.alerter.dispatch(eventKey, await this.alertFor(clip, labels, detector.name));
       return {
         v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,

@@ -22,6 +22,20 @@ export interface AnalysisRow {
 /** The key alerts are deduplicated on: the event id, or the clip URL for a clip without an event. */
 export const eventKeyOf = (r: { eventId: string | null; clipUrl: string }): string => r.eventId ?? r.clipUrl;
 
+/**
+ * The row key of what live analysis saw of an event (src/lib/live): `live:<eventId>`, beside the rows of its stored
+ * clips. Its start is the event's clip start (event start − events.preRollSeconds), so the cooldown compares like with like.
+ */
+export const liveClipUrl = (eventId: string): string => `live:${eventId}`;
+
+/** The labels live analysis saw of an event (best sighting each), most confident first. */
+export function liveLabels(db: Db, eventId: string): DetectionLabel[] {
+  const rows = db
+    .prepare('SELECT label AS name, confidence, at_ms AS atMs, box FROM detections WHERE clip_url = ? ORDER BY confidence DESC')
+    .all(liveClipUrl(eventId)) as { name: string; confidence: number; atMs: number; box: string | null }[];
+  return rows.map((r) => ({ name: r.name, confidence: r.confidence, at: new Date(r.atMs).toISOString(), ...(r.box ? { box: JSON.parse(r.box) as DetectionLabel['box'] } : {}) }));
+}
+
 /** Upserts the clip's analysis and replaces its detections (one row per label: the best sighting). */
 export function saveAnalysis(db: Db, r: AnalysisRow, nowMs = Date.now()): void {
   db.prepare(
@@ -48,15 +62,16 @@ export function hasAlerted(db: Db, eventKey: string): boolean {
 }
 
 /**
- * The clip start of the camera's latest alert at or before `atMs` for another event, or null: the cooldown runs
- * on clip time, so re-running analysis gives the same decisions.
+ * The clip start of the camera's alert for another event nearest to `atMs` (before or after it), or null: the
+ * cooldown runs on clip time and both ways, so re-running analysis gives the same decisions, and a later event decided
+ * first (live analysis) keeps an earlier one quiet just as the earlier one would have kept it quiet.
  */
-export function lastAlertBefore(db: Db, camera: string, atMs: number, eventKey: string): number | null {
+export function nearestOtherAlert(db: Db, camera: string, atMs: number, eventKey: string): number | null {
   const row = db
     .prepare(
-      `SELECT max(start_ms) AS ms FROM analyses
-       WHERE camera = ? AND alert = 1 AND start_ms <= ? AND coalesce(event_id, clip_url) != ?`,
+      `SELECT start_ms AS ms FROM analyses
+       WHERE camera = ? AND alert = 1 AND coalesce(event_id, clip_url) != ? ORDER BY abs(start_ms - ?) LIMIT 1`,
     )
-    .get(camera, atMs, eventKey) as { ms: number | null };
-  return row.ms;
+    .get(camera, eventKey, atMs) as { ms: number } | undefined;
+  return row?.ms ?? null;
 }

@@ -87,3 +87,8 @@ export function clipKeyBase(camera: string, id: string, atMs: number): string {
   const d = new Date(atMs).toISOString();
   return `clips/${keySegment(camera)}/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${keySegment(id)}`;
 }
+
+/** The storage key of a live alert's snapshot (src/lib/live), laid out like the clips: `snapshots/<camera>/<yyyy>/<mm>/<dd>/<id>.jpg`. */
+export function snapshotKey(camera: string, eventId: string, eventStartMs: number): string {
+  return `${clipKeyBase(camera, eventId, eventStartMs).replace(/^clips\//, 'snapshots/')}.jpg`;
+}

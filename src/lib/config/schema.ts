@@ -92,6 +92,20 @@ const timeZone = z.string().min(1).refine((tz) => {
   }
 }, 'not an IANA time zone (e.g. Europe/London, America/New_York, UTC)');
 
+const liveSchema = z
+  .strictObject({
+    maxSessions: z.number().int().min(0).max(64).optional()
+      .describe('events analysed live at once (0: live analysis off); default: one per two cores, at least 1'),
+    sampleSeconds: z.number().min(0.2).max(5).default(0.5)
+      .describe('the newest picture is examined this often for the first 10 s of an event, half as often until 30 s, a quarter after'),
+    maxSeconds: seconds(5, 3600).default(60).describe('a live session gives up after this long (the end-of-event analysis still runs)'),
+    highConfidence: z.number().min(0).max(1).default(0.85).describe('one sighting at this confidence confirms a label'),
+    needed: z.number().int().min(1).max(10).default(2).describe('…else the label must be seen in `needed` of the last `of` samples'),
+    of: z.number().int().min(1).max(10).default(3),
+  })
+  .refine((l) => l.needed <= l.of, { message: 'needed must be at most of', path: ['needed'] })
+  .describe('live analysis: alerts while the event goes on, from the recording being written (mkv)');
+
 const alertsSchema = z.strictObject({
   on: z.array(z.string().min(1)).default(['person']).describe('labels that trigger an alert, each one of detect.labels (a category such as vehicle covers its members)'),
   cooldownSeconds: seconds(0, 86400).default(60).describe('after an alert, further events of the same camera stay quiet this long'),
@@ -103,6 +117,9 @@ const alertsSchema = z.strictObject({
   timeZone: timeZone.optional().describe("time zone of the sinks' quiet hours (default: the host's)"),
   publicUrl: z.string().url().optional().describe('base URL of `cctv serve` as the recipients reach it, used in alert links (else presigned S3 links)'),
   presignSeconds: seconds(60, 604800).default(3600).describe('lifetime of presigned links in alerts, used only without publicUrl'),
+  trustCameraLabels: z.boolean().default(false)
+    .describe("a label the camera's own AI reports for an event (Reolink, Tapo person) alerts at once, without the detector's confirmation"),
+  live: liveSchema.prefault({}),
 });
 
 const retentionSchema = z.strictObject({

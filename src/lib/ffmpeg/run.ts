@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { RuntimeError } from '../errors.js';
 import { redactText } from '../redact.js';
 
@@ -13,6 +14,20 @@ export function runFfmpeg(args: string[], opts: { timeoutMs?: number } = {}): Pr
       if (err) reject(new RuntimeError(`ffmpeg failed: ${lastLines(stderr || err.message)}`));
       else resolve();
     });
+  });
+}
+
+/** Runs a short ffmpeg job reading `input` on stdin; resolves with its stdout (a picture, say). */
+export function runFfmpegPiped(args: string[], input: Buffer, opts: { timeoutMs?: number } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const proc = execFile(FFMPEG, ['-hide_banner', '-y', ...args], {
+      encoding: 'buffer', maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 30_000,
+    }, (err, stdout, stderr) => {
+      if (err) reject(new RuntimeError(`ffmpeg failed: ${lastLines(stderr.toString() || err.message)}`));
+      else resolve(stdout);
+    });
+    proc.stdin!.on('error', () => {});
+    proc.stdin!.end(input);
   });
 }
 
@@ -35,10 +50,12 @@ export interface LongRunning {
   done: Promise<{ code: number | null; signal: string | null }>;
   /** Ask ffmpeg to finalise and exit (SIGINT); `force` kills it (SIGKILL). */
   stop(force?: boolean): void;
+  /** ffmpeg's stdin, when the job asked for it (`stdin: true`); its errors (ffmpeg gone) are swallowed: see `done`. */
+  stdin: Writable | null;
 }
 
 /**
- * Starts a long-running ffmpeg (the recorder, the motion decoder). Every stderr line (progress lines end in \r) goes
+ * Starts a long-running ffmpeg (the recorder, the motion decoder, the live decoder fed on stdin). Every stderr line (progress lines end in \r) goes
  * to `onStderr`; the caller redacts before logging. Stdout goes to `onStdout` when given. ffmpeg runs with TZ=UTC so
  * strftime output names are UTC.
  *
@@ -46,12 +63,13 @@ export interface LongRunning {
  * finalise and exit, instead of leaving an orphan recording forever. (fluent-ffmpeg cannot wrap the binary like
  * this, which is why the recorder spawns ffmpeg itself.)
  */
-export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void }): LongRunning {
+export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void; stdin?: boolean }): LongRunning {
   const proc = spawn('setpriv', ['--pdeathsig', 'SIGINT', '--', FFMPEG, '-hide_banner', '-nostdin', '-y', ...job.args], {
-    stdio: ['ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
+    stdio: [job.stdin ? 'pipe' : 'ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
     env: { ...process.env, TZ: 'UTC' },
   });
   if (job.onStdout) proc.stdout!.on('data', job.onStdout);
+  proc.stdin?.on('error', () => {});
   let pending = '';
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     const parts = (pending + chunk).split(/\r\n|\r|\n/);
@@ -67,6 +85,7 @@ export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => v
   });
   return {
     done,
+    stdin: proc.stdin,
     stop: (force = false) => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(force ? 'SIGKILL' : 'SIGINT');
     },

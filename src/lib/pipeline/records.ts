@@ -79,12 +79,30 @@ export const analyzedRecordSchema = z.looseObject({
   alert: z.boolean(),
 });
 
+/**
+ * A live sighting (0.2, issue 12): live analysis confirmed an `alerts.on` label while the event was still going on
+ * (src/lib/live). `alert` says whether it alerted (false: cooldown, snoozed, or the event had alerted already);
+ * `snapshot` links the confirming picture (boxes drawn), or null.
+ */
+export const sightingRecordSchema = z.looseObject({
+  ...base,
+  kind: z.literal('sighting'),
+  eventId: z.string().min(1),
+  camera: z.string().min(1),
+  at: iso,
+  labels: z.array(detectionLabelSchema),
+  detector: z.string().min(1),
+  alert: z.boolean(),
+  snapshot: z.string().nullable(),
+});
+
 export const recordSchemas = {
   segment: segmentRecordSchema,
   event: eventRecordSchema,
   clip: clipRecordSchema,
   uploaded: uploadedRecordSchema,
   analyzed: analyzedRecordSchema,
+  sighting: sightingRecordSchema,
 } as const;
 
 export type RecordKind = keyof typeof recordSchemas;
@@ -93,7 +111,8 @@ export type EventRecord = z.infer<typeof eventRecordSchema>;
 export type ClipRecord = z.infer<typeof clipRecordSchema>;
 export type UploadedRecord = z.infer<typeof uploadedRecordSchema>;
 export type AnalyzedRecord = z.infer<typeof analyzedRecordSchema>;
+export type SightingRecord = z.infer<typeof sightingRecordSchema>;
 export type DetectionLabel = z.infer<typeof detectionLabelSchema>;
-export type PipelineRecord = SegmentRecord | EventRecord | ClipRecord | UploadedRecord | AnalyzedRecord;
+export type PipelineRecord = SegmentRecord | EventRecord | ClipRecord | UploadedRecord | AnalyzedRecord | SightingRecord;
 /** A record of a kind this version does not know: passed through unchanged. */
 export type ForeignRecord = { v?: unknown; kind?: unknown; [k: string]: unknown };

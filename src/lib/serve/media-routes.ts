@@ -1,13 +1,17 @@
 import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { Config } from '../config/schema.js';
 import type { Storage } from '../storage/index.js';
-import { decode, HttpError, intParam, knownCamera, timeParam, type Route } from './http.js';
+import { snapshotKey } from '../clips/window.js';
+import { decode, HttpError, intParam, knownCamera, mediaPath, timeParam, type Route } from './http.js';
 import { LatestFrames, recordingPlan, recordingStream, storedObject } from './media.js';
 
 /**
  * The media routes: /media/clip/<key> and /media/poster/<key> (a stored clip and its poster, looked up in the catalog
  * by the clip's key), /media/recording/<camera>.mp4?at&seconds (continuous recording remuxed on the fly) and
- * /media/latest/<camera>.jpg (the latest recorded frame). Files and objects come from the catalog, never from the URL.
+ * /media/latest/<camera>.jpg (the latest recorded frame), and the links of live alerts (issue 12):
+ * /media/event/<camera>/<id>?at=<start> (the event's stored clip once it exists, until then its recording from `at`)
+ * and /media/event/<camera>/<id>/snapshot.jpg?at=<start> (the confirming picture). Files and objects come from the
+ * catalog (or, for a snapshot, from its key built from the camera, id and time), never from the URL.
  */
 
 const MAX_RECORDING_SECONDS = 3600;
@@ -39,6 +43,8 @@ export function mediaRoutes(catalog: EventCatalog, storage: Storage, config: Pic
       if (req.method === 'HEAD') return new Response(null, { headers });
       return new Response(await recordingStream(config.dataDir, plan), { headers });
     }
+    m = /^\/media\/event\/([^/]+)\/([^/]+?)(\/snapshot\.jpg)?$/.exec(url.pathname);
+    if (m) return eventMedia(catalog, storage, config, { camera: decode(m[1]!), eventId: decode(m[2]!), snapshot: m[3] !== undefined, at: q.get('at') }, req);
     m = /^\/media\/latest\/([^/]+)\.jpg$/.exec(url.pathname);
     if (m) {
       const jpeg = await latest.get(knownCamera(config, decode(m[1]!)));
@@ -47,4 +53,28 @@ export function mediaRoutes(catalog: EventCatalog, storage: Storage, config: Pic
     }
     return undefined;
   };
+}
+
+/**
+ * A live alert's links, which work from the moment the alert is sent: the clip link redirects to the event's stored
+ * clip when the catalog has it, else to the recording from the event's start (`at`, ms) — the live recording while
+ * it is written; the snapshot link serves the picture live analysis stored.
+ */
+async function eventMedia(
+  catalog: EventCatalog,
+  storage: Storage,
+  config: Pick<Config, 'cameras'>,
+  e: { camera: string; eventId: string; snapshot: boolean; at: string | null },
+  req: Request,
+): Promise<Response> {
+  const cam = knownCamera(config, e.camera);
+  const at = timeParam(e.at, 'at');
+  if (at === undefined) throw new HttpError(400, "at: the event's start (ISO 8601 or ms since the epoch)");
+  if (e.snapshot) {
+    return storedObject(storage, storage.urlFor(snapshotKey(cam, e.eventId, at)), { method: req.method, range: req.headers.get('range') }, { contentType: 'image/jpeg' });
+  }
+  const page = await catalog.listEvents({ cameras: [cam], labels: [], sinceMs: at, untilMs: at + 1, limit: 50 });
+  const clipKey = page.events.find((i) => i.eventId === e.eventId)?.clipKey ?? null;
+  const location = clipKey !== null ? mediaPath('clip', clipKey) : `/media/recording/${encodeURIComponent(cam)}.mp4?at=${at}`;
+  return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });
 }

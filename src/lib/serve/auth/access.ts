@@ -42,7 +42,7 @@ export function permits(access: Access, principal: Principal | null): boolean {
  * Footage: the paths whose successful GETs go to the access log (who watched what, when, from where). A stored
  * clip, a continuous recording, a camera's latest frame (the live view). Posters (event thumbnails) are not logged.
  */
-const FOOTAGE = [/^\/media\/clip\//, /^\/media\/recording\//, /^\/media\/latest\//];
+const FOOTAGE = [/^\/media\/clip\//, /^\/media\/recording\//, /^\/media\/latest\//, /^\/media\/event\//];
 
 export function isFootage(pathname: string): boolean {
   return FOOTAGE.some((re) => re.test(pathname));
