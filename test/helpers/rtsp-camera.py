@@ -4,6 +4,10 @@
 usage: rtsp-camera.py PORT [--audio aac|pcma|none] [--size WxH] [--fps N] [--gop N] [--path /cam]
        rtsp-camera.py PORT --file clip.mp4 --mounts N     (benchmarks: N cameras at /cam0../camN-1 replaying an
                                                            H.264 MP4 in real time without re-encoding)
+       rtsp-camera.py PORT --file clip.mp4 --mark FIRST:EVERY
+                                                          (prints "MARK <unix ms>" when the picture at FIRST s,
+                                                           FIRST+EVERY s, ... of the file is sent: the camera says
+                                                           itself when a scene change was shown)
 Prints "READY rtsp://127.0.0.1:PORT/cam" on stdout once it listens. SIGTERM stops it; SIGSTOP freezes it.
 """
 import argparse
@@ -35,6 +39,7 @@ def main():
     ap.add_argument("--static", action="store_true", help="a still black picture: almost no bits per second")
     ap.add_argument("--file", help="replay this H.264 MP4 instead of a live test source")
     ap.add_argument("--mounts", type=int, default=1)
+    ap.add_argument("--mark", help="FIRST:EVERY seconds of the file: print MARK <unix ms> when each is sent")
     args = ap.parse_args()
     width, height = args.size.split("x")
 
@@ -47,6 +52,9 @@ def main():
             f = GstRtspServer.RTSPMediaFactory()
             f.set_launch(f"( filesrc location={args.file} ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 )")
             f.set_shared(True)
+            if args.mark:
+                first, every = (float(x) for x in args.mark.split(":"))
+                f.connect("media-configure", lambda _f, media: mark_times(media, first, every))
             server.get_mount_points().add_factory(f"{args.path}{i}", f)
         serve(server, f"rtsp://127.0.0.1:{args.port}{args.path}0..{args.mounts - 1}", args.port)
         return
@@ -62,6 +70,34 @@ def main():
     factory.set_shared(True)
     server.get_mount_points().add_factory(args.path, factory)
     serve(server, f"rtsp://127.0.0.1:{args.port}{args.path}", args.port)
+
+
+def mark_times(media, first, every):
+    """Prints MARK <unix ms> for each picture at FIRST + k*EVERY s of the file, at the wall-clock time the pipeline
+    sends it (its running time against the pipeline clock, converted to the system's real time)."""
+    import time
+
+    element = media.get_element()
+    pay = element.get_by_name("pay0")
+    state = {"next": first}
+
+    def probe(pad, info):
+        buf = info.get_buffer()
+        pts = buf.pts / 1e9
+        if buf.pts != Gst.CLOCK_TIME_NONE and pts >= state["next"]:
+            while state["next"] <= pts:
+                state["next"] += every
+            pipeline = element.get_parent() or element
+            clock = pipeline.get_clock()
+            when = time.time()
+            if clock is not None:
+                running = pad.get_parent_element().get_base_time()
+                # The picture is sent at base_time + pts on the pipeline clock; that is (that - now) from now.
+                when = time.time() + (running + buf.pts - clock.get_time()) / 1e9
+            print(f"MARK {int(when * 1000)}", flush=True)
+        return Gst.PadProbeReturn.OK
+
+    pay.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, probe)
 
 
 def serve(server, url, port):

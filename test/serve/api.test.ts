@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteEventCatalog } from '../../src/lib/catalog/sqlite-event-catalog.js';
 import { createApp, type App } from '../../src/lib/serve/app.js';
 import { parseRange } from '../../src/lib/serve/media.js';
+import { snapshotKey } from '../../src/lib/clips/window.js';
 import { DAY, makeServeFixture, T0, type ServeFixture } from './fixture.js';
 
 let f: ServeFixture;
@@ -197,5 +198,32 @@ describe('/api/cameras and the latest frame', () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 2).toString('hex')).toBe('ffd8');
     expect((await get('/media/latest/back.jpg')).status).toBe(404);
+  });
+});
+
+describe('/media/event: the links of live alerts', () => {
+  const at = (s: number) => T0 + s * 1000;
+  it('the clip link is the stored clip once there is one, until then the recording from the event start', async () => {
+    const stored = await get(`/media/event/front/${f.events.person}?at=${at(5)}`);
+    expect(stored.status).toBe(302);
+    const key = f.uploaded.find((u) => u.eventId === f.events.person)!.url.split('/archive/')[1]!;
+    expect(stored.headers.get('location')).toBe(`/media/clip/${key}`);
+    const live = await get(`/media/event/front/front-live-9?at=${at(15)}`);
+    expect(live.status).toBe(302);
+    expect(live.headers.get('location')).toBe(`/media/recording/front.mp4?at=${at(15)}`);
+    expect((await get(live.headers.get('location')!)).status).toBe(200);
+    expect((await get('/media/event/front/front-live-9')).status).toBe(400);
+    expect((await get(`/media/event/nope/front-live-9?at=${at(15)}`)).status).toBe(404);
+  });
+
+  it('the snapshot link serves the stored snapshot, 404 before there is one', async () => {
+    const url = `/media/event/front/front-live-9/snapshot.jpg?at=${at(15)}`;
+    expect((await get(url)).status).toBe(404);
+    const jpeg = Buffer.from('ffd8ffe000104a464946', 'hex');
+    await f.storage.put(snapshotKey('front', 'front-live-9', at(15)), { body: jpeg }, { contentType: 'image/jpeg', metadata: { camera: 'front' } });
+    const res = await get(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await res.arrayBuffer()).equals(jpeg)).toBe(true);
   });
 });

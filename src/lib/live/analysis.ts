@@ -170,7 +170,10 @@ export class LiveAnalysis {
     const row = { clipUrl: liveClipUrl(ev.id), eventId: ev.id, camera: ev.camera, startMs, detector, frames, labels };
     const decision = decideAndSave(db, config, row);
     log.info({ camera: ev.camera, event: ev.id, labels: labels.map((l) => l.name), decision }, 'live: confirmed');
-    if (decision !== 'new') return;
+    if (decision !== 'new') {
+      this.o.emit?.({ v: 1, kind: 'sighting', eventId: ev.id, camera: ev.camera, at: labels[0]!.at, labels, detector, alert: alerts(decision), snapshot: null });
+      return;
+    }
     const snapshot = picture ? await this.snapshot(picture, labels).catch((err: unknown) => {
       log.warn({ camera: ev.camera, event: ev.id, err: errorMessage(err) }, 'live: snapshot not made; alerting without it');
       return null;
