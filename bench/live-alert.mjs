@@ -174,11 +174,14 @@ const cpu1 = { on: analyzeCpu(on.dir), off: analyzeCpu(off.dir) };
 
 // ---------------------------------------------------------------- figures
 function figures(p) {
-  // Each alert belongs to the event whose person minute came last before it.
+  // Each alert belongs to the event it names: the person minute last shown before that event started.
+  const starts = new Map(readFileSync(path.join(p.dir, 'records.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((r) => r.kind === 'event').map((r) => [r.id, Date.parse(r.start)]));
   const delays = [];
   const perEvent = events.map(() => 0);
   for (const a of p.hook.got) {
-    const i = events.findLastIndex((e) => e.T <= a.at);
+    const start = starts.get(a.body.eventId);
+    const i = start === undefined ? -1 : events.findLastIndex((e) => e.T <= start);
     if (i < 0) continue;
     perEvent[i]++;
     if (perEvent[i] === 1) delays.push((a.at - events[i].T) / 1000);
@@ -193,6 +196,8 @@ function figures(p) {
 }
 const sessions = readFileSync(on.logFile, 'utf8').split('\n').filter((l) => l.includes('live: session ended')).map((l) => JSON.parse(l));
 const sessionSeconds = sessions.reduce((s, l) => s + l.ms / 1000, 0);
+const samples = readFileSync(on.logFile, 'utf8').split('\n').filter((l) => l.includes('live: sample')).map((l) => JSON.parse(l));
+const firstSamples = [...new Map(samples.map((s) => [s.event, s])).values()].length ? [...samples.reduce((m, s) => (m.has(s.event) ? m : m.set(s.event, s)), new Map()).values()] : [];
 const result = {
   when: new Date().toISOString(),
   machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, loadAverage: os.loadavg().map((x) => round(x)) },
@@ -202,7 +207,11 @@ const result = {
     pipeline: 'cctv record (900 s mkv segments) + cctv watch-events | cctv upload | cctv analyze, local detector, webhook receiver on loopback; live on and off run at the same time on the same camera',
     confirm: 'person in 2 of the last 3 samples at >= detect.minConfidence 0.6, or once at >= 0.85; a sample every 0.5 s',
   },
-  liveOn: { ...figures(on), sessions: sessions.length, sessionSeconds: round(sessionSeconds, 1), sessionEnds: Object.fromEntries(['decided', 'ended', 'time-limit', 'stopped'].map((r) => [r, sessions.filter((s) => s.reason === r).length])) },
+  liveOn: {
+    ...figures(on),
+    detectSeconds: { p50: round(quantile(samples.map((s) => s.detectMs / 1000), 0.5)), p95: round(quantile(samples.map((s) => s.detectMs / 1000), 0.95)) },
+    firstSampleAfterEventStartSeconds: { p50: round(quantile(firstSamples.map((s) => s.sinceStartMs / 1000), 0.5)), max: round(Math.max(...firstSamples.map((s) => s.sinceStartMs / 1000))) },
+    sessions: sessions.length, sessionSeconds: round(sessionSeconds, 1), sessionEnds: Object.fromEntries(['decided', 'ended', 'time-limit', 'stopped'].map((r) => [r, sessions.filter((s) => s.reason === r).length])) },
   liveOff: figures(off),
   cpu: {
     windowSeconds: round(elapsed, 1),

@@ -56,7 +56,7 @@ async function setup(footage: string, name: string) {
   }));
   const record = spawnCctv(['--config', configPath, 'record'], { cwd: project });
   stops.push(() => stopProcess(record.proc));
-  await waitFor('the recording', () => existsSync(path.join(project, 'data', 'catalog.db')) && /"recording"/.test(record.stderr()), 30_000);
+  await waitFor('the recording', () => existsSync(path.join(project, 'data', 'catalog.db')) && /"recording"/.test(record.stderr()), 60_000);
   const cli = `${process.execPath} ${BIN} --config ${configPath}`;
   const pipeline = spawn('sh', ['-c', `${cli} watch-events | ${cli} upload | ${cli} analyze`], { cwd: project, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -50,7 +50,7 @@ describe('live alerts across a kill -9 and overlapping events', () => {
     }));
     const record = spawnCctv(['--config', configPath, 'record'], { cwd: dir });
     running.push(record);
-    await waitFor('the recording', () => existsSync(path.join(dir, 'data', 'catalog.db')) && /"recording"/.test(record.stderr()), 30_000);
+    await waitFor('the recording', () => existsSync(path.join(dir, 'data', 'catalog.db')) && /"recording"/.test(record.stderr()), 60_000);
 
     const e1 = Date.now();
     const first = spawnCctv(['--config', configPath, 'analyze'], { cwd: dir });

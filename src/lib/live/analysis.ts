@@ -1,7 +1,6 @@
 import { cpus } from 'node:os';
 import { alerts, type Alert, type Alerter } from '../alerts/index.js';
 import { appBaseUrl } from '../alerts/links.js';
-import { bufferMedia } from '../alerts/media.js';
 import { composeAlert } from '../alerts/message.js';
 import { decideAndSave } from '../analyze/analyzer.js';
 import { eventKeyOf, liveClipUrl } from '../catalog/analyses.js';
@@ -55,6 +54,8 @@ interface Session {
 
 export class LiveAnalysis {
   private readonly sessions = new Map<string, Session>();
+  /** Snapshots being encoded and stored. */
+  private readonly snapshots = new Set<Promise<Buffer | null>>();
   private readonly decoders: DecoderPool;
   readonly maxSessions: number;
   private closed = false;
@@ -100,6 +101,7 @@ export class LiveAnalysis {
     this.closed = true;
     for (const s of this.sessions.values()) s.stop.abort();
     await Promise.all([...this.sessions.values()].map((s) => s.done));
+    await Promise.all([...this.snapshots]);
     await this.decoders.close();
   }
 
@@ -141,7 +143,9 @@ export class LiveAnalysis {
         }
         lastSeq = picture.seq;
         due = Date.now() + sampleIntervalMs(Date.now() - started, live.sampleSeconds * 1000);
+        const asked = Date.now();
         const found = await this.o.detector.detect({ offsetSeconds: 0, format: 'rgb24', width: picture.width, height: picture.height, data: picture.data });
+        log.debug({ event: ev.id, sinceStartMs: asked - started, pictureAgeMs: asked - picture.atMs, detectMs: Date.now() - asked, found: found.map((d) => d.name) }, 'live: sample');
         samples.push(found);
         pictures.push(picture);
         if (samples.length > live.of) {
@@ -174,16 +178,24 @@ export class LiveAnalysis {
       this.o.emit?.({ v: 1, kind: 'sighting', eventId: ev.id, camera: ev.camera, at: labels[0]!.at, labels, detector, alert: alerts(decision), snapshot: null });
       return;
     }
-    const snapshot = picture ? await this.snapshot(picture, labels).catch((err: unknown) => {
-      log.warn({ camera: ev.camera, event: ev.id, err: errorMessage(err) }, 'live: snapshot not made; alerting without it');
-      return null;
-    }) : null;
+    // The alert goes out at once; the snapshot is encoded and stored meanwhile (the sinks that attach it wait for it,
+    // its link works once it is stored: well before anyone can tap it).
     const key = snapshotKey(ev.camera, ev.id, Date.parse(ev.start));
-    if (snapshot) await storage.put(key, { body: snapshot }, { contentType: 'image/jpeg', metadata: { camera: ev.camera } });
-    const links = await this.links(ev, key, snapshot !== null);
+    const stored = picture === null ? Promise.resolve(null) : this.snapshot(picture, labels)
+      .then(async (jpeg) => {
+        await storage.put(key, { body: jpeg }, { contentType: 'image/jpeg', metadata: { camera: ev.camera } });
+        return jpeg;
+      })
+      .catch((err: unknown) => {
+        log.warn({ camera: ev.camera, event: ev.id, err: errorMessage(err) }, 'live: snapshot not made or not stored; alerting without it');
+        return null;
+      });
+    this.snapshots.add(stored);
+    void stored.finally(() => this.snapshots.delete(stored));
+    const links = await this.links(ev, key, picture !== null);
     const alert: Alert = {
       ...composeAlert({ camera: ev.camera, eventId: ev.id, labels, alertOn: config.alerts.on, detector, clip: links.clip, poster: links.poster }),
-      media: bufferMedia(snapshot),
+      media: { snapshot: () => stored, clip: async () => null },
     };
     this.o.alerter.dispatch(eventKeyOf(row), alert);
     this.o.emit?.({ v: 1, kind: 'sighting', eventId: ev.id, camera: ev.camera, at: alert.at, labels, detector, alert: alerts(decision), snapshot: links.poster });
