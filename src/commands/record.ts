@@ -1,28 +1,64 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setBusyTimeout } from '../lib/catalog/db.js';
+import { CatalogWriteQueue } from '../lib/catalog/write-queue.js';
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
+import { log } from '../lib/log.js';
 import { CameraRecorder } from '../lib/record/recorder.js';
 import { recoverCamera } from '../lib/record/recover.js';
 import { toSegmentRecord, type ClosedSegment } from '../lib/record/segment.js';
 
+/**
+ * How long one catalog write of `record` waits for another process's write lock before it is kept and retried
+ * (CatalogWriteQueue): short, so a held lock never stalls the event loop (ffmpeg's output, the stall watchdog).
+ */
+const RECORD_BUSY_TIMEOUT_MS = 100;
+/** At exit, how long rows the catalog could not take yet are waited for. */
+const EXIT_DRAIN_MS = 10_000;
+
 /** `cctv record [--camera NAME]...`: records until SIGINT/SIGTERM, then finalises every open segment. */
 export async function record(opts: { camera?: string[] }, ctx: CommandContext): Promise<void> {
   const cameras = selectCameras(ctx.config, opts.camera);
+  const db = ctx.catalog;
+  setBusyTimeout(db, RECORD_BUSY_TIMEOUT_MS);
+  const writes = new CatalogWriteQueue();
   const emit = async (s: ClosedSegment) => {
     if (ctx.machineOutput) await ctx.write(toSegmentRecord(s));
   };
-  for (const { name } of cameras) {
-    for (const s of await recoverCamera(ctx.catalog, ctx.config.dataDir, name)) await emit(s);
-  }
-  const recorders = cameras.map(
-    ({ name, camera, record: rec }) =>
-      new CameraRecorder({ camera: name, url: camera.url, record: rec, dataDir: ctx.config.dataDir, db: ctx.catalog, onSegment: emit }),
-  );
-  const closeView = process.stderr.isTTY
-    ? (await import('../ui/record-view.js')).showRecordView(() => recorders.map((r) => r.status))
-    : undefined;
+  const stopMonitor = watchEventLoop();
   try {
-    await Promise.all(recorders.map((r) => r.run(ctx.signal)));
+    for (const { name } of cameras) {
+      for (const s of await recoverCamera(db, ctx.config.dataDir, name, writes.write)) await emit(s);
+    }
+    const recorders = cameras.map(
+      ({ name, camera, record: rec }) =>
+        new CameraRecorder({ camera: name, url: camera.url, record: rec, dataDir: ctx.config.dataDir, db, write: writes.write, onSegment: emit }),
+    );
+    const closeView = process.stderr.isTTY
+      ? (await import('../ui/record-view.js')).showRecordView(() => recorders.map((r) => r.status))
+      : undefined;
+    try {
+      await Promise.all(recorders.map((r) => r.run(ctx.signal)));
+    } finally {
+      closeView?.();
+    }
   } finally {
-    closeView?.();
+    await writes.drain(EXIT_DRAIN_MS);
+    stopMonitor();
   }
+}
+
+/** Logs (debug) the event loop's delay every 5 s: a stalled loop is what would make the watchdog restart ffmpeg. */
+function watchEventLoop(): () => void {
+  const h = monitorEventLoopDelay({ resolution: 20 });
+  h.enable();
+  const t = setInterval(() => {
+    log.debug({ maxMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6) }, 'event loop delay');
+    h.reset();
+  }, 5000);
+  t.unref();
+  return () => {
+    clearInterval(t);
+    h.disable();
+  };
 }

@@ -1,40 +1,14 @@
-import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCctv, spawnCctv as spawnRecorder, tempProject, type Running } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCctv, tempProject, type Running } from '../helpers/cli.js';
 import { decode, probeFile } from '../helpers/media.js';
 import { waitFor } from '../helpers/ports.js';
+import { catalogRows, killedAfterEach } from '../helpers/record.js';
 import { TestCamera } from '../helpers/rtsp-camera.js';
 
-interface SegRow { path: string; start_ms: number; end_ms: number; bytes: number; closed: number }
-const rows = (dataDir: string, camera: string) => {
-  const db = new Database(path.join(dataDir, 'catalog.db'), { readonly: true });
-  try {
-    // `record` creates catalog.db a moment before its first migration commits: until then there is nothing to read.
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'gaps'").get() === undefined) return { segments: [] as SegRow[], gaps: [] };
-    return {
-      segments: db.prepare('SELECT path, start_ms, end_ms, bytes, closed FROM segments WHERE camera = ? ORDER BY start_ms').all(camera) as SegRow[],
-      gaps: db.prepare('SELECT from_ms, to_ms, reason FROM gaps WHERE camera = ? ORDER BY from_ms').all(camera) as { from_ms: number; to_ms: number; reason: string }[],
-    };
-  } finally {
-    db.close();
-  }
-};
-/** Every `cctv record` a test started; one still running when the test ends (it failed midway) is killed then. */
-const started: Running[] = [];
-const spawnCctv = (...args: Parameters<typeof spawnRecorder>): Running => {
-  const r = spawnRecorder(...args);
-  started.push(r);
-  return r;
-};
-afterEach(async () => {
-  for (const r of started.splice(0)) {
-    if (r.proc.exitCode !== null || r.proc.signalCode !== null) continue;
-    r.proc.kill('SIGKILL'); // its ffmpeg finalises and exits by itself (pdeathsig)
-    await r.exited;
-  }
-});
+const rows = catalogRows;
+const spawnCctv = killedAfterEach();
 const stop = async (r: Running) => {
   r.proc.kill('SIGINT');
   return r.exited;

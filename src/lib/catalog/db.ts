@@ -6,26 +6,30 @@ import { migrations } from './migrations.js';
 export type Db = Database.Database;
 
 /** How long a statement waits for another process's write lock before it fails with SQLITE_BUSY (ms). */
-export const BUSY_TIMEOUT_MS = 10_000;
+const BUSY_TIMEOUT_MS = 10_000;
 
 /**
  * Opens `<dataDir>/catalog.db` (SQLite in WAL mode, so `record`, `upload`, `prune` and `serve` can use it at once)
  * and applies pending migrations. `busy_timeout` makes concurrent writers wait instead of failing; a long-running
  * process that must never block (record) asks for a short one and retries itself (catalog/write-queue.ts).
  */
-export function openDb(dataDir: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}): Db {
+export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'catalog.db');
   const db = new Database(file, { readonly: opts.readonly ?? false });
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  setBusyTimeout(db, BUSY_TIMEOUT_MS);
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     migrate(db, file);
   }
   db.pragma('foreign_keys = ON');
-  if (opts.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs))}`);
   return db;
+}
+
+/** Sets how long this connection's statements wait for another process's write lock (see openDb). */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
 }
 
 /** Where the copy of a catalog at schema `version` is kept before it is migrated. */

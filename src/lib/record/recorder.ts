@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Db } from '../catalog/db.js';
+import { writeNow, type WriteCatalog } from '../catalog/write-queue.js';
 import { addGap, growSegment, lastSegment, upsertSegment } from '../catalog/segments.js';
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
@@ -34,6 +35,8 @@ export interface RecorderOptions {
   record: RecordConfig;
   dataDir: string;
   db: Db;
+  /** Where catalog writes go (record: one CatalogWriteQueue for all cameras); default: at once. */
+  write?: WriteCatalog;
   onSegment: (segment: ClosedSegment) => void | Promise<void>;
   /** How often the segment list and the file size are checked. */
   pollMs?: number;
@@ -81,6 +84,7 @@ export class CameraRecorder {
   /** One ffmpeg run (its state and steps: RecorderRun). Resolves with the reason it ended. */
   private async runOnce(signal: AbortSignal, gapReason: string | null): Promise<string> {
     const { camera, dataDir, record, db } = this.o;
+    const write = this.o.write ?? writeNow;
     const dir = cameraDir(dataDir, camera);
     const listFile = path.join(dir, '.segments.csv');
     mkdirSync(dir, { recursive: true });
@@ -107,7 +111,7 @@ export class CameraRecorder {
           log.error({ camera, ...seg.outOfStep }, 'segment list out of step');
           continue;
         }
-        upsertSegment(db, seg);
+        write(`seg:${seg.path}`, () => upsertSegment(db, seg));
         await closed(seg);
       }
     };
@@ -122,14 +126,14 @@ export class CameraRecorder {
         const said = run.stderrLine(line, now);
         if (!said) return;
         const { row, first, gap } = run.segmentOpened(said.opened, now);
-        if (gap) addGap(db, gap);
+        if (gap) write(null, () => addGap(db, gap));
         if (first) {
           this.status.since = now;
           log.info({ camera }, 'recording');
         }
         this.status.state = 'recording';
         this.status.segment = row.path;
-        upsertSegment(db, row);
+        write(`seg:${row.path}`, () => upsertSegment(db, row));
       },
     });
     const onAbort = () => ff.stop();
@@ -148,7 +152,8 @@ export class CameraRecorder {
         if (grew) {
           this.status.bitrateKbps = grew.bitrateKbps;
           // The open segment's end grows in the catalog, so upload and serve see how far it reaches.
-          if (grew.grow) growSegment(db, grew.grow.path, grew.grow.endMs, grew.grow.bytes);
+          const g = grew.grow;
+          if (g) write(`grow:${g.path}`, () => growSegment(db, g.path, g.endMs, g.bytes));
         }
         if (run.stallCheck(now)) {
           log.warn({ camera, seconds: record.stallSeconds }, 'no new frames: restarting ffmpeg');
@@ -166,7 +171,7 @@ export class CameraRecorder {
     await readList();
     // Segments ffmpeg opened but never listed (killed, crashed): catalogue what is on disk.
     for (const abs of run.unlisted()) {
-      const seg = await catalogueFile(db, dataDir, camera, abs);
+      const seg = await catalogueFile(db, dataDir, camera, abs, write);
       if (seg) {
         run.catalogued(seg.endMs);
         await closed(seg);

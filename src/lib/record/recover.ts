@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/db.js';
+import { writeNow, type WriteCatalog } from '../catalog/write-queue.js';
 import { forgetOpenSegment, segmentPaths, segmentStartMs, upsertSegment } from '../catalog/segments.js';
 import { probeDurationArgs } from '../ffmpeg/args.js';
 import { runFfprobe } from '../ffmpeg/run.js';
@@ -37,20 +38,21 @@ export async function probeDuration(file: string): Promise<number | null> {
 
 /**
  * Catalogues a segment file found on disk (left open by a killed ffmpeg or cctv): start from its name (or the
- * open catalogue row), end from its decodable duration. Returns null for a file with nothing decodable.
+ * open catalogue row), end from its decodable duration. Returns null for a file with nothing decodable. The row is
+ * written through `write` (record's CatalogWriteQueue: kept until the catalog takes it).
  */
-export async function catalogueFile(db: Db, dataDir: string, camera: string, abs: string): Promise<ClosedSegment | null> {
+export async function catalogueFile(db: Db, dataDir: string, camera: string, abs: string, write: WriteCatalog = writeNow): Promise<ClosedSegment | null> {
   const rel = path.relative(dataDir, abs);
   const startMs = segmentStartMs(db, rel) ?? segmentTimeFromPath(rel)?.getTime();
   const bytes = statSync(abs, { throwIfNoEntry: false })?.size ?? 0;
   const duration = bytes > 0 ? await probeDuration(abs) : null;
   if (startMs === undefined || duration === null) {
     log.warn({ camera, path: rel }, 'recording has nothing decodable; left on disk, not catalogued');
-    forgetOpenSegment(db, rel);
+    write(`seg:${rel}`, () => forgetOpenSegment(db, rel));
     return null;
   }
   const seg: ClosedSegment = { camera, path: rel, startMs, endMs: startMs + duration * 1000, bytes, closed: true, durationSeconds: duration };
-  upsertSegment(db, seg);
+  write(`seg:${rel}`, () => upsertSegment(db, seg));
   return seg;
 }
 
@@ -58,7 +60,7 @@ export async function catalogueFile(db: Db, dataDir: string, camera: string, abs
  * Run before recording starts: every segment file of `camera` that the catalogue does not know, or knows as still
  * open (cctv or ffmpeg was killed), is probed and catalogued. Returns them oldest first.
  */
-export async function recoverCamera(db: Db, dataDir: string, camera: string): Promise<ClosedSegment[]> {
+export async function recoverCamera(db: Db, dataDir: string, camera: string, write: WriteCatalog = writeNow): Promise<ClosedSegment[]> {
   const known = segmentPaths(db, camera);
   const dir = cameraDir(dataDir, camera);
   const found: string[] = [];
@@ -71,7 +73,7 @@ export async function recoverCamera(db: Db, dataDir: string, camera: string): Pr
   found.sort();
   const recovered: ClosedSegment[] = [];
   for (const abs of found) {
-    const seg = await catalogueFile(db, dataDir, camera, abs);
+    const seg = await catalogueFile(db, dataDir, camera, abs, write);
     if (seg) recovered.push(seg);
   }
   if (recovered.length > 0) log.info({ camera, count: recovered.length }, 'catalogued recordings found on disk');
