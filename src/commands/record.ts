@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setBusyTimeout } from '../lib/catalog/db.js';
+import { lockCameraRecorder, type CameraLock } from '../lib/catalog/locks.js';
 import { CatalogWriteQueue } from '../lib/catalog/write-queue.js';
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
@@ -19,6 +20,22 @@ const EXIT_DRAIN_MS = 10_000;
 /** `cctv record [--camera NAME]...`: records until SIGINT/SIGTERM, then finalises every open segment. */
 export async function record(opts: { camera?: string[] }, ctx: CommandContext): Promise<void> {
   const cameras = selectCameras(ctx.config, opts.camera);
+  // One recorder per camera: a second one would close the first's open segment and write the same file names.
+  const locks: CameraLock[] = [];
+  try {
+    for (const { name } of cameras) locks.push(lockCameraRecorder(ctx.config.dataDir, name));
+  } catch (err) {
+    for (const l of locks) l.release();
+    throw err;
+  }
+  try {
+    await recordLocked(cameras, ctx);
+  } finally {
+    for (const l of locks) l.release();
+  }
+}
+
+async function recordLocked(cameras: ReturnType<typeof selectCameras>, ctx: CommandContext): Promise<void> {
   const db = ctx.catalog;
   setBusyTimeout(db, RECORD_BUSY_TIMEOUT_MS);
   const writes = new CatalogWriteQueue();
