@@ -7,7 +7,7 @@ import { errorMessage, RuntimeError } from '../lib/errors.js';
 import { BROWSER_CODECS } from '../lib/ffmpeg/args.js';
 import { measureKeyframeInterval, probeStream } from '../lib/ffmpeg/probe.js';
 import { FFMPEG, FFPROBE } from '../lib/ffmpeg/run.js';
-import { redactUrl } from '../lib/redact.js';
+import { redactText, redactUrl } from '../lib/redact.js';
 import { storageFromConfig } from '../lib/storage/index.js';
 
 type Level = 'ok' | 'warn' | 'fail';
@@ -84,7 +84,7 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
 
   const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
   const lines = checks.map((c) => `${mark[c.level]}  ${c.what.padEnd(16)} ${c.detail}`);
-  process.stdout.write(`${lines.join('\n')}\n\nresolved configuration (secrets redacted):\n${stringify(redactedConfig(ctx.config))}`);
+  process.stdout.write(redactText(`${lines.join('\n')}\n\nresolved configuration (secrets redacted):\n${stringify(redactedConfig(ctx.config))}`));
   const failed = checks.filter((c) => c.level === 'fail').length;
   if (failed > 0) throw new RuntimeError(`${failed} check${failed > 1 ? 's' : ''} failed (see FAIL above)`);
 }

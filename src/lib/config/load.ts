@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
-import { redactUrl, registerSecret } from '../redact.js';
+import { redactUrl, registerSecret, urlCredentials } from '../redact.js';
 import { configSchema, type Config } from './schema.js';
 
 export const CONFIG_FILES = [
@@ -160,9 +160,23 @@ function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): 
 }
 
 function registerSecrets(config: Config): void {
-  for (const cam of Object.values(config.cameras)) registerSecret(cam.onvif?.password);
+  for (const cam of Object.values(config.cameras)) {
+    registerSecret(cam.onvif?.password);
+    // The password inside the camera's RTSP URL, as written and (when it is percent-encoded there) decoded.
+    const password = urlCredentials(cam.url)?.password;
+    registerSecret(password);
+    if (password) registerSecret(safeDecode(password));
+  }
   registerSecret(config.alerts.mqtt?.password);
   registerSecret(config.serve.auth?.password);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** The resolved configuration with secrets replaced by ***, for `cctv doctor`. */
