@@ -25,7 +25,7 @@ describe('one `cctv record` per camera (two real binaries)', () => {
     const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url }, back: { url: cam.url } }, record: { segmentSeconds: 60 } });
     const dataDir = path.join(dir, 'data');
     const first = spawnCctv(['record', '--camera', 'front'], { cwd: dir });
-    const open = await waitFor('front recording', () => existsSync(path.join(dataDir, 'catalog.db')) && catalogRows(dataDir, 'front').segments.find((s) => s.closed === 0), 30_000, 100);
+    const open = await waitFor('front recording', () => (existsSync(path.join(dataDir, 'catalog.db')) ? catalogRows(dataDir, 'front').segments.find((s) => s.closed === 0) : undefined), 30_000, 100);
 
     // All cameras (front included): refused as a whole, before touching anything.
     const second = spawnCctv(['record'], { cwd: dir });
