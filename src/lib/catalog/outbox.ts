@@ -175,6 +175,11 @@ export function stuckWork(db: Db, retriedAtLeast = 5): { failed: number; retryin
   return { failed: counts.failed ?? 0, retrying: counts.retrying ?? 0, abandoned: counts.abandoned ?? 0, examples };
 }
 
+/** stuckWork's counts in words (`2 failed, 1 retried 5+ times, 3 abandoned`), empty when nothing is stuck. */
+export function describeStuck(s: { failed: number; retrying: number; abandoned: number }): string {
+  return [s.failed && `${s.failed} failed`, s.retrying && `${s.retrying} retried 5+ times`, s.abandoned && `${s.abandoned} abandoned`].filter(Boolean).join(', ');
+}
+
 export function outboxCounts(db: Db): { pending: number; failed: number; done: number } {
   const rows = db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as { state: string; n: number }[];
   const n = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
