@@ -9,6 +9,7 @@ import { measureKeyframeInterval, probeStream } from '../lib/ffmpeg/probe.js';
 import { FFMPEG, FFPROBE } from '../lib/ffmpeg/run.js';
 import { redactText, redactUrl } from '../lib/redact.js';
 import { storageFromConfig } from '../lib/storage/index.js';
+import { describeStuck, stuckWork } from '../lib/catalog/outbox.js';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -80,6 +81,28 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
     add('ok', 'storage', `${redactUrl(storage)} writable (${put.url}, ${Date.now() - started} ms)`);
   } catch (err) {
     add('fail', 'storage', `${redactUrl(storage)}: ${errorMessage(err)} (check storage.url, the credentials and the endpoint)`);
+  }
+
+  // Recordings under recordings/: upload.continuous and upload.mode segment store them (the shipped Terraform lets the
+  // uploader write there only with allow_recording_uploads = true).
+  const { upload } = ctx.config;
+  if (upload.continuous || upload.mode === 'segment') {
+    const why = upload.continuous ? 'upload.continuous' : 'upload.mode: segment';
+    try {
+      await storageFromConfig(ctx.config).put('recordings/cctv-doctor.txt', { body: Buffer.from('cctv doctor\n') }, { contentType: 'text/plain' });
+      add('ok', 'storage', `${why}: recordings/ writable`);
+    } catch (err) {
+      add('fail', 'storage', `${why} stores whole recordings under recordings/, and the storage refuses them (${errorMessage(err)}): ` +
+        'every segment would fail and stay on disk; with the shipped Terraform set allow_recording_uploads = true, or turn the option off');
+    }
+  }
+
+  // Upload work that does not move: it keeps recordings on disk until emergency pruning gives it up.
+  const stuck = stuckWork(ctx.catalog);
+  if (stuck.failed + stuck.retrying + stuck.abandoned > 0) {
+    const e = stuck.examples[0];
+    add('warn', 'upload work', `${describeStuck(stuck)}${e ? `; latest: ${e.key} (${e.state}): ${e.error ?? 'no error recorded'}` : ''} ` +
+      '(fix the cause, e.g. storage permissions, then run cctv upload; abandoned work is not retried)');
   }
 
   const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };

@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setBusyTimeout } from '../lib/catalog/db.js';
+import { setBusyTimeout, type Db } from '../lib/catalog/db.js';
+import { describeStuck, stuckWork } from '../lib/catalog/outbox.js';
 import { lockCameraRecorder, type CameraLock } from '../lib/catalog/locks.js';
 import { CatalogWriteQueue } from '../lib/catalog/write-queue.js';
 import { selectCameras } from '../lib/config/cameras.js';
@@ -52,7 +53,7 @@ async function recordLocked(cameras: ReturnType<typeof selectCameras>, ctx: Comm
         new CameraRecorder({ camera: name, url: camera.url, record: rec, dataDir: ctx.config.dataDir, db, write: writes.write, onSegment: emit }),
     );
     const closeView = process.stderr.isTTY
-      ? (await import('../ui/record-view.js')).showRecordView(() => recorders.map((r) => r.status))
+      ? (await import('../ui/record-view.js')).showRecordView(() => recorders.map((r) => r.status), statusNotice(db, writes, ctx.signal))
       : undefined;
     try {
       await Promise.all(recorders.map((r) => r.run(ctx.signal)));
@@ -63,6 +64,27 @@ async function recordLocked(cameras: ReturnType<typeof selectCameras>, ctx: Comm
     await writes.drain(EXIT_DRAIN_MS);
     stopMonitor();
   }
+}
+
+/**
+ * The status view's notice: upload work that does not move (it pins recordings until emergency pruning gives it up;
+ * read every 30 s) and rows waiting for the catalog.
+ */
+function statusNotice(db: Db, writes: CatalogWriteQueue, signal: AbortSignal): () => string | null {
+  let stuck = '';
+  const read = () => {
+    try {
+      const s = describeStuck(stuckWork(db));
+      stuck = s ? `upload work stuck: ${s} (cctv doctor says more)` : '';
+    } catch {
+      // the catalog is busy: keep the last answer
+    }
+  };
+  read();
+  const t = setInterval(read, 30_000);
+  t.unref();
+  signal.addEventListener('abort', () => clearInterval(t), { once: true });
+  return () => [stuck, writes.backlog > 0 ? `catalog not writable: ${writes.backlog} rows waiting` : ''].filter(Boolean).join('; ') || null;
 }
 
 /** Logs (debug) the event loop's delay every 5 s: a stalled loop is what would make the watchdog restart ffmpeg. */

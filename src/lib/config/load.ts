@@ -154,6 +154,9 @@ function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): 
       throw new UserError(`${where(['alerts', 'on', i])}: "${label}" is not in detect.labels; add it there or the alert can never fire`);
     }
   }
+  if (config.storage.sseKmsKeyId && config.storage.sse !== 'aws:kms') {
+    throw new UserError(`${where(['storage', 'sseKmsKeyId'])}: a KMS key is used only with storage.sse: aws:kms (now ${config.storage.sse}); set that too, or remove the key`);
+  }
   if (config.storage.url?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(config.storage.url)) {
     throw new UserError(`${where(['storage', 'url'])}: not a valid bucket name in "${config.storage.url}" (s3://bucket/prefix)`);
   }
