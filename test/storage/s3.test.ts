@@ -117,16 +117,17 @@ describe('S3 storage against s3rver', () => {
     const big = randomBytes(6 * 1024 * 1024); // multipart (5 MiB parts): the SSE header goes on CreateMultipartUpload
     for (const [sse, want] of [
       [undefined, [undefined, undefined]],
-      [{ algorithm: 'AES256' as const }, ['AES256', undefined]],
-      [{ algorithm: 'aws:kms' as const, kmsKeyId: 'alias/cctv' }, ['aws:kms', 'alias/cctv']],
+      [{ sse: 'none' as const }, [undefined, undefined]],
+      [{ sse: 'AES256' as const }, ['AES256', undefined]],
+      [{ sse: 'aws:kms' as const, sseKmsKeyId: 'alias/cctv' }, ['aws:kms', 'alias/cctv']],
     ] as const) {
       sent.length = 0;
-      const s = storage({ configureClient: recording, ...(sse ? { sse } : {}) });
+      const s = storage({ configureClient: recording, ...sse });
       await s.put('sse/small', { body: randomBytes(1000) }, { contentType: 'video/mp4' });
       await s.put('sse/big', { body: big }, { contentType: 'video/mp4' });
       expect(sent.length).toBeGreaterThanOrEqual(4); // PutObject, CreateMultipartUpload, the parts, the completion
       expect(sent[0]).toEqual(want); // the single PutObject
-      if (sse === undefined) expect(sent.every((h) => h[0] === undefined && h[1] === undefined)).toBe(true);
+      if (want[0] === undefined) expect(sent.every((h) => h[0] === undefined && h[1] === undefined)).toBe(true);
       else expect(sent.filter((h) => h[0] === want[0]).length).toBe(2); // PutObject and CreateMultipartUpload, not the parts
     }
   });

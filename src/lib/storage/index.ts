@@ -57,6 +57,5 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
  */
 export function storageFromConfig(config: Config): Storage {
   const { url, region, endpoint, forcePathStyle, checksums, sse, sseKmsKeyId } = config.storage;
-  const encryption = sse === 'none' ? {} : { sse: { algorithm: sse, ...(sseKmsKeyId ? { kmsKeyId: sseKmsKeyId } : {}) } };
-  return withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums, ...encryption }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
+  return withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums, sse, sseKmsKeyId }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
 }

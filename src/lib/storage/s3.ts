@@ -40,10 +40,12 @@ export interface S3StorageOptions {
   /** ListObjectsV2 page size (1..1000). Default 1000. */
   listPageSize?: number;
   /**
-   * Server-side encryption asked for on every write. Absent (the default): no SSE header is sent, so the bucket's
-   * own default encryption applies (SSE-S3, or the bucket's KMS key: the shipped Terraform sets it).
+   * Server-side encryption asked for on every write (`storage.sse`). `none` or absent (the default): no SSE header
+   * is sent, so the bucket's own default encryption applies (SSE-S3, or the bucket's KMS key: the shipped Terraform
+   * sets it). `sseKmsKeyId` names the key for `aws:kms` (default: the account's aws/s3 key).
    */
-  sse?: { algorithm: 'AES256' | 'aws:kms'; kmsKeyId?: string };
+  sse?: 'none' | 'AES256' | 'aws:kms';
+  sseKmsKeyId?: string;
   /** Called once with the new client, e.g. to add SDK middleware (tests use it for test-server quirks). */
   configureClient?: (client: S3Client) => void;
 }
@@ -99,8 +101,8 @@ export class S3Storage implements Storage {
     this.partSize = options.partSize ?? 8 * 1024 * 1024;
     this.queueSize = options.queueSize ?? 4;
     this.listPageSize = options.listPageSize ?? 1000;
-    this.sse = options.sse
-      ? { ServerSideEncryption: options.sse.algorithm, ...(options.sse.kmsKeyId ? { SSEKMSKeyId: options.sse.kmsKeyId } : {}) }
+    this.sse = options.sse && options.sse !== 'none'
+      ? { ServerSideEncryption: options.sse, ...(options.sse === 'aws:kms' && options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}) }
       : {};
   }
 
