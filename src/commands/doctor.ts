@@ -10,6 +10,7 @@ import { FFMPEG, FFPROBE } from '../lib/ffmpeg/run.js';
 import { redactText, redactUrl } from '../lib/redact.js';
 import { storageFromConfig } from '../lib/storage/index.js';
 import { describeStuck, stuckWork } from '../lib/catalog/outbox.js';
+import { monotonicMs } from '../lib/time.js';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -76,9 +77,9 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
   // Storage: a tiny object written where clips go (the uploader may write only there), integrity-checked by put().
   const storage = ctx.config.storage.url!;
   try {
-    const started = Date.now();
+    const started = monotonicMs();
     const put = await storageFromConfig(ctx.config).put('clips/cctv-doctor.txt', { body: Buffer.from(`cctv doctor ${new Date().toISOString()}\n`) }, { contentType: 'text/plain' });
-    add('ok', 'storage', `${redactUrl(storage)} writable (${put.url}, ${Date.now() - started} ms)`);
+    add('ok', 'storage', `${redactUrl(storage)} writable (${put.url}, ${Math.round(monotonicMs() - started)} ms)`);
   } catch (err) {
     add('fail', 'storage', `${redactUrl(storage)}: ${errorMessage(err)} (check storage.url, the credentials and the endpoint)`);
   }

@@ -7,6 +7,7 @@ import { addGap, growSegment, lastSegment, upsertSegment } from '../catalog/segm
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
+import { monotonicMs } from '../time.js';
 import { sleep } from '../wait.js';
 import { cameraDir, dayDir, outputPattern } from './paths.js';
 import { catalogueFile } from './recover.js';
@@ -63,7 +64,7 @@ export class CameraRecorder {
     let failures = 0;
     let gapReason: string | null = this.status.lastSegmentEnd !== null ? 'recorder not running' : null;
     while (!signal.aborted) {
-      const started = Date.now();
+      const started = monotonicMs();
       // A failure here (disk full, permissions) is this camera's problem only: report it and retry.
       const outcome = await this.runOnce(signal, gapReason).catch((err: Error) => `recorder error: ${err.message}`);
       this.status.state = 'stopped';
@@ -72,7 +73,7 @@ export class CameraRecorder {
       gapReason = outcome;
       this.status.lastError = outcome;
       this.status.restarts++;
-      const wait = restartBackoff(failures, Date.now() - started, this.o.record.maxBackoffSeconds);
+      const wait = restartBackoff(failures, monotonicMs() - started, this.o.record.maxBackoffSeconds);
       failures = wait.failures;
       this.status.state = 'waiting';
       log.warn({ camera: this.o.camera, retryInSeconds: wait.seconds }, `recording stopped: ${outcome}`);
@@ -91,7 +92,7 @@ export class CameraRecorder {
     rmSync(listFile, { force: true });
     ensureDayDirs(dataDir, camera);
     const run = new RecorderRun({
-      camera, dataDir, listFile, gapReason, lastEndMs: this.status.lastSegmentEnd, stallSeconds: record.stallSeconds, now: Date.now(),
+      camera, dataDir, listFile, gapReason, lastEndMs: this.status.lastSegmentEnd, stallSeconds: record.stallSeconds, mono: monotonicMs(),
     });
 
     const closed = async (seg: ClosedSegment) => {
@@ -122,10 +123,11 @@ export class CameraRecorder {
         outputPattern: outputPattern(dataDir, camera, record.format), segmentList: listFile, timeoutSeconds: 5,
       }),
       onStderr: (line) => {
-        const now = Date.now();
-        const said = run.stderrLine(line, now);
+        const at = { wall: Date.now(), mono: monotonicMs() };
+        const said = run.stderrLine(line, at);
         if (!said) return;
-        const { row, first, gap } = run.segmentOpened(said.opened, now);
+        const { row, first, gap } = run.segmentOpened(said.opened, at);
+        const now = at.wall;
         if (gap) write(null, () => addGap(db, gap));
         if (first) {
           this.status.since = now;
@@ -146,16 +148,16 @@ export class CameraRecorder {
         await sleep(this.pollMs);
         await readList();
         ensureDayDirs(dataDir, camera);
-        const now = Date.now();
+        const mono = monotonicMs();
         const current = run.current;
-        const grew = run.sizeSeen(current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0, now);
+        const grew = run.sizeSeen(current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0, mono);
         if (grew) {
           this.status.bitrateKbps = grew.bitrateKbps;
           // The open segment's end grows in the catalog, so upload and serve see how far it reaches.
           const g = grew.grow;
           if (g) write(`grow:${g.path}`, () => growSegment(db, g.path, g.endMs, g.bytes));
         }
-        if (run.stallCheck(now)) {
+        if (run.stallCheck(mono)) {
           log.warn({ camera, seconds: record.stallSeconds }, 'no new frames: restarting ffmpeg');
           // A frozen input blocks ffmpeg in a read, so SIGINT alone may wait for the socket timeout.
           ff.stop();
