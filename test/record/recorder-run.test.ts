@@ -10,6 +10,8 @@ const run = (o: { gapReason?: string | null; lastEndMs?: number | null } = {}) =
   new RecorderRun({ camera: 'front', dataDir, listFile, gapReason: o.gapReason ?? null, lastEndMs: o.lastEndMs ?? null, stallSeconds: 10, mono: T });
 /** A moment whose wall and monotonic clocks agree (no step). */
 const at = (ms: number) => ({ wall: ms, mono: ms });
+/** A segment ffmpeg writes in its run folder (numbered there; the same name here for reading) and its time-named link. */
+const files = (name: string) => ({ written: `${dir}/.run-x/${name}`, final: `${dir}/2024-05-01/${name}` });
 const opening = (name: string) => `[segment @ 0x55d] Opening '${dir}/2024-05-01/${name}' for writing`;
 const progress = (seconds: number) => `frame=  250 fps= 25 q=-1.0 size=    1024kB time=00:00:${seconds.toFixed(2).padStart(5, '0')} bitrate=4000kbits/s speed=1x`;
 
@@ -24,23 +26,23 @@ describe('RecorderRun', () => {
 
   it('the first segment of a run catalogues the gap since the last recording; later ones do not', () => {
     const r = run({ gapReason: 'camera unreachable', lastEndMs: T - 5000 });
-    const first = r.segmentOpened(`${dir}/2024-05-01/120000.mkv`, at(T));
+    const first = r.segmentOpened(files('120000.mkv'), at(T));
     expect(first).toEqual({
       first: true,
       gap: { camera: 'front', fromMs: T - 5000, toMs: T, reason: 'camera unreachable' },
       row: { camera: 'front', path: 'recordings/front/2024-05-01/120000.mkv', startMs: T, endMs: T, bytes: 0, closed: false },
     });
-    expect(r.segmentOpened(`${dir}/2024-05-01/120010.mkv`, at(T + 10_000))).toMatchObject({ first: false, gap: null });
-    expect(run({ gapReason: null, lastEndMs: T - 5000 }).segmentOpened('/x.mkv', at(T)).gap).toBeNull(); // nothing to explain
-    expect(run({ gapReason: 'x', lastEndMs: null }).segmentOpened('/x.mkv', at(T)).gap).toBeNull(); // never recorded before
-    expect(run({ gapReason: 'x', lastEndMs: T + 1 }).segmentOpened('/x.mkv', at(T)).gap).toBeNull();
+    expect(r.segmentOpened(files('120010.mkv'), at(T + 10_000))).toMatchObject({ first: false, gap: null });
+    expect(run({ gapReason: null, lastEndMs: T - 5000 }).segmentOpened(files('x.mkv'), at(T)).gap).toBeNull(); // nothing to explain
+    expect(run({ gapReason: 'x', lastEndMs: null }).segmentOpened(files('x.mkv'), at(T)).gap).toBeNull(); // never recorded before
+    expect(run({ gapReason: 'x', lastEndMs: T + 1 }).segmentOpened(files('x.mkv'), at(T)).gap).toBeNull();
   });
 
   it('closes listed segments in order, with wall-clock times from the stream clock, contiguous within the run', () => {
     const r = run();
-    r.segmentOpened(`${dir}/2024-05-01/120000.mkv`, at(T + 300)); // opened after the connect burst
+    r.segmentOpened(files('120000.mkv'), at(T + 300)); // opened after the connect burst
     r.stderrLine(progress(2), at(T + 2000)); // stream time 2 s written at wall time T + 2 s: stream 0 is at T
-    r.segmentOpened(`${dir}/2024-05-01/120010.mkv`, at(T + 10_050));
+    r.segmentOpened(files('120010.mkv'), at(T + 10_050));
     const entries = r.listed('120000.mkv,0.000000,10.000000\n120010.mkv,10.000000,20.000000\n120020.mkv,20.0');
     expect(entries).toEqual([{ name: '120000.mkv', start: 0, end: 10 }, { name: '120010.mkv', start: 10, end: 20 }]);
     const sizes = (abs: string) => (abs.endsWith('120000.mkv') ? 5000 : 6000);
@@ -53,14 +55,14 @@ describe('RecorderRun', () => {
 
   it('a list entry that is not the oldest open segment is out of step', () => {
     const r = run();
-    r.segmentOpened(`${dir}/2024-05-01/120000.mkv`, at(T));
+    r.segmentOpened(files('120000.mkv'), at(T));
     expect(r.segmentClosed({ name: '115950.mkv', start: 0, end: 10 }, () => 0)).toEqual({ outOfStep: { entry: '115950.mkv', expected: '120000.mkv' } });
     expect(r.segmentClosed({ name: '120000.mkv', start: 0, end: 10 }, () => 0)).toEqual({ outOfStep: { entry: '120000.mkv', expected: undefined } });
   });
 
   it('the growing file: bitrate on growth, and its catalogued end once the stream clock is known', () => {
     const r = run();
-    r.segmentOpened(`${dir}/2024-05-01/120000.mkv`, at(T));
+    r.segmentOpened(files('120000.mkv'), at(T));
     expect(r.sizeSeen(50_000, T + 1000)).toEqual({ bitrateKbps: 400, grow: null }); // no progress line yet
     r.stderrLine(progress(2), at(T + 2000));
     expect(r.sizeSeen(50_000, T + 2000)).toBeNull(); // did not grow
@@ -82,7 +84,7 @@ describe('RecorderRun', () => {
   it('a clock step (NTP) is no stall: the watchdog and the bitrate run on the monotonic clock, the catalogue on the wall clock', () => {
     const r = run();
     const HOUR = 3_600_000;
-    r.segmentOpened(`${dir}/2024-05-01/120000.mkv`, at(T));
+    r.segmentOpened(files('120000.mkv'), at(T));
     r.stderrLine(progress(1), at(T + 1000));
     // The wall clock jumps an hour forward between two progress lines one second apart.
     r.stderrLine(progress(2), { wall: T + HOUR + 2000, mono: T + 2000 });
@@ -100,8 +102,8 @@ describe('RecorderRun', () => {
     r.stderrLine('rtsp://admin:secret@cam/x: Connection refused', at(T));
     expect(r.outcome({ code: 1, signal: null })).toBe('ffmpeg exited with code 1: rtsp://admin:***@cam/x: Connection refused');
     expect(r.outcome({ code: null, signal: 'SIGKILL' })).toBe('ffmpeg killed by SIGKILL');
-    r.segmentOpened('/data/recordings/front/2024-05-01/120000.mkv', at(T));
-    r.segmentOpened('/data/recordings/front/2024-05-01/120010.mkv', at(T));
+    r.segmentOpened(files('120000.mkv'), at(T));
+    r.segmentOpened(files('120010.mkv'), at(T));
     expect(r.current).toBe('/data/recordings/front/2024-05-01/120010.mkv');
     expect(r.unlisted()).toEqual(['/data/recordings/front/2024-05-01/120000.mkv', '/data/recordings/front/2024-05-01/120010.mkv']);
     expect(r.current).toBeUndefined();

@@ -61,6 +61,8 @@ describe('segmentTimeFromPath', () => {
     ['/x/recordings/a/2024-02-29/000000.mp4', '2024-02-29T00:00:00.000Z'],
     ['recordings/front/2026-11-23/231135.avi', null],
     ['recordings/front/2026-11-23/.segments.csv', null],
+    ['recordings/front/2026-11-23/231135-2.mkv', '2026-11-23T23:11:35.000Z'], // the second repeat after a clock step
+    ['recordings/front/.run-ab12/000003.mkv', null], // ffmpeg's numbered name in its run folder
   ])('%s → %s', (p, want) => {
     expect(segmentTimeFromPath(p)?.toISOString() ?? null).toBe(want);
   });

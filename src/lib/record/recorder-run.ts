@@ -21,8 +21,11 @@ export interface Instant {
  * recorder (recorder.ts) does the catalog writes, file reads and process control that the steps ask for.
  */
 export class RecorderRun {
-  /** Segments opened and not yet closed, in order, with the wall-clock time ffmpeg opened each. */
-  private readonly opened: { abs: string; openedMs: number }[] = [];
+  /**
+   * Segments opened and not yet closed, in order: the file ffmpeg writes (`written`, numbered, in the run folder),
+   * its time-named path (`abs`, what is catalogued) and the wall-clock time ffmpeg opened it.
+   */
+  private readonly opened: { abs: string; written: string; openedMs: number }[] = [];
   private started = false;
   /** End of the previous segment of this run: the next one starts there (no false gap when the estimate moves). */
   private prevEndMs: number | null = null;
@@ -62,7 +65,7 @@ export class RecorderRun {
     this.lastEndMs = o.lastEndMs;
   }
 
-  /** One line of ffmpeg's stderr: progress (the stream clock), a segment opened (its path), or an error worth keeping. */
+  /** One line of ffmpeg's stderr: progress (the stream clock), a segment opened (the file it writes), or an error worth keeping. */
   stderrLine(line: string, at: Instant): { opened: string } | null {
     const progress = progressSeconds(line);
     if (progress !== null) {
@@ -80,10 +83,11 @@ export class RecorderRun {
   }
 
   /**
-   * ffmpeg opened segment `abs`: its catalog row (open, growing from now), and on the run's first segment the gap
-   * since the camera's last recording.
+   * ffmpeg opened segment `written`, linked to its time-named path `final`: its catalog row (open, growing from
+   * now), and on the run's first segment the gap since the camera's last recording.
    */
-  segmentOpened(abs: string, at: Instant): { row: SegmentRow; first: boolean; gap: GapRow | null } {
+  segmentOpened(files: { written: string; final: string }, at: Instant): { row: SegmentRow; first: boolean; gap: GapRow | null } {
+    const abs = files.final;
     const now = at.wall;
     const first = !this.started;
     let gap: GapRow | null = null;
@@ -92,7 +96,7 @@ export class RecorderRun {
       const { gapReason, camera } = this.o;
       if (gapReason !== null && this.lastEndMs !== null && now > this.lastEndMs) gap = { camera, fromMs: this.lastEndMs, toMs: now, reason: gapReason };
     }
-    this.opened.push({ abs, openedMs: now });
+    this.opened.push({ abs, written: files.written, openedMs: now });
     this.lastSize = 0;
     this.lastSizeAt = at.mono;
     return { row: { camera: this.o.camera, path: this.rel(abs), startMs: now, endMs: now, bytes: 0, closed: false }, first, gap };
@@ -111,7 +115,7 @@ export class RecorderRun {
    */
   segmentClosed(entry: ListEntry, bytesOf: (abs: string) => number): ClosedSegment | { outOfStep: { entry: string; expected: string | undefined } } {
     const head = this.opened.shift();
-    if (!head || path.basename(head.abs) !== entry.name) return { outOfStep: { entry: entry.name, expected: head && path.basename(head.abs) } };
+    if (!head || path.basename(head.written) !== entry.name) return { outOfStep: { entry: entry.name, expected: head && path.basename(head.written) } };
     this.clock.observe(head.openedMs, entry.start);
     const { startMs, endMs } = segmentWallTimes(entry, this.clock.offsetMs()!, this.prevEndMs);
     this.prevEndMs = endMs;

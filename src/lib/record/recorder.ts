@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Db } from '../catalog/db.js';
@@ -6,13 +7,14 @@ import { writeNow, type WriteCatalog } from '../catalog/write-queue.js';
 import { addGap, growSegment, lastSegment, upsertSegment } from '../catalog/segments.js';
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
+import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { monotonicMs } from '../time.js';
 import { sleep } from '../wait.js';
-import { cameraDir, dayDir, outputPattern } from './paths.js';
-import { catalogueFile } from './recover.js';
+import { nameSegment, runDir, runPattern } from './paths.js';
+import { adoptRunFolder, catalogueFile } from './recover.js';
 import type { ClosedSegment } from './segment.js';
-import { RecorderRun } from './recorder-run.js';
+import { RecorderRun, type Instant } from './recorder-run.js';
 import { restartBackoff } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
@@ -86,11 +88,10 @@ export class CameraRecorder {
   private async runOnce(signal: AbortSignal, gapReason: string | null): Promise<string> {
     const { camera, dataDir, record, db } = this.o;
     const write = this.o.write ?? writeNow;
-    const dir = cameraDir(dataDir, camera);
-    const listFile = path.join(dir, '.segments.csv');
-    mkdirSync(dir, { recursive: true });
-    rmSync(listFile, { force: true });
-    ensureDayDirs(dataDir, camera);
+    // ffmpeg writes numbered files in this run's own folder; each is moved to its time-named path when opened.
+    const writeDir = runDir(dataDir, camera, `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+    const listFile = path.join(writeDir, 'segments.csv');
+    mkdirSync(writeDir, { recursive: true });
     const run = new RecorderRun({
       camera, dataDir, listFile, gapReason, lastEndMs: this.status.lastSegmentEnd, stallSeconds: record.stallSeconds, mono: monotonicMs(),
     });
@@ -100,6 +101,7 @@ export class CameraRecorder {
       await this.o.onSegment(seg);
     };
     const readList = async () => {
+      await naming;
       let text: string;
       try {
         text = readFileSync(listFile, 'utf8');
@@ -117,25 +119,41 @@ export class CameraRecorder {
       }
     };
 
+    /** ffmpeg opened `written` at `at`: it is moved to its time-named path and catalogued as open. */
+    const segmentOpened = async (written: string, at: Instant) => {
+      let final: string | null = null;
+      try {
+        if (await appeared(written)) final = nameSegment(written, dataDir, camera, at.wall);
+      } catch (err) {
+        log.error({ camera, err: errorMessage(err) }, 'cannot name the new recording: restarting ffmpeg');
+      }
+      if (final === null) {
+        // Not opened after all, or no name for it (disk full, permissions): the end of the run adopts what was written.
+        ff.stop();
+        return;
+      }
+      const { row, first, gap } = run.segmentOpened({ written, final }, at);
+      if (gap) write(null, () => addGap(db, gap));
+      if (first) {
+        this.status.since = at.wall;
+        log.info({ camera }, 'recording');
+      }
+      this.status.state = 'recording';
+      this.status.segment = row.path;
+      write(`seg:${row.path}`, () => upsertSegment(db, row));
+    };
+    let naming = Promise.resolve();
+
     const ff = startFfmpeg({
       args: recordArgs({
         url: this.o.url, transport: record.transport, segmentSeconds: record.segmentSeconds, format: record.format,
-        outputPattern: outputPattern(dataDir, camera, record.format), segmentList: listFile, timeoutSeconds: 5,
+        outputPattern: runPattern(writeDir, record.format), segmentList: listFile, timeoutSeconds: 5,
       }),
       onStderr: (line) => {
         const at = { wall: Date.now(), mono: monotonicMs() };
         const said = run.stderrLine(line, at);
-        if (!said) return;
-        const { row, first, gap } = run.segmentOpened(said.opened, at);
-        const now = at.wall;
-        if (gap) write(null, () => addGap(db, gap));
-        if (first) {
-          this.status.since = now;
-          log.info({ camera }, 'recording');
-        }
-        this.status.state = 'recording';
-        this.status.segment = row.path;
-        write(`seg:${row.path}`, () => upsertSegment(db, row));
+        // In order, one at a time: the segment list is read only once the segments before it are named.
+        if (said) naming = naming.then(() => segmentOpened(said.opened, at));
       },
     });
     const onAbort = () => ff.stop();
@@ -147,7 +165,6 @@ export class CameraRecorder {
       while (polling) {
         await sleep(this.pollMs);
         await readList();
-        ensureDayDirs(dataDir, camera);
         const mono = monotonicMs();
         const current = run.current;
         const grew = run.sizeSeen(current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0, mono);
@@ -172,7 +189,8 @@ export class CameraRecorder {
     await poller;
     await readList();
     // Segments ffmpeg opened but never listed (killed, crashed): catalogue what is on disk.
-    for (const abs of run.unlisted()) {
+    // And files left with their numbered name (the run ended before it was moved): they get their time-named path now.
+    for (const abs of [...run.unlisted(), ...adoptRunFolder(writeDir, dataDir, camera)]) {
       const seg = await catalogueFile(db, dataDir, camera, abs, write);
       if (seg) {
         run.catalogued(seg.endMs);
@@ -183,9 +201,12 @@ export class CameraRecorder {
   }
 }
 
-/** ffmpeg's strftime does not create folders: keep today's and tomorrow's ready. */
-function ensureDayDirs(dataDir: string, camera: string): void {
-  const now = new Date();
-  mkdirSync(dayDir(dataDir, camera, now), { recursive: true });
-  mkdirSync(dayDir(dataDir, camera, new Date(now.getTime() + 86_400_000)), { recursive: true });
+/** ffmpeg logs "Opening … for writing" just before it opens the file: true once it is there (false after 5 s). */
+async function appeared(file: string): Promise<boolean> {
+  const since = monotonicMs();
+  while (!existsSync(file)) {
+    if (monotonicMs() - since > 5000) return false;
+    await sleep(5);
+  }
+  return true;
 }
