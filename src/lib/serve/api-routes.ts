@@ -1,8 +1,7 @@
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import { CursorError, type EventCatalog, type FoundLabel } from '../catalog/event-catalog.js';
 import { GAP_TOLERANCE_MS } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
+import { isRecording, recordingWrittenMs } from '../record/paths.js';
 import { HttpError, intParam, json, knownCamera, mediaPath, timeParam, type Route } from './http.js';
 
 /**
@@ -27,7 +26,7 @@ export interface EventItem {
 
 export interface CameraHealth {
   name: string;
-  /** The newest segment's file was written within `staleMs`. */
+  /** The newest segment's file was written within record.stallSeconds (at least 10 s): record/paths.ts isRecording. */
   recording: boolean;
   lastSegment: { start: string; end: string; closed: boolean } | null;
   /** Outages catalogued in the last 24 hours, newest last. */
@@ -55,8 +54,7 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
     const q = url.searchParams;
     switch (url.pathname) {
       case '/api/cameras': {
-        const staleMs = Math.max(config.record.stallSeconds, 10) * 1000;
-        return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, staleMs))) });
+        return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, config.record.stallSeconds))) });
       }
       case '/api/events':
         return json(
@@ -115,20 +113,15 @@ async function listEvents(catalog: EventCatalog, query: Parameters<EventCatalog[
   };
 }
 
-/** When a segment file was last written (its real end while it grows); null when the file is gone. */
-function fileEndMs(dataDir: string, rel: string): number | null {
-  return statSync(path.join(dataDir, rel), { throwIfNoEntry: false })?.mtimeMs ?? null;
-}
-
 /** Recorder health of a camera, from the catalog and the newest segment's file (the recorder may be another process). */
-async function cameraHealth(catalog: EventCatalog, dataDir: string, name: string, staleMs: number, nowMs = Date.now()): Promise<CameraHealth> {
+async function cameraHealth(catalog: EventCatalog, dataDir: string, name: string, stallSeconds: number, nowMs = Date.now()): Promise<CameraHealth> {
   const seg = await catalog.lastRecording(name);
-  const endMs = seg ? (seg.closed ? seg.endMs : Math.max(seg.endMs, fileEndMs(dataDir, seg.path) ?? seg.endMs)) : null;
-  const written = seg ? fileEndMs(dataDir, seg.path) : null;
+  const endMs = seg ? (seg.closed ? seg.endMs : Math.max(seg.endMs, recordingWrittenMs(dataDir, seg.path) ?? seg.endMs)) : null;
+  const written = seg ? recordingWrittenMs(dataDir, seg.path) : null;
   const gaps = await catalog.gaps(name, { fromMs: nowMs - DAY_MS, toMs: nowMs });
   return {
     name,
-    recording: written !== null && nowMs - written < staleMs,
+    recording: isRecording(written, stallSeconds, nowMs),
     lastSegment: seg && endMs !== null ? { start: iso(seg.startMs), end: iso(endMs), closed: seg.closed } : null,
     gaps24h: gaps.map((g) => ({ start: iso(g.fromMs), end: iso(g.toMs), reason: g.reason })),
     latest: `/media/latest/${encodeURIComponent(name)}.jpg`,
@@ -142,7 +135,7 @@ async function timeline(catalog: EventCatalog, dataDir: string, camera: string, 
   // An open segment's catalogued end lags: its file's modification time tells how far it reaches.
   const runs: { fromMs: number; toMs: number }[] = [];
   for (const s of segments) {
-    const end = s.closed ? s.endMs : Math.max(s.endMs, fileEndMs(dataDir, s.path) ?? s.endMs);
+    const end = s.closed ? s.endMs : Math.max(s.endMs, recordingWrittenMs(dataDir, s.path) ?? s.endMs);
     if (end <= fromMs) continue;
     const last = runs[runs.length - 1];
     if (last && s.startMs - last.toMs <= GAP_TOLERANCE_MS) last.toMs = Math.max(last.toMs, end);
