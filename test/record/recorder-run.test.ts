@@ -81,6 +81,12 @@ describe('RecorderRun', () => {
     expect(r.outcome({ code: 255, signal: 'SIGKILL' })).toBe('stalled: no new frames for 10s');
   });
 
+  it('before the first frame the watchdog gives connecting and probing 10 s more', () => {
+    const r = run();
+    expect(r.stallCheck(T + 20_000)).toBe(false);
+    expect(r.stallCheck(T + 20_001)).toBe(true);
+  });
+
   it('a clock step (NTP) is no stall: the watchdog and the bitrate run on the monotonic clock, the catalogue on the wall clock', () => {
     const r = run();
     const HOUR = 3_600_000;

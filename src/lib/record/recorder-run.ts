@@ -14,6 +14,9 @@ export interface Instant {
   mono: number;
 }
 
+/** How long connecting to a camera and probing its stream may take before the first frame (slow cameras, a busy host). */
+const CONNECT_MS = 10_000;
+
 /**
  * The state of one ffmpeg run of the recorder, and its steps: what ffmpeg said on stderr, a segment opened, a
  * segment closed (its line in the segment list), the growing file's size, the stall watchdog, and why the run
@@ -145,9 +148,14 @@ export class RecorderRun {
     return { bitrateKbps, grow };
   }
 
-  /** True once (the moment ffmpeg is to be restarted) when the stream time has not advanced for stallSeconds. */
+  /**
+   * True once (the moment ffmpeg is to be restarted) when the stream time has not advanced for stallSeconds; before
+   * the first frame, connecting and probing the stream get CONNECT_MS more (a camera that sends nothing at all meets
+   * ffmpeg's own 5 s socket timeout first).
+   */
   stallCheck(mono: number): boolean {
-    if (this.stalled || mono - this.lastAdvance <= this.o.stallSeconds * 1000) return false;
+    const limit = this.o.stallSeconds * 1000 + (this.lastProgress < 0 ? CONNECT_MS : 0);
+    if (this.stalled || mono - this.lastAdvance <= limit) return false;
     this.stalled = true;
     return true;
   }
