@@ -43,6 +43,12 @@ export function killedAfterEach(): (...args: Parameters<typeof spawnCctv>) => Ru
   };
 }
 
+/** Stops a long-running command the way a service manager does (SIGINT); resolves with its exit code. */
+export async function stop(r: Running): Promise<number | null> {
+  r.proc.kill('SIGINT');
+  return r.exited;
+}
+
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 /**

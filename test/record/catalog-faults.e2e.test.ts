@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempProject, type Running } from '../helpers/cli.js';
 import { decode } from '../helpers/media.js';
 import { waitFor } from '../helpers/ports.js';
-import { catalogRows, eventLoopDelays, holdWriteLock, killedAfterEach } from '../helpers/record.js';
+import { catalogRows, eventLoopDelays, holdWriteLock, killedAfterEach, stop } from '../helpers/record.js';
 import { TestCamera } from '../helpers/rtsp-camera.js';
 
 /**
@@ -14,10 +14,6 @@ import { TestCamera } from '../helpers/rtsp-camera.js';
  * the process never stalls nor dies.
  */
 const spawnCctv = killedAfterEach();
-const stop = async (r: Running) => {
-  r.proc.kill('SIGINT');
-  return r.exited;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const recordingsOnDisk = (root: string) =>
   readdirSync(root).filter((d) => !d.startsWith('.')).flatMap((day) => readdirSync(path.join(root, day)).map((f) => path.join(day, f))).sort();

@@ -1,17 +1,13 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempProject, type Running } from '../helpers/cli.js';
+import { tempProject } from '../helpers/cli.js';
 import { decode } from '../helpers/media.js';
 import { waitFor } from '../helpers/ports.js';
-import { catalogRows, killedAfterEach } from '../helpers/record.js';
+import { catalogRows, killedAfterEach, stop } from '../helpers/record.js';
 import { TestCamera } from '../helpers/rtsp-camera.js';
 
 const spawnCctv = killedAfterEach();
-const stop = async (r: Running) => {
-  r.proc.kill('SIGINT');
-  return r.exited;
-};
 
 /** libfaketime (installed by scripts/bootstrap.sh): the wall clock of cctv and its ffmpeg, read from `file` each second. */
 function steppableClock(file: string): NodeJS.ProcessEnv {

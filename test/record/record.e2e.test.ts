@@ -1,18 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCctv, tempProject, type Running } from '../helpers/cli.js';
+import { runCctv, tempProject } from '../helpers/cli.js';
 import { decode, probeFile } from '../helpers/media.js';
 import { waitFor } from '../helpers/ports.js';
-import { catalogRows, killedAfterEach } from '../helpers/record.js';
+import { catalogRows, killedAfterEach, stop } from '../helpers/record.js';
 import { TestCamera } from '../helpers/rtsp-camera.js';
 
 const rows = catalogRows;
 const spawnCctv = killedAfterEach();
-const stop = async (r: Running) => {
-  r.proc.kill('SIGINT');
-  return r.exited;
-};
 
 describe('cctv record (real RTSP camera, real ffmpeg)', () => {
   let cam: TestCamera;

@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCctv, tempProject, type Running } from '../helpers/cli.js';
+import { runCctv, tempProject } from '../helpers/cli.js';
 import { freePort, waitFor } from '../helpers/ports.js';
-import { catalogRows, killedAfterEach } from '../helpers/record.js';
+import { catalogRows, killedAfterEach, stop } from '../helpers/record.js';
 import { TestCamera } from '../helpers/rtsp-camera.js';
 
 /**
@@ -19,10 +19,6 @@ const expectNoSecret = (where: string, text: string) => {
 };
 
 const spawnCctv = killedAfterEach();
-const stop = async (r: Running) => {
-  r.proc.kill('SIGINT');
-  return r.exited;
-};
 
 describe('a camera password with @, " and \\ (real binary, every output channel)', () => {
   let cam: TestCamera;

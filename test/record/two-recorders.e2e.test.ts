@@ -1,16 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempProject, type Running } from '../helpers/cli.js';
+import { tempProject } from '../helpers/cli.js';
 import { waitFor } from '../helpers/ports.js';
-import { catalogRows, killedAfterEach } from '../helpers/record.js';
+import { catalogRows, killedAfterEach, stop } from '../helpers/record.js';
 import { TestCamera } from '../helpers/rtsp-camera.js';
 
 const spawnCctv = killedAfterEach();
-const stop = async (r: Running) => {
-  r.proc.kill('SIGINT');
-  return r.exited;
-};
 
 describe('one `cctv record` per camera (two real binaries)', () => {
   let cam: TestCamera;
