@@ -18,7 +18,7 @@ describe('one `cctv record` per camera (two real binaries)', () => {
   });
 
   it('a second recorder of the same camera is refused, naming the first; other cameras may be recorded; kill -9 frees the camera', async () => {
-    const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url }, back: { url: cam.url } }, record: { segmentSeconds: 60 } });
+    const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url }, back: { url: cam.url } }, record: { segmentSeconds: 3600 } }); // no clock boundary closes the first one's segment meanwhile
     const dataDir = path.join(dir, 'data');
     const first = spawnCctv(['record', '--camera', 'front'], { cwd: dir });
     const open = await waitFor('front recording', () => (existsSync(path.join(dataDir, 'catalog.db')) ? catalogRows(dataDir, 'front').segments.find((s) => s.closed === 0) : undefined), 30_000, 100);
