@@ -6,12 +6,11 @@ import { addGap, growSegment, lastSegment, upsertSegment } from '../catalog/segm
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
-import { sleep } from '../wait.js';
+import { restartBackoff, sleep } from '../wait.js';
 import { cameraDir, dayDir, outputPattern } from './paths.js';
 import { catalogueFile } from './recover.js';
 import type { ClosedSegment } from './segment.js';
 import { RecorderRun } from './recorder-run.js';
-import { restartBackoff } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
 
