@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,4 +55,13 @@ export async function runCctv(args: string[], opts: { cwd: string; env?: NodeJS.
   const r = spawnCctv(args, { ...opts, input: opts.input ?? '' });
   const code = await r.exited;
   return { code, stdout: r.stdout(), stderr: r.stderr(), records: r.records };
+}
+
+/** PIDs of processes whose command line contains `text` (ffmpeg children a test must not leave behind). */
+export function processesMatching(text: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', text], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }

@@ -6,7 +6,8 @@ import type { Box, FrameRequest } from '../detect/types.js';
  * Pure builders for every ffmpeg/ffprobe argument list the product uses (run.ts and the few callers that spawn
  * ffmpeg themselves only execute them): recording, probing, clips (cut, remux, posters), playback, detector frames,
  * and the demo's footage. Keeping them pure makes them table-testable (test/ffmpeg/args.test.ts) and keeps one place
- * that knows ffmpeg's flags. (The demo's motion source still builds its own; it is being replaced.)
+ * that knows ffmpeg's flags. Beside it: the motion source's decoder (motion.ts) and the synthetic scenes of the motion
+ * benchmark and tests (scenes.ts).
  */
 
 // ---- recording (see src/lib/record) ----

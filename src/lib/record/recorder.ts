@@ -10,12 +10,11 @@ import { startFfmpeg } from '../ffmpeg/run.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { monotonicMs } from '../time.js';
-import { sleep } from '../wait.js';
+import { restartBackoff, sleep } from '../wait.js';
 import { nameSegment, runDir, runPattern } from './paths.js';
 import { adoptRunFolder, catalogueFile } from './recover.js';
 import type { ClosedSegment } from './segment.js';
 import { RecorderRun, type Instant } from './recorder-run.js';
-import { restartBackoff } from './supervision.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
 
