@@ -62,6 +62,9 @@ const storageSchema = z.strictObject({
   endpoint: z.string().url().optional(),
   forcePathStyle: z.boolean().default(false),
   checksums: z.enum(['when_supported', 'when_required']).default('when_supported'),
+  sse: z.enum(['none', 'AES256', 'aws:kms']).default('none')
+    .describe("s3 only: server-side encryption asked for on each write; none lets the bucket's default encryption apply (its KMS key too)"),
+  sseKmsKeyId: z.string().min(1).optional().describe('s3 only, with sse: aws:kms: the KMS key (id, ARN or alias); default the account\'s aws/s3 key'),
 });
 
 const uploadSchema = z.strictObject({

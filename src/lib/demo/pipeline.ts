@@ -3,6 +3,7 @@ import { createAlerter } from '../alerts/index.js';
 import { Analyzer } from '../analyze/analyzer.js';
 import type { Db } from '../catalog/db.js';
 import { seenDropFiles } from '../catalog/drop-files.js';
+import { lockCameraRecorder } from '../catalog/locks.js';
 import { sqliteEventCatalog } from '../catalog/sqlite-event-catalog.js';
 import { selectCameras } from '../config/cameras.js';
 import type { Config } from '../config/schema.js';
@@ -60,6 +61,8 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   };
   const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
+  // One recorder per camera and data folder, as `cctv record` (a `cctv record` already running refuses the demo).
+  const locks = cameras.map(({ name }) => lockCameraRecorder(config.dataDir, name));
   const runs: Promise<void>[] = [uploader.run(signal, stopped)];
   const { motion: motionDefaults, ...timing } = config.events;
   const events = { maxEventSeconds: timing.maxEventSeconds, mergeGapSeconds: timing.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS };
@@ -81,5 +84,6 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
     await analyzer.close();
     await alerter.close();
     await server.close();
+    for (const l of locks) l.release();
   }
 }

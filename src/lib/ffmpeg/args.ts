@@ -29,7 +29,10 @@ export interface RecordArgs {
   transport: 'tcp' | 'udp';
   segmentSeconds: number;
   format: RecordFormat;
-  /** strftime pattern of the output, e.g. `/data/recordings/front/%Y-%m-%d/%H%M%S.mkv` (ffmpeg runs with TZ=UTC). */
+  /**
+   * Numbered pattern of the output in the run's own folder, e.g. `/data/recordings/front/.run-x/%06d.mkv`: names
+   * that never repeat whatever the clock does (the recorder links each file to its time-named path, record/paths.ts).
+   */
   outputPattern: string;
   /** CSV file ffmpeg appends `name,start,end` to as each segment closes. */
   segmentList: string;
@@ -65,7 +68,6 @@ export function recordOutputOptions(a: RecordArgs): string[] {
     '-segment_time', String(a.segmentSeconds),
     '-segment_atclocktime', '1',
     '-reset_timestamps', '1',
-    '-strftime', '1',
     ...SEGMENT_MUXER[a.format],
     '-segment_list', a.segmentList,
     '-segment_list_type', 'csv',

@@ -4,9 +4,8 @@ import { motionDecodeArgs } from '../ffmpeg/motion.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import type { EventRecord } from '../pipeline/records.js';
-import { restartBackoff } from '../record/supervision.js';
 import { redactText } from '../redact.js';
-import { sleep } from '../wait.js';
+import { restartBackoff, sleep } from '../wait.js';
 import type { ResolvedMotion } from './config.js';
 import { MOTION_HEIGHT, MOTION_WIDTH, MotionDetector, type MotionSample } from './detector.js';
 
@@ -15,7 +14,7 @@ import { MOTION_HEIGHT, MOTION_WIDTH, MotionDetector, type MotionSample } from '
  * stream) into small grey pictures; Node keeps `samplesPerSecond` of them, runs the MotionDetector and feeds "motion
  * on/off" to the same EventTracker as ONVIF, so `event` records (source `motion`, labels `["motion"]`) start, merge
  * and end by the same rules. Supervised like the recorder: ffmpeg is restarted after every exit and whenever no
- * picture arrived for `stallSeconds`, with the recorder's backoff (1 s doubling to `maxBackoffSeconds`).
+ * picture arrived for `stallSeconds`, with the recorder's backoff (wait.ts restartBackoff: 1 s doubling to `maxBackoffSeconds`).
  */
 export interface MotionTiming {
   stallSeconds: number;
