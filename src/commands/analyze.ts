@@ -3,9 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAlerter } from '../lib/alerts/index.js';
 import { Analyzer, type ClipInput } from '../lib/analyze/analyzer.js';
-import { prioritised } from '../lib/detect/priority.js';
-import { startLocalDetectorThread } from '../lib/detect/worker.js';
-import { LiveAnalysis, defaultMaxSessions } from '../lib/live/analysis.js';
+import { startLiveAnalysis } from '../lib/live/analysis.js';
 import { findUpload } from '../lib/catalog/uploads.js';
 import type { CommandContext } from '../lib/context.js';
 import { RuntimeError, UserError, errorMessage } from '../lib/errors.js';
@@ -31,17 +29,9 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
   const write = async (r: Parameters<CommandContext['write']>[0]) => {
     if (ctx.machineOutput) await ctx.write(r);
   };
-  // Live analysis (src/lib/live) for events on stdin: the local detector in a worker thread, warmed now; the
-  // end-of-event analysis shares it (behind live samples) when it is the configured detector too.
-  const liveOn = !process.stdin.isTTY && (config.alerts.live.maxSessions ?? defaultMaxSessions()) > 0 && Object.keys(config.cameras).length > 0;
-  const detector = liveOn ? startLocalDetectorThread(config.detect) : null;
-  let closing = false;
-  detector?.ready.catch((err: unknown) => {
-    if (!closing) log.error({ err: errorMessage(err) }, 'live analysis off: the detector thread did not start');
-  });
-  const shared = detector && prioritised(detector);
-  const live = shared && new LiveAnalysis({ db: ctx.catalog, config, storage, alerter, detector: shared.live, emit: (r) => void write(r) });
-  const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter, ...(shared && config.detect.detector === 'local' ? { detector: shared.later } : {}) });
+  // Live analysis (src/lib/live) for events on stdin; the end-of-event analysis shares its detector thread.
+  const live = process.stdin.isTTY ? null : startLiveAnalysis({ db: ctx.catalog, config, storage, alerter, emit: (r) => void write(r) });
+  const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter, ...(live?.detector ? { detector: live.detector } : {}) });
   let failed = 0;
   const run = async (clip: ClipInput) => {
     let record: AnalyzedRecord;
@@ -69,7 +59,7 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
           clips = clips.then(() => run(clip));
         }
         if (item.known && item.record.kind === 'event') {
-          live?.event(item.record);
+          live?.live.event(item.record);
           // The hook that lets Home Assistant's occupancy sensors go OFF at the event's end (else after a timeout).
           if (item.record.state === 'end') alerter.eventEnded(item.record.camera, item.record.id, item.record.end ?? item.record.at);
         }
@@ -78,11 +68,9 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
       await clips;
     }
   } finally {
-    closing = true;
     await live?.close();
     await analyzer.close();
     await alerter.close();
-    await detector?.close();
   }
   if (failed > 0) throw new RuntimeError(`${failed} clip(s) could not be analysed (see the log above)`);
 }

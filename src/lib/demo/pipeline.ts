@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import { createAlerter } from '../alerts/index.js';
 import { Analyzer } from '../analyze/analyzer.js';
+import { startLiveAnalysis } from '../live/analysis.js';
 import type { Db } from '../catalog/db.js';
 import { seenDropFiles } from '../catalog/drop-files.js';
 import { lockCameraRecorder } from '../catalog/locks.js';
@@ -33,7 +34,7 @@ export interface PipelineOptions {
  * The whole pipeline in one process, through the same library functions as the commands: record every enabled
  * camera → events (ONVIF / drop folders where configured, and the motion source where enabled or where there is no
  * other source) → upload (the outbox-backed
- * Uploader) → analyze (Analyzer: detector, catalog, alerts) → serve.
+ * Uploader) → analyze (Analyzer: detector, catalog, alerts; live analysis from each event's start) → serve.
  */
 export async function runPipeline(o: PipelineOptions): Promise<void> {
   const { config, db, signal } = o;
@@ -43,7 +44,9 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   o.onListening?.(server.url);
 
   const alerter = createAlerter(db, config);
-  const analyzer = new Analyzer({ db, config, storage, alerter });
+  // Live analysis as in `cctv analyze`: alerts while an event goes on.
+  const live = startLiveAnalysis({ db, config, storage, alerter });
+  const analyzer = new Analyzer({ db, config, storage, alerter, ...(live?.detector ? { detector: live.detector } : {}) });
   const analysis = new PQueue({ concurrency: 1 });
   const analyze = (u: UploadedRecord) =>
     void analysis.add(async () => {
@@ -56,7 +59,10 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
     });
   const uploader = new Uploader({ db, config, storage, emit: analyze });
   const accept = (record: EventRecord | ClipRecord) => {
-    if (record.kind === 'event') log.info({ camera: record.camera, event: record.id, state: record.state }, 'event');
+    if (record.kind === 'event') {
+      log.info({ camera: record.camera, event: record.id, state: record.state }, 'event');
+      live?.live.event(record);
+    }
     uploader.accept({ known: true, line: 0, record }, 'events');
   };
   const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
@@ -81,6 +87,7 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
     await Promise.all(runs);
     await analysis.onIdle();
   } finally {
+    await live?.close();
     await analyzer.close();
     await alerter.close();
     await server.close();

@@ -8,6 +8,8 @@ import type { Db } from '../catalog/db.js';
 import { snapshotKey } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { covers } from '../detect/labels.js';
+import { prioritised } from '../detect/priority.js';
+import { startLocalDetectorThread } from '../detect/worker.js';
 import type { Detection, Detector } from '../detect/types.js';
 import { errorMessage } from '../errors.js';
 import { liveSnapshotArgs, snapshotSize } from '../ffmpeg/live.js';
@@ -37,6 +39,32 @@ export interface LiveAnalysisOptions {
   detector: Detector;
   /** A `sighting` record for every live alert (the pipeline's new record kind). */
   emit?(record: SightingRecord): void;
+}
+
+/**
+ * Live analysis as `cctv analyze` and the demo run it: the local detector in a worker thread (warming up now), shared
+ * with the end-of-event analysis behind live samples when `local` is the configured detector. `detector` is what the
+ * Analyzer should use (undefined: its own). null when live analysis is off (alerts.live.maxSessions 0, no camera).
+ */
+export function startLiveAnalysis(o: Omit<LiveAnalysisOptions, 'detector'>): { live: LiveAnalysis; detector: Detector | undefined; close(): Promise<void> } | null {
+  const { config } = o;
+  if ((config.alerts.live.maxSessions ?? defaultMaxSessions()) === 0 || Object.keys(config.cameras).length === 0) return null;
+  const thread = startLocalDetectorThread(config.detect);
+  let closing = false;
+  thread.ready.catch((err: unknown) => {
+    if (!closing) log.error({ err: errorMessage(err) }, 'live analysis off: the detector thread did not start');
+  });
+  const shared = prioritised(thread);
+  const live = new LiveAnalysis({ ...o, detector: shared.live });
+  return {
+    live,
+    detector: config.detect.detector === 'local' ? shared.later : undefined,
+    async close() {
+      closing = true;
+      await live.close();
+      await thread.close();
+    },
+  };
 }
 
 /** The default alerts.live.maxSessions: one per two cores, at least one. */
