@@ -28,9 +28,11 @@ export async function upload(opts: { camera?: string }, ctx: CommandContext, fil
     ? Promise.resolve()
     : (async () => {
         for await (const item of readRecords(process.stdin, { strict: ctx.strict })) {
-          // Event records go on to analyze too (live analysis starts at an event's start); the rest it acts on stay here.
+          // Event records of configured cameras go on to analyze too (live analysis starts at an event's start); the rest it
+          // acts on (and events it refuses) stay here.
           const acted = uploader.accept(item);
-          if (!acted || (item.known && item.record.kind === 'event')) await write(item.record);
+          const liveEvent = item.known && item.record.kind === 'event' && ctx.config.cameras[item.record.camera] !== undefined;
+          if (!acted || liveEvent) await write(item.record);
         }
       })();
   input.catch(() => stop.abort());
