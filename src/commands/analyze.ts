@@ -49,23 +49,29 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
   try {
     for (const arg of args) await run(await argumentClip(arg, opts.camera, ctx, storage));
     if (!process.stdin.isTTY) {
-      // Clips are analysed one after another while the input keeps being read, so an event's start reaches live
-      // analysis at once even while an earlier clip is being analysed.
-      let clips: Promise<void> = Promise.resolve();
+      // Output keeps the input's order (each `uploaded` record, then its `analyzed` one), but the input keeps being
+      // read while a clip is analysed, so an event's start reaches live analysis at once. At most MAX_AHEAD records
+      // wait behind a clip.
+      let queue: Promise<void> = Promise.resolve();
+      let waiting = 0;
       for await (const item of readRecords(process.stdin, { strict: ctx.strict })) {
-        await write(item.record);
-        if (item.known && item.record.kind === 'uploaded') {
-          const clip = item.record;
-          clips = clips.then(() => run(clip));
-        }
+        const clip = item.known && item.record.kind === 'uploaded' ? item.record : null;
+        waiting++;
+        queue = queue.then(async () => {
+          await write(item.record);
+          if (clip) await run(clip);
+          waiting--;
+        });
         if (item.known && item.record.kind === 'event') {
-          live?.live.event(item.record);
+          const ev = item.record;
+          live?.live.event(ev);
           // The hook that lets Home Assistant's occupancy sensors go OFF at the event's end (else after a timeout).
-          if (item.record.state === 'end') alerter.eventEnded(item.record.camera, item.record.id, item.record.end ?? item.record.at);
+          if (ev.state === 'end') alerter.eventEnded(ev.camera, ev.id, ev.end ?? ev.at);
         }
+        if (waiting > MAX_AHEAD) await queue;
         if (ctx.signal.aborted) break;
       }
-      await clips;
+      await queue;
     }
   } finally {
     await live?.close();
@@ -74,6 +80,9 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
   }
   if (failed > 0) throw new RuntimeError(`${failed} clip(s) could not be analysed (see the log above)`);
 }
+
+/** Records read ahead of the clip being analysed, at most. */
+const MAX_AHEAD = 1000;
 
 /** A FILE or URL argument as a clip: the stored upload it names, or a plain clip of `camera` ending now (URL) or at its mtime (file). */
 async function argumentClip(arg: string, camera: string | undefined, ctx: CommandContext, storage: Storage): Promise<ClipInput> {
