@@ -157,4 +157,11 @@ export const migrations: Migration[] = [
                  WHEN 'file' THEN json_extract(payload, '$.at')
                  ELSE json_extract(payload, '$.end') END)`);
   },
+  // 8: review marks of the web app, per user (catalog/reviews.ts). An item is an event id or a plain clip's storage key.
+  `CREATE TABLE reviews (
+     user TEXT NOT NULL,                 -- the web app's user name ('local' without sign-in)
+     item TEXT NOT NULL,                 -- events.id, or uploads.key of a plain clip
+     reviewed_ms INTEGER NOT NULL,
+     PRIMARY KEY (user, item)
+   ) WITHOUT ROWID;`,
 ];

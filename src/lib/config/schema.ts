@@ -31,11 +31,11 @@ const onvifSchema = z.strictObject({
     .describe('ONVIF topic (prefixes optional, * wildcards) → label or "ignore"; tried before the built-in vendor table'),
 });
 
+const streamUrl = z.string().regex(/^(rtsps?|https?|file):\/\//, 'must be an rtsp://, rtsps://, http(s):// or file:// URL');
+
 const cameraSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(rtsps?|https?|file):\/\//, 'must be an rtsp://, rtsps://, http(s):// or file:// URL')
-    .describe('the stream ffmpeg records'),
+  url: streamUrl.describe('the stream ffmpeg records'),
+  subUrl: streamUrl.optional().describe("the camera's low-resolution sub stream (the motion source decodes it instead of url)"),
   onvif: onvifSchema.optional(),
   dropDir: z.string().min(1).optional().describe('folder the camera writes its own clips to'),
   record: recordSchema.partial().optional().describe('per-camera overrides of the record section'),
@@ -99,6 +99,14 @@ const serveSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   auth: z.strictObject({ username: z.string().min(1), password: z.string().min(8, 'must be at least 8 characters') }).optional(),
+  limits: z
+    .strictObject({
+      liveSessions: z.number().int().min(1).max(1000).default(32).describe('live streams open at once, all users (a grid is one)'),
+      liveSessionsPerUser: z.number().int().min(1).max(1000).default(6).describe('live streams open at once per user'),
+      remuxes: z.number().int().min(1).max(100).default(4).describe('recording playbacks and exports at once, all users (an ffmpeg each)'),
+      remuxesPerUser: z.number().int().min(1).max(100).default(2).describe('recording playbacks and exports at once per user'),
+    })
+    .prefault({}),
 });
 
 export const configSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { RequestContext } from './principal.js';
 
 /** What every route of the web app shares: errors as answers, JSON answers, and reading parameters. */
 
@@ -7,13 +8,36 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Extra headers of the answer (Retry-After on 429, Allow on 405). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-/** A request handler: its answer, or undefined when the path is not one of its routes. */
-export type Route = (req: Request, url: URL) => Promise<Response | undefined>;
+/**
+ * A request handler: its answer, or undefined when the path is not one of its routes. Every method reaches the
+ * routes; those that are not GET/HEAD have passed the CSRF rule (csrf.ts) first. `ctx.principal` is who asks.
+ */
+export type Route = (req: Request, url: URL, ctx: RequestContext) => Promise<Response | undefined>;
+
+/** 405 unless `req` uses one of `methods` (HEAD counts as GET). */
+export function allowMethods(req: Request, ...methods: string[]): void {
+  const m = req.method === 'HEAD' ? 'GET' : req.method;
+  if (!methods.includes(m)) throw new HttpError(405, 'method not allowed', { allow: methods.join(', ') });
+}
+
+/** The JSON body of a request (at most `maxBytes`); 415 unless it says JSON, 400 when it is not. */
+export async function jsonBody(req: Request, maxBytes = 64 * 1024): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers.get('content-type') ?? '')) throw new HttpError(415, 'send JSON (content-type: application/json)');
+  const text = await req.text();
+  if (text.length > maxBytes) throw new HttpError(413, `body larger than ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body is not JSON');
+  }
+}
 
 export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

@@ -24,12 +24,21 @@ async function presignOrigin(storage: Storage): Promise<string[]> {
  * Starts `cctv serve` on `host:port` (port 0: the OS picks): refuses a non-loopback address without `serve.auth`
  * (UserError), then listens until the returned server is closed.
  */
-export async function startServe(opts: { config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage }): Promise<Listening> {
+export async function startServe(opts: { config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage; liveLingerMs?: number }): Promise<Listening> {
   const { config } = opts;
   assertBindAllowed(opts.host, config.serve.auth);
   const storage = opts.storage ?? storageFromConfig(config);
-  const app = createApp({ catalog: opts.catalog, config, storage, auth: config.serve.auth, mediaOrigins: await presignOrigin(storage) });
-  const server = await listen(app, opts.host, opts.port);
+  const app = createApp({
+    catalog: opts.catalog, config, storage, auth: config.serve.auth, mediaOrigins: await presignOrigin(storage), liveLingerMs: opts.liveLingerMs,
+  });
+  const listening = await listen(app, opts.host, opts.port);
+  const server: Listening = {
+    url: listening.url,
+    close: async () => {
+      await app.close();
+      await listening.close();
+    },
+  };
   log.info({ url: server.url, auth: config.serve.auth ? 'basic' : 'none (loopback only)' }, `serving on ${server.url}`);
   return server;
 }
