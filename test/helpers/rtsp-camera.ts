@@ -13,6 +13,8 @@ export interface CameraOptions {
   bitrate?: number;
   /** A still black picture (almost no bits per second). */
   static?: boolean;
+  /** The wall-clock ms burned into each picture as blocks (rtsp-camera.py --stamp; read with test/serve/stamp.ts). */
+  stamp?: boolean;
 }
 
 /** A real RTSP camera (GStreamer's RTSP server, see rtsp-camera.py) that tests start, kill, freeze and restart. */
@@ -34,7 +36,7 @@ export class TestCamera {
   async up(): Promise<void> {
     const o = this.opts;
     const args = [SCRIPT, String(this.port), '--audio', o.audio ?? 'none', '--size', o.size ?? '640x360',
-      '--fps', String(o.fps ?? 25), '--gop', String(o.gop ?? 50), '--bitrate', String(o.bitrate ?? 1000), ...(o.static ? ['--static'] : [])];
+      '--fps', String(o.fps ?? 25), '--gop', String(o.gop ?? 50), '--bitrate', String(o.bitrate ?? 1000), ...(o.static ? ['--static'] : []), ...(o.stamp ? ['--stamp'] : [])];
     const proc = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let stderr = '';

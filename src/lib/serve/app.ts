@@ -58,7 +58,8 @@ export interface App {
 }
 
 export function createApp(o: AppOptions): App {
-  const headers = securityHeaders(o.mediaOrigins ?? []);
+  // blob: is where Media Source Extensions attach a stream to a <video> (live view, timeline player).
+  const headers = securityHeaders([...(o.mediaOrigins ?? []), 'blob:']);
   const capabilities: Capabilities = { live: true, timeline: true, export: true, review: true, ...o.capabilities };
   const limits = new Limits(o.config.serve.limits);
   const live = new LiveHub(o.config, { lingerMs: o.liveLingerMs });
