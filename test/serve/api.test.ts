@@ -237,7 +237,7 @@ describe('/api/config: who asks and what this host can do', () => {
   it('a host without some capabilities says so and refuses those routes', async () => {
     const hosted = createApp({ catalog: sqliteEventCatalog(f.db), config: f.config, storage: f.storage, capabilities: { live: false, export: false } });
     const res = await hosted.handle(new Request('http://127.0.0.1:8080/api/config', { headers: { host: '127.0.0.1:8080' } }));
-    expect((await res.json()).capabilities).toEqual({ live: false, timeline: true, export: false, review: true });
+    expect(((await res.json()) as { capabilities: unknown }).capabilities).toEqual({ live: false, timeline: true, export: false, review: true });
     for (const p of ['/media/live/front.mp4', `/api/export?camera=front&from=${T0}&to=${T0 + 10_000}`]) {
       expect((await hosted.handle(new Request(`http://127.0.0.1:8080${p}`, { headers: { host: '127.0.0.1:8080' } }))).status, p).toBe(404);
     }
@@ -271,7 +271,7 @@ describe('review marks (POST /api/reviews) and the CSRF rule', () => {
     expect((await post({ items: ['x'], reviewed: true }, { 'content-type': 'text/plain' })).status).toBe(415);
     const bad = await post({ items: [], reviewed: 'yes' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/^body: items/);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^body: items/);
     expect((await get('/api/reviews')).status).toBe(405);
     expect((await get('/api/events', {}, 'POST')).status).toBe(405);
     expect((await get('/api/events', { origin: 'http://evil.example' }, 'DELETE')).status).toBe(403);
@@ -297,7 +297,7 @@ describe('limits (serve.limits)', () => {
     const second = await ask();
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('5');
-    expect((await second.json()).error).toMatch(/serve\.limits\.remuxes/);
+    expect(((await second.json()) as { error: string }).error).toMatch(/serve\.limits\.remuxes/);
     await first.body!.cancel();
     const third = await ask();
     expect(third.status).toBe(200);

@@ -135,7 +135,8 @@ export async function liveView(view, { cameras }) {
   const status = el('p', { class: 'note', id: 'live-status' }, cameras.length ? '' : 'No cameras configured.');
   const grid = el('div', { class: 'grid live-grid', id: 'live' });
   const tiles = cameras.map((c) => {
-    const video = el('video', { class: 'live-video', muted: true, autoplay: true, playsinline: true, 'data-camera': c.name });
+    // The latest recorded frame shows until live video plays (and while the camera is unreachable).
+    const video = el('video', { class: 'live-video', muted: true, autoplay: true, playsinline: true, 'data-camera': c.name, poster: health.get(c.name)?.latest });
     video.muted = true;
     const meta = el('div', { class: 'meta' });
     const card = el('article', { class: 'live-card', 'data-camera': c.name, tabindex: 0, title: 'Full screen', onclick: () => fullScreen(c.name), onkeydown: (ev) => ev.key === 'Enter' && fullScreen(c.name) }, video, meta);

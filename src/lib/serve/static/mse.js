@@ -54,10 +54,10 @@ export class AppendQueue {
     this.pump();
   }
 
-  /** Seconds buffered ahead of the playhead. */
-  ahead() {
+  /** Seconds buffered ahead of the playhead (or of media time `from` when that is later: where playback will start). */
+  ahead(from = 0) {
     const b = this.sb.buffered;
-    return b.length ? b.end(b.length - 1) - this.video.currentTime : 0;
+    return b.length ? b.end(b.length - 1) - Math.max(from, this.video.currentTime) : 0;
   }
 
   pump() {

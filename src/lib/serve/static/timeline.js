@@ -104,7 +104,8 @@ export class RecordingPlayer {
             this.video.play().catch(() => {});
           };
         }
-        while (queue.ahead() > 45 && !ac.signal.aborted) await sleep(500); // enough ahead: let the browser play it first
+        // Enough ahead: let the browser play it first (ahead of where a fresh load will start, before it is positioned there).
+        while (queue.ahead(fresh ? (ms - this.base) / 1000 : 0) > 45 && !ac.signal.aborted) await sleep(500);
       }
     } catch {
       // aborted by a seek elsewhere
