@@ -23,7 +23,7 @@ import { storageFromConfig, type Storage } from '../lib/storage/index.js';
 export async function analyze(opts: { camera?: string }, ctx: CommandContext, args: string[]): Promise<void> {
   const { config } = ctx;
   const storage = storageFromConfig(config);
-  const alerter = createAlerter(ctx.catalog, config.alerts);
+  const alerter = createAlerter(ctx.catalog, config);
   const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter });
   const write = async (r: Parameters<CommandContext['write']>[0]) => {
     if (ctx.machineOutput) await ctx.write(r);
@@ -48,6 +48,8 @@ export async function analyze(opts: { camera?: string }, ctx: CommandContext, ar
       for await (const item of readRecords(process.stdin, { strict: ctx.strict })) {
         await write(item.record);
         if (item.known && item.record.kind === 'uploaded') await run(item.record);
+        // The hook that lets Home Assistant's occupancy sensors go OFF at the event's end (else after a timeout).
+        if (item.known && item.record.kind === 'event' && item.record.state === 'end') alerter.eventEnded(item.record.camera, item.record.id, item.record.end ?? item.record.at);
         if (ctx.signal.aborted) break;
       }
     }

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { sinkNames } from '../lib/alerts/index.js';
+import { webhookAdvice } from '../lib/alerts/webhook.js';
 import { redactedConfig } from '../lib/config/load.js';
 import type { CommandContext } from '../lib/context.js';
 import { errorMessage, RuntimeError } from '../lib/errors.js';
@@ -81,6 +83,15 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
   } catch (err) {
     add('fail', 'storage', `${redactUrl(storage)}: ${errorMessage(err)} (check storage.url, the credentials and the endpoint)`);
   }
+
+  const a = ctx.config.alerts;
+  const sinks = sinkNames(ctx.config);
+  const advice = [a.webhook, ...a.sinks.filter((x) => x.type === 'webhook')].flatMap((w) => {
+    const text = w ? webhookAdvice(w.url, w.body) : null;
+    return text ? [text] : [];
+  });
+  if (advice.length > 0) add('warn', 'alerts', advice.join('; '));
+  else add('ok', 'alerts', sinks.length > 0 ? `sinks ${sinks.join(', ')} (\`cctv alert test\` sends a test alert through them)` : 'no alert sinks configured');
 
   const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
   const lines = checks.map((c) => `${mark[c.level]}  ${c.what.padEnd(16)} ${c.detail}`);

@@ -44,13 +44,21 @@ export interface Received {
   topic: string;
   payload: string;
   retain: boolean;
+  /** The payload's bytes (a JPEG on the snapshot topic). */
+  raw: Buffer;
+  /** MQTT 5 message expiry interval left (s), when the message has one. */
+  expiry?: number;
+  at: number;
 }
 
-/** A subscriber that records every message on `filter` (retained ones arrive with retain: true). */
+/** An MQTT 5 subscriber that records every message on `filter` (retained ones arrive with retain: true). */
 export async function subscribe(url: string, filter: string): Promise<{ messages: Received[]; client: MqttClient; close(): Promise<void> }> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 5 });
   const messages: Received[] = [];
-  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  client.on('message', (topic, payload, packet) => {
+    const expiry = packet.properties?.messageExpiryInterval;
+    messages.push({ topic, payload: payload.toString(), retain: packet.retain, raw: payload, ...(expiry !== undefined ? { expiry } : {}), at: Date.now() });
+  });
   await client.subscribeAsync(filter, { qos: 1 });
   return { messages, client, close: () => client.endAsync() };
 }

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, utimesSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import { openDb } from '../../src/lib/catalog/db.js';
 import { startMosquitto, subscribe, type Broker, type Received } from '../alerts/mosquitto.js';
 import { startReceiver, type Receiver } from '../alerts/receiver.js';
 import { runCctv, spawnCctv, tempProject } from '../helpers/cli.js';
-import { makeTestPattern, vtestPath } from '../helpers/footage.js';
+import { makeTestPattern, vtestClip, vtestPath } from '../helpers/footage.js';
 import { startRekognitionServer } from '../helpers/rekognition-server.js';
 import { startS3Server } from '../helpers/s3-server.js';
 
@@ -26,20 +25,11 @@ let broker: Broker;
 let receiver: Receiver;
 let sub: { messages: Received[]; close(): Promise<void> };
 
-/** An 8 s H.264 cut of vtest.avi from `from` seconds, its mtime (= clip end for upload) `ageSeconds` ago. */
-function vtestClip(src: string, name: string, from: number, ageSeconds: number): string {
-  const out = path.join(dir, name);
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-ss', String(from), '-i', src, '-t', '8', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-an', out]);
-  const t = new Date(Date.now() - ageSeconds * 1000);
-  utimesSync(out, t, t);
-  return out;
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cctv-analyze-cli-'));
   const src = await vtestPath();
-  vtA = vtestClip(src, 'a.mp4', 0, 40);
-  vtB = vtestClip(src, 'b.mp4', 30, 20); // 20 s after A: inside A's 60 s cooldown
+  vtA = vtestClip(src, dir, 'a.mp4', 0, 40);
+  vtB = vtestClip(src, dir, 'b.mp4', 30, 20); // 20 s after A: inside A's 60 s cooldown
   pattern = await makeTestPattern(dir, 6);
   [broker, receiver] = await Promise.all([startMosquitto(), startReceiver()]);
   sub = await subscribe(broker.url, 'cctv/#');
@@ -100,7 +90,8 @@ describe('cctv upload | cctv analyze', () => {
     expect((alert.labels as { name: string }[]).map((l) => l.name)).toEqual(['person']);
     await settle();
     expect(events().map((m) => JSON.parse(m.payload))).toEqual([alert]);
-    expect(sub.messages.filter((m) => m.topic === 'cctv/front/person').map((m) => m.payload)).toEqual(['ON']);
+    // Home Assistant's occupancy state: reset OFF when the process connects, ON at the alert, OFF when it stops cleanly.
+    expect(sub.messages.filter((m) => m.topic === 'cctv/front/person').map((m) => m.payload)).toEqual(['OFF', 'ON', 'OFF']);
 
     // Results: manifest, catalog, poster with boxes.
     const manifest = JSON.parse(readFileSync(fileURLToPath(a!.url.replace(/mp4$/, 'json')), 'utf8')) as Record<string, unknown>;

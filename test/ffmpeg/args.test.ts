@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   boxedPosterArgs, clipPosterArgs, concatScript, cutArgs, drawboxFilter, exportArgs, frameExtractionArgs, h264Args, keyframeBeforeArgs, liveArgs,
-  mp4OutputOptions, playbackArgs, thumbnailArgs,
-  probeVideoArgs, recordInputOptions, recordOutputOptions, sourceInputOptions, walkwayArgs, yardArgs,
+  mp4OutputOptions, playbackArgs, probeVideoArgs, recordInputOptions, recordOutputOptions, sampleJpegArgs, sourceInputOptions, thumbnailArgs,
+  walkwayArgs, yardArgs,
 } from '../../src/lib/ffmpeg/args.js';
 
 /** Every ffmpeg/ffprobe argument list the product builds, by table (the builders are pure: src/lib/ffmpeg/args.ts). */
@@ -178,5 +178,11 @@ describe('demo footage arguments', () => {
   });
   it('the walkway: vtest.avi to H.264 without audio, a keyframe every second', () => {
     expect(walkwayArgs('v.avi', 'w.mp4')).toEqual(['-loglevel', 'error', '-i', 'v.avi', '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-pix_fmt', 'yuv420p', '-f', 'mp4', 'w.mp4']);
+  });
+});
+
+describe('alert test arguments', () => {
+  it('the sample snapshot: one 640x360 JPEG of ffmpeg\'s testsrc2 pattern, nothing read from disk or the network', () => {
+    expect(sampleJpegArgs('s.jpg')).toEqual(['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=1', '-frames:v', '1', '-q:v', '5', '-f', 'image2', 's.jpg']);
   });
 });

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { utimesSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureVtest } from '../../src/lib/demo/vtest.js';
@@ -31,4 +32,16 @@ export function makeEmptyScene(dir: string, seconds = 6): Promise<string> {
     `color=c=0x6b7b5a:size=768x576:rate=10,noise=alls=18:allf=t,eq=brightness='0.1*sin(t)':eval=frame`,
     seconds,
   );
+}
+
+/**
+ * An 8 s H.264 cut of vtest.avi from `from` seconds into `dir/name`, its mtime (= the clip's end for `cctv upload`)
+ * `ageSeconds` ago.
+ */
+export function vtestClip(src: string, dir: string, name: string, from: number, ageSeconds: number): string {
+  const out = path.join(dir, name);
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-ss', String(from), '-i', src, '-t', '8', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-an', out]);
+  const t = new Date(Date.now() - ageSeconds * 1000);
+  utimesSync(out, t, t);
+  return out;
 }

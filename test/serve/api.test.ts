@@ -273,15 +273,17 @@ describe('review marks (POST /api/reviews) and the CSRF rule', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/^body: items/);
     expect((await get('/api/reviews')).status).toBe(405);
-    expect((await get('/api/events', {}, 'POST')).status).toBe(405);
+    expect((await get('/api/events', { origin: 'http://127.0.0.1:8080' }, 'POST')).status).toBe(405);
     expect((await get('/api/events', { origin: 'http://evil.example' }, 'DELETE')).status).toBe(403);
   });
 
-  it('lets a script without Origin write (curl: no Sec-Fetch-Site either)', async () => {
+  it('a script without Origin (curl: no Sec-Fetch-Site either) is refused unless it sends Origin (security.ts csrfRefusal)', async () => {
     const res = await app.handle(new Request('http://127.0.0.1:8080/api/reviews', {
       method: 'POST', body: JSON.stringify({ items: ['later-event'], reviewed: false }), headers: { host: '127.0.0.1:8080', 'content-type': 'application/json' },
     }));
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toMatch(/no Origin header/);
+    expect((await post({ items: ['later-event'], reviewed: false })).status).toBe(200);
   });
 });
 

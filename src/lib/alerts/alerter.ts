@@ -61,6 +61,11 @@ export class Alerter {
     }
   }
 
+  /** Tells the sinks that hold a state for an event (Home Assistant occupancy) that it ended at `at` (ISO). */
+  eventEnded(camera: string, eventId: string, at: string): void {
+    for (const sink of this.o.sinks) sink.eventEnded?.({ camera, eventId, at });
+  }
+
   /** Waits for the deliveries in flight (each ends after at most maxAttempts tries), then closes the sinks. */
   async close(): Promise<void> {
     this.closed = true;

@@ -5,7 +5,8 @@ import type { Alert, AlertSink } from './types.js';
 
 /**
  * One alert to one sink, tried up to `maxAttempts` times with the plain backoff between tries (wait.ts). Resolves
- * true once the sink accepted it, false when every try failed (the caller decides what that means); never rejects.
+ * true once the sink accepted it (or chose to skip it: a label filter, quiet hours; its receipt is logged), false when
+ * every try failed (the caller decides what that means); never rejects.
  */
 export async function sendWithRetries(
   sink: AlertSink,
@@ -15,8 +16,9 @@ export async function sendWithRetries(
   const ctx = { sink: sink.name, camera: alert.camera, ...o.context };
   for (let attempt = 1; ; attempt++) {
     try {
-      await sink.send(alert);
-      log.info({ ...ctx, attempt }, 'alert sent');
+      const receipt = await sink.send(alert);
+      if (receipt && 'skipped' in receipt) log.info({ ...ctx, reason: receipt.skipped }, 'alert not sent to this sink');
+      else log.info({ ...ctx, attempt, ...(receipt ? { answer: receipt.answer } : {}) }, 'alert sent');
       return true;
     } catch (err) {
       if (attempt >= o.maxAttempts) {

@@ -29,3 +29,25 @@ export function composeAlert(i: AlertInput): Alert {
     message: `${hits.map((l) => `${l.name} (${Math.round(l.confidence * 100)}%)`).join(', ')} on ${i.camera} at ${top.at}`,
   };
 }
+
+/**
+ * Pure: the alert as it is sent as JSON (the webhook's default body, the MQTT event payload): exactly the contract's
+ * fields, never the media accessors.
+ */
+export function alertJson(a: Alert): Omit<Alert, 'media'> {
+  return {
+    v: a.v, kind: a.kind, camera: a.camera, eventId: a.eventId, at: a.at, labels: a.labels, allLabels: a.allLabels, detector: a.detector,
+    clip: a.clip, poster: a.poster, message: a.message,
+  };
+}
+
+/** Pure: a notification title, e.g. "Person on front" or "Person, car on drive". */
+export function alertTitle(a: Alert): string {
+  const names = [...new Set(a.labels.map((l) => l.name))].join(', ');
+  return `${names.charAt(0).toUpperCase()}${names.slice(1)} on ${a.camera}`;
+}
+
+/** Pure: `url` when a phone can open it (http or https), else null (`file://`, `s3://`). */
+export function openableLink(url: string | null): string | null {
+  return url !== null && /^https?:\/\//i.test(url) ? url : null;
+}

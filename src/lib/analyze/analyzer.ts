@@ -1,8 +1,11 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alerts, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
+import { alerts, armedAt, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
+import { appBaseUrl, mediaLink } from '../alerts/links.js';
+import { storageMedia } from '../alerts/media.js';
 import { composeAlert } from '../alerts/message.js';
+import { getArming } from '../catalog/alerting.js';
 import { eventKeyOf, hasAlerted, lastAlertBefore, saveAnalysis } from '../catalog/analyses.js';
 import { writeTransaction, type Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
@@ -37,8 +40,6 @@ export interface AnalyzerOptions {
 
 /** How long the presigned URL ffmpeg reads an S3 clip through stays valid. */
 export const SOURCE_URL_SECONDS = 600;
-/** How long presigned links in alerts stay valid (when alerts.publicUrl is not set). */
-export const LINK_SECONDS = 24 * 3600;
 
 /**
  * `cctv analyze` as a library. analyze() looks at one clip with the configured detector (examineClip), then:
@@ -92,6 +93,7 @@ export class Analyzer {
           lastAlertMs: lastAlertBefore(db, clip.camera, startMs, eventKey),
           atMs: startMs,
           cooldownSeconds: config.alerts.cooldownSeconds,
+          armed: armedAt(getArming(db, clip.camera), Date.now()),
         });
         saveAnalysis(db, { ...row, alert: alerts(d) });
         return d;
@@ -131,26 +133,26 @@ export class Analyzer {
   }
 
   /**
-   * A link for the alert: with `alerts.publicUrl`, the web app's media route for this clip (`/media/clip/<key>` or
-   * `/media/poster/<key>`, both keyed by the clip, see src/lib/serve/app.ts); else a presigned URL (S3) or the URL.
+   * A link for the alert (links.ts): with the app's public address, the web app's media route for this clip; else a
+   * presigned URL (S3, alerts.presignSeconds) or the URL.
    */
   private async linkFor(clipUrl: string, posterUrl: string | null, kind: 'clip' | 'poster'): Promise<string | null> {
     const own = kind === 'clip' ? clipUrl : posterUrl;
     if (own === null) return null;
-    const base = this.o.config.alerts.publicUrl;
+    const base = appBaseUrl(this.o.config.alerts);
     const clipKey = this.keyOf(clipUrl);
-    if (base && clipKey !== null) {
-      return `${base.replace(/\/+$/, '')}/media/${kind}/${clipKey.split('/').map(encodeURIComponent).join('/')}`;
-    }
+    if (base && clipKey !== null) return mediaLink(base, kind, clipKey);
     const key = this.keyOf(own);
-    return key === null ? own : ((await this.o.storage.presign(key, LINK_SECONDS)) ?? own);
+    return key === null ? own : ((await this.o.storage.presign(key, this.o.config.alerts.presignSeconds)) ?? own);
   }
 
   private async alertFor(clip: ClipInput, labels: readonly DetectionLabel[], detector: string): Promise<Alert> {
-    return composeAlert({
+    const alert = composeAlert({
       camera: clip.camera, eventId: clip.eventId, labels, alertOn: this.o.config.alerts.on, detector,
       clip: (await this.linkFor(clip.url, clip.poster, 'clip'))!,
       poster: await this.linkFor(clip.url, clip.poster, 'poster'),
     });
+    const poster = clip.poster === null ? null : this.keyOf(clip.poster);
+    return { ...alert, media: storageMedia(this.o.storage, { poster, clip: this.keyOf(clip.url) }) };
   }
 }

@@ -36,6 +36,12 @@ export function eventsOpenOrEndedSince(db: Db, cutoffMs: number): EventTimes[] {
     .all(cutoffMs) as EventTimes[];
 }
 
+/** Start (ms) of the camera's newest event, or null when it has none. */
+export function lastEventStart(db: Db, camera: string): number | null {
+  const r = db.prepare('SELECT max(start_ms) AS ms FROM events WHERE camera = ?').get(camera) as { ms: number | null };
+  return r.ms;
+}
+
 /** An event on a camera's timeline. */
 export interface TimelineEvent {
   id: string;

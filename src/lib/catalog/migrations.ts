@@ -157,7 +157,66 @@ export const migrations: Migration[] = [
                  WHEN 'file' THEN json_extract(payload, '$.at')
                  ELSE json_extract(payload, '$.end') END)`);
   },
-  // 8: review marks of the web app, per user (catalog/reviews.ts). An item is an event id or a plain clip's storage key.
+  // 8: alerting state (src/lib/catalog/alerting.ts): each camera's arm/snooze switch, and the Home Assistant discovery
+  // configs published (so a removed camera or entity is removed from Home Assistant on the next start).
+  `CREATE TABLE alert_arming (
+     camera TEXT PRIMARY KEY,
+     armed INTEGER NOT NULL,             -- 1 armed, 0 snoozed
+     until_ms INTEGER,                   -- when a snooze ends by itself; null: until armed again
+     changed_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE ha_discovery (
+     topic TEXT PRIMARY KEY,             -- <discovery prefix>/device/<id>/config
+     payload TEXT NOT NULL,              -- the JSON config last published (retained at the broker)
+     published_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
+  // 9: the web app's sign-in (users, their sessions, API tokens for scripts) and the access log (who signed in, who
+  // was refused, who watched which footage). Secrets are never stored: passwords as scrypt hashes, session ids and
+  // token secrets as their sha256.
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+     password_hash TEXT NOT NULL,        -- PHC string: $scrypt$ln=…,r=…,p=…$salt$hash
+     source TEXT NOT NULL,               -- cli (cctv user add) | config (serve.auth, kept in step at every start)
+     created_ms INTEGER NOT NULL,
+     updated_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,           -- sha256 of the cookie's value (base64url)
+     family TEXT NOT NULL,               -- one sign-in: every id it rotated through shares this
+     user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+     signed_in_ms INTEGER NOT NULL,      -- the sign-in (absolute expiry counts from here)
+     seen_ms INTEGER NOT NULL,           -- the last request (idle expiry), written at most once a minute
+     issued_ms INTEGER NOT NULL,         -- when this id was issued (rotation counts from here)
+     retire_ms INTEGER,                  -- set when rotated: the old id serves requests in flight until then
+     address TEXT,
+     user_agent TEXT
+   ) WITHOUT ROWID;
+   CREATE INDEX sessions_family ON sessions(family);
+   CREATE INDEX sessions_user ON sessions(user);
+   CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,                -- the public part of the token (cctv_<id>_<secret>)
+     name TEXT NOT NULL UNIQUE,
+     role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+     secret_hash TEXT NOT NULL,          -- sha256 of the secret part (base64url)
+     created_by TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     expires_ms INTEGER,                 -- null: until revoked
+     used_ms INTEGER                     -- the last use, written at most once a minute
+   ) WITHOUT ROWID;
+   CREATE TABLE access_log (
+     id INTEGER PRIMARY KEY,
+     at_ms INTEGER NOT NULL,
+     action TEXT NOT NULL,               -- sign-in | sign-in-failed | throttled | sign-out | footage | refused | token-created | token-revoked
+     principal TEXT,                     -- who (a user, token:<name>, local), or null when nobody was identified
+     address TEXT NOT NULL,              -- the client's address (a trusted proxy's report, else the socket's peer)
+     method TEXT NOT NULL,
+     path TEXT NOT NULL,                 -- the path and query asked for (never a credential)
+     status INTEGER NOT NULL,
+     detail TEXT                         -- why (a refusal's reason, the user name a failed sign-in gave when it exists)
+   );
+   CREATE INDEX access_log_at ON access_log(at_ms);`,
+  // 10: review marks of the web app, per user (catalog/reviews.ts). An item is an event id or a plain clip's storage key.
   `CREATE TABLE reviews (
      user TEXT NOT NULL,                 -- the web app's user name ('local' without sign-in)
      item TEXT NOT NULL,                 -- events.id, or uploads.key of a plain clip

@@ -2,6 +2,8 @@ import { cosmiconfig } from 'cosmiconfig';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { sinkName, sinkSecrets } from '../alerts/sinks.js';
+import { covers } from '../detect/labels.js';
 import { UserError } from '../errors.js';
 import { redactUrl, registerSecret } from '../redact.js';
 import { configSchema, type Config } from './schema.js';
@@ -31,7 +33,7 @@ interface Source {
 /**
  * Finds and loads the configuration: `explicit` (--config), then $CCTV_CONFIG, then the first of CONFIG_FILES from
  * `cwd` upwards. `${VAR}` in string values is replaced from `env`. Relative paths (dataDir, file:// storage, dropDir)
- * are resolved against the config file's folder (or `cwd` without a file). Every error is a UserError that names the
+ * (and serve.tls's files) are resolved against the config file's folder (or `cwd` without a file). Every error is a UserError that names the
  * file, the key path, the line and the fix.
  */
 export async function loadConfig(opts: { explicit?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
@@ -137,6 +139,9 @@ function resolvePaths(config: Config, base: string): Config {
     ...config,
     dataDir,
     storage: { ...config.storage, url: fileUrl(config.storage.url ?? `file://${path.join(dataDir, 'archive')}`) },
+    serve: config.serve.tls
+      ? { ...config.serve, tls: { cert: path.resolve(base, config.serve.tls.cert), key: path.resolve(base, config.serve.tls.key) } }
+      : config.serve,
     cameras: Object.fromEntries(
       Object.entries(config.cameras).map(([name, cam]) => [
         name,
@@ -154,8 +159,31 @@ function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): 
       throw new UserError(`${where(['alerts', 'on', i])}: "${label}" is not in detect.labels; add it there or the alert can never fire`);
     }
   }
+  checkSinks(config, where);
   if (config.storage.url?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(config.storage.url)) {
     throw new UserError(`${where(['storage', 'url'])}: not a valid bucket name in "${config.storage.url}" (s3://bucket/prefix)`);
+  }
+}
+
+/** Sink names are unique; a sink's cameras exist; its labels can match an alert (alerts.on). */
+function checkSinks(config: Config, where: (p: PropertyKey[]) => string): void {
+  const names = new Set([...(config.alerts.webhook ? ['webhook'] : []), ...(config.alerts.mqtt ? ['mqtt'] : [])]);
+  for (const [i, s] of config.alerts.sinks.entries()) {
+    const name = sinkName(s);
+    if (names.has(name)) {
+      throw new UserError(`${where(['alerts', 'sinks', i])}: a second sink named "${name}": give each sink its own name (name: …)`);
+    }
+    names.add(name);
+    for (const [j, camera] of (s.cameras ?? []).entries()) {
+      if (!config.cameras[camera]) {
+        throw new UserError(`${where(['alerts', 'sinks', i, 'cameras', j])}: no camera "${camera}" (configured: ${Object.keys(config.cameras).join(', ') || 'none'})`);
+      }
+    }
+    for (const [j, label] of (s.labels ?? []).entries()) {
+      if (!config.alerts.on.some((on) => covers(on, label) || covers(label, on))) {
+        throw new UserError(`${where(['alerts', 'sinks', i, 'labels', j])}: "${label}" never alerts (alerts.on: ${config.alerts.on.join(', ')}); add it to alerts.on or remove it here`);
+      }
+    }
   }
 }
 
@@ -163,11 +191,12 @@ function registerSecrets(config: Config): void {
   for (const cam of Object.values(config.cameras)) registerSecret(cam.onvif?.password);
   registerSecret(config.alerts.mqtt?.password);
   registerSecret(config.serve.auth?.password);
+  for (const s of [...config.alerts.sinks, ...(config.alerts.webhook ? [config.alerts.webhook] : [])]) sinkSecrets(s).forEach(registerSecret);
 }
 
 /** The resolved configuration with secrets replaced by ***, for `cctv doctor`. */
 export function redactedConfig(config: Config): unknown {
-  const SECRET_KEYS = new Set(['password', 'headers']);
+  const SECRET_KEYS = new Set(['password', 'headers', 'token', 'user', 'urls']);
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return redactUrl(v);
     if (Array.isArray(v)) return v.map(walk);
@@ -177,8 +206,11 @@ export function redactedConfig(config: Config): unknown {
     return v;
   };
   const out = walk(config) as Config;
-  // A webhook URL's path is often the secret itself (an ntfy topic, a Home Assistant webhook id): show its origin only.
+  // A sink URL's path is often the secret itself (an ntfy topic, a Home Assistant webhook id, an Apprise key): show its
+  // origin only.
+  const origin = (url: string) => `${new URL(url).origin}/***`;
   const hook = config.alerts.webhook;
-  if (hook) out.alerts.webhook = { ...out.alerts.webhook!, url: `${new URL(hook.url).origin}/***` };
+  if (hook) out.alerts.webhook = { ...out.alerts.webhook!, url: origin(hook.url) };
+  out.alerts.sinks = out.alerts.sinks.map((s) => ('url' in s ? { ...s, url: origin(s.url) } : s));
   return out;
 }

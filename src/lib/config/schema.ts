@@ -1,4 +1,7 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { sinkConfigSchema } from '../alerts/sinks.js';
+import { webhookOptionsSchema } from '../alerts/webhook.js';
 import { detectConfigSchema } from '../detect/index.js';
 
 /**
@@ -64,26 +67,39 @@ const uploadSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(2),
 });
 
+const mqttSchema = z.strictObject({
+  url: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL').describe('an MQTT 5 broker (Mosquitto ≥ 1.6, EMQX, HiveMQ, …)'),
+  topicPrefix: z.string().min(1).regex(/^[^#+]+$/, 'no MQTT wildcards (# +)').default('cctv')
+    .describe('<prefix>/<camera>/event (JSON), <prefix>/<camera>/<label> (ON/OFF), … (README: Home Assistant)'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  discovery: z.boolean().default(true).describe('Home Assistant MQTT discovery; false also removes the devices published before'),
+  discoveryPrefix: z.string().min(1).regex(/^[^#+]+$/, 'no MQTT wildcards (# +)').default('homeassistant').describe("Home Assistant's discovery prefix"),
+  offAfterSeconds: seconds(5, 86400).default(60).describe('an occupancy sensor goes back OFF at the event end, or after this long at most'),
+  snoozeMinutes: z.number().int().min(0).max(10080).default(0).describe("the alerts switch's OFF lasts this long (0: until switched ON)"),
+  sensorsEverySeconds: seconds(5, 3600).default(60).describe('how often the recorder, last event, backlog and disk sensors are refreshed'),
+});
+
+const timeZone = z.string().min(1).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not an IANA time zone (e.g. Europe/London, America/New_York, UTC)');
+
 const alertsSchema = z.strictObject({
   on: z.array(z.string().min(1)).default(['person']).describe('labels that trigger an alert, each one of detect.labels (a category such as vehicle covers its members)'),
   cooldownSeconds: seconds(0, 86400).default(60).describe('after an alert, further events of the same camera stay quiet this long'),
   maxAttempts: z.number().int().min(1).max(20).default(5)
     .describe('tries per sink and alert (backoff 1 s doubling, at most 30 s) before it is logged as failed'),
-  webhook: z
-    .strictObject({
-      url: z.string().url().describe('receives each alert as a JSON POST (ntfy, Home Assistant webhooks, …)'),
-      headers: z.record(z.string(), z.string()).optional().describe('extra request headers, e.g. Authorization'),
-    })
-    .optional(),
-  mqtt: z
-    .strictObject({
-      url: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL'),
-      topicPrefix: z.string().min(1).default('cctv').describe('<prefix>/<camera>/event (JSON) and <prefix>/<camera>/<label> (retained ON)'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-    })
-    .optional(),
-  publicUrl: z.string().url().optional().describe('base URL of `cctv serve` used in alert links (else presigned S3 links)'),
+  webhook: webhookOptionsSchema.optional().describe('the generic webhook, named "webhook" (the same keys as a webhook in sinks)'),
+  mqtt: mqttSchema.optional(),
+  sinks: z.array(sinkConfigSchema).default([]).describe('notification sinks: ntfy, pushover, telegram, gotify, apprise, webhook'),
+  timeZone: timeZone.optional().describe("time zone of the sinks' quiet hours (default: the host's)"),
+  publicUrl: z.string().url().optional().describe('base URL of `cctv serve` as the recipients reach it, used in alert links (else presigned S3 links)'),
+  presignSeconds: seconds(60, 604800).default(3600).describe('lifetime of presigned links in alerts, used only without publicUrl'),
 });
 
 const retentionSchema = z.strictObject({
@@ -95,10 +111,36 @@ const retentionSchema = z.strictObject({
     .describe('prune also removes stored clips past keepEventsDays; false leaves it to the store\'s lifecycle rule'),
 });
 
+/** An IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
+const isAddressOrRange = (s: string) => {
+  const [addr = '', bits, extra] = s.split('/');
+  const family = isIP(addr);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+
 const serveSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
+  host: z.string().default('127.0.0.1').describe('a non-loopback address needs sign-in (serve.auth or a user from cctv user add)'),
   port: z.number().int().min(0).max(65535).default(8080),
-  auth: z.strictObject({ username: z.string().min(1), password: z.string().min(8, 'must be at least 8 characters') }).optional(),
+  auth: z
+    .strictObject({ username: z.string().min(1), password: z.string().min(8, 'must be at least 8 characters') })
+    .optional()
+    .describe('one admin user (more users: cctv user add); sign-in is on when this is set or the catalog has a user'),
+  trustedProxies: z
+    .array(z.string().refine(isAddressOrRange, 'must be an IP address or a CIDR range (127.0.0.1, 10.0.0.0/8, ::1)'))
+    .default([])
+    .describe('reverse proxies whose Forwarded / X-Forwarded-* headers are believed (client address, TLS, host)'),
+  tls: z
+    .strictObject({ cert: z.string().min(1).describe('PEM certificate (chain) file'), key: z.string().min(1).describe('PEM private key file') })
+    .optional()
+    .describe('serve HTTPS; the files are read again on SIGHUP'),
+  session: z
+    .strictObject({
+      idleHours: z.number().int().min(1).max(8760).default(72).describe('a session ends after this long without a request'),
+      maxDays: z.number().int().min(1).max(365).default(30).describe('and this long after the sign-in, whatever happens'),
+    })
+    .prefault({}),
+  accessLogDays: z.number().int().min(1).max(3650).default(90).describe('sign-ins, refusals and footage watched are kept this long'),
   limits: z
     .strictObject({
       liveSessions: z.number().int().min(1).max(1000).default(32).describe('live streams open at once, all users (a grid is one)'),

@@ -39,7 +39,7 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   const server = await startServe({ config, catalog: sqliteEventCatalog(db), host: o.host, port: o.port, storage });
   o.onListening?.(server.url);
 
-  const alerter = createAlerter(db, config.alerts);
+  const alerter = createAlerter(db, config);
   const analyzer = new Analyzer({ db, config, storage, alerter });
   const analysis = new PQueue({ concurrency: 1 });
   const analyze = (u: UploadedRecord) =>

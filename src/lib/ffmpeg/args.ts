@@ -168,6 +168,11 @@ export function clipPosterArgs(input: string, atSeconds: number, output: string)
   return ['-loglevel', 'error', '-threads', '1', '-ss', atSeconds.toFixed(3), '-i', input, '-frames:v', '1', '-vf', "scale='min(640,iw)':-2", '-q:v', '5', '-f', 'image2', output];
 }
 
+/** ffmpeg arguments drawing a sample picture (ffmpeg's testsrc2 pattern, 640x360) as one JPEG: `cctv alert test`. */
+export function sampleJpegArgs(output: string): string[] {
+  return ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=1', '-frames:v', '1', '-q:v', '5', '-f', 'image2', output];
+}
+
 /** ffprobe arguments describing a file: container, duration, and the codec of each stream. */
 export function probeMediaArgs(file: string): string[] {
   return ['-v', 'error', '-show_entries', 'format=format_name,duration:stream=codec_type,codec_name', '-of', 'json', file];

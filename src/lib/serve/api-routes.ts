@@ -1,11 +1,10 @@
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { CursorError, type EventCatalog, type FoundLabel } from '../catalog/event-catalog.js';
 import { GAP_TOLERANCE_MS } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
-import { allowMethods, HttpError, intParam, json, jsonBody, knownCamera, mediaPath, timeParam, type Route } from './http.js';
-import type { Principal } from './principal.js';
+import { isRecording, recordingWrittenMs } from '../record/paths.js';
+import type { Principal } from './auth/authenticator.js';
+import { allowMethods, asker, HttpError, intParam, json, jsonBody, knownCamera, mediaPath, timeParam, type Route } from './http.js';
 
 /**
  * The JSON API: /api/config (who asks, what this host can do), /api/cameras (recorder health), /api/events (events and
@@ -49,7 +48,7 @@ export interface EventItem {
 
 export interface CameraHealth {
   name: string;
-  /** The newest segment's file was written within `staleMs`. */
+  /** The newest segment's file was written within record.stallSeconds (at least 10 s): record/paths.ts isRecording. */
   recording: boolean;
   lastSegment: { start: string; end: string; closed: boolean } | null;
   /** Outages catalogued in the last 24 hours, newest last. */
@@ -71,18 +70,20 @@ export interface Timeline {
 /** The body of POST /api/reviews: items are event ids (or a plain clip's key, the `review` of its list item). */
 const reviewBody = z.strictObject({ items: z.array(z.string().min(1).max(300)).min(1).max(500), reviewed: z.boolean() });
 
+/** This module's paths (others under /api/ belong to other modules: export, the admin API). */
+const OWN_PATHS = new Set(['/api/config', '/api/reviews', '/api/cameras', '/api/events', '/api/timeline']);
 const MAX_PAGE = 200;
 const DAY_MS = 86_400_000;
 
 export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record'>, capabilities: Capabilities): Route {
   const cameraNames = Object.keys(config.cameras);
-  return async (req, url, { principal }) => {
+  return async (req, url, ctx) => {
     const q = url.searchParams;
-    if (url.pathname.startsWith('/api/')) allowMethods(req, ...(url.pathname === '/api/reviews' ? ['POST'] : ['GET']));
+    if (OWN_PATHS.has(url.pathname)) allowMethods(req, ...(url.pathname === '/api/reviews' ? ['POST'] : ['GET']));
     switch (url.pathname) {
       case '/api/config':
         return json({
-          user: principal,
+          user: asker(ctx),
           capabilities,
           cameras: cameraNames.map((name) => ({ name, subStream: config.cameras[name]!.subUrl !== undefined })),
         } satisfies AppConfig);
@@ -90,12 +91,11 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
         if (!capabilities.review) throw new HttpError(404, 'review marks are not kept by this host');
         const body = reviewBody.safeParse(await jsonBody(req));
         if (!body.success) throw new HttpError(400, `body: ${body.error.issues[0]!.path.join('.') || 'root'}: ${body.error.issues[0]!.message} (send {"items": ["<event id>"], "reviewed": true})`);
-        await catalog.setReviewed(principal.name, body.data.items, body.data.reviewed);
+        await catalog.setReviewed(asker(ctx).name, body.data.items, body.data.reviewed);
         return json({ items: body.data.items, reviewed: body.data.reviewed });
       }
       case '/api/cameras': {
-        const staleMs = Math.max(config.record.stallSeconds, 10) * 1000;
-        return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, staleMs))) });
+        return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, config.record.stallSeconds))) });
       }
       case '/api/events':
         return json(
@@ -106,7 +106,7 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
             untilMs: timeParam(q.get('until'), 'until'),
             limit: q.has('limit') ? intParam(q.get('limit'), 'limit', 1, MAX_PAGE) : 50,
             cursor: q.get('before') || undefined,
-            reviewer: principal.name,
+            reviewer: asker(ctx).name,
             unreviewed: flagParam(q.get('unreviewed'), 'unreviewed'),
           }),
         );
@@ -124,7 +124,7 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
           toMs = timeParam(q.get('to'), 'to') ?? fromMs + DAY_MS;
           if (toMs <= fromMs || toMs - fromMs > 31 * DAY_MS) throw new HttpError(400, 'from/to: up to 31 days, from before to');
         }
-        return json(await timeline(catalog, config.dataDir, cam, fromMs, toMs, principal.name));
+        return json(await timeline(catalog, config.dataDir, cam, fromMs, toMs, asker(ctx).name));
       }
       default:
         return undefined;
@@ -158,20 +158,15 @@ async function listEvents(catalog: EventCatalog, query: Parameters<EventCatalog[
   };
 }
 
-/** When a segment file was last written (its real end while it grows); null when the file is gone. */
-function fileEndMs(dataDir: string, rel: string): number | null {
-  return statSync(path.join(dataDir, rel), { throwIfNoEntry: false })?.mtimeMs ?? null;
-}
-
 /** Recorder health of a camera, from the catalog and the newest segment's file (the recorder may be another process). */
-async function cameraHealth(catalog: EventCatalog, dataDir: string, name: string, staleMs: number, nowMs = Date.now()): Promise<CameraHealth> {
+async function cameraHealth(catalog: EventCatalog, dataDir: string, name: string, stallSeconds: number, nowMs = Date.now()): Promise<CameraHealth> {
   const seg = await catalog.lastRecording(name);
-  const endMs = seg ? (seg.closed ? seg.endMs : Math.max(seg.endMs, fileEndMs(dataDir, seg.path) ?? seg.endMs)) : null;
-  const written = seg ? fileEndMs(dataDir, seg.path) : null;
+  const endMs = seg ? (seg.closed ? seg.endMs : Math.max(seg.endMs, recordingWrittenMs(dataDir, seg.path) ?? seg.endMs)) : null;
+  const written = seg ? recordingWrittenMs(dataDir, seg.path) : null;
   const gaps = await catalog.gaps(name, { fromMs: nowMs - DAY_MS, toMs: nowMs });
   return {
     name,
-    recording: written !== null && nowMs - written < staleMs,
+    recording: isRecording(written, stallSeconds, nowMs),
     lastSegment: seg && endMs !== null ? { start: iso(seg.startMs), end: iso(endMs), closed: seg.closed } : null,
     gaps24h: gaps.map((g) => ({ start: iso(g.fromMs), end: iso(g.toMs), reason: g.reason })),
     latest: `/media/latest/${encodeURIComponent(name)}.jpg`,
@@ -185,7 +180,7 @@ async function timeline(catalog: EventCatalog, dataDir: string, camera: string, 
   // An open segment's catalogued end lags: its file's modification time tells how far it reaches.
   const runs: { fromMs: number; toMs: number }[] = [];
   for (const s of segments) {
-    const end = s.closed ? s.endMs : Math.max(s.endMs, fileEndMs(dataDir, s.path) ?? s.endMs);
+    const end = s.closed ? s.endMs : Math.max(s.endMs, recordingWrittenMs(dataDir, s.path) ?? s.endMs);
     if (end <= fromMs) continue;
     const last = runs[runs.length - 1];
     if (last && s.startMs - last.toMs <= GAP_TOLERANCE_MS) last.toMs = Math.max(last.toMs, end);

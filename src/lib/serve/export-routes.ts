@@ -4,7 +4,7 @@ import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { Config } from '../config/schema.js';
 import { exportIndex, exportPlan, exportStream, hashing, type ExportedFile, type ExportPlan } from '../export/export.js';
 import { log } from '../log.js';
-import { allowMethods, HttpError, knownCamera, timeParam, type Route } from './http.js';
+import { asker, HttpError, knownCamera, timeParam, type Route } from './http.js';
 import { releasing, type Limits } from './limits.js';
 
 /**
@@ -32,9 +32,8 @@ export function exportRoutes(o: { catalog: EventCatalog; config: Pick<Config, 'd
     return plan;
   }
 
-  return async (req, url, { principal }) => {
+  return async (req, url, ctx) => {
     if (url.pathname !== '/api/export' && url.pathname !== '/media/export.zip') return undefined;
-    allowMethods(req, 'GET');
     if (!o.enabled) throw new HttpError(404, 'export is not available on this host');
     const plan = await planOf(url.searchParams);
     if (url.pathname === '/api/export') {
@@ -53,7 +52,7 @@ export function exportRoutes(o: { catalog: EventCatalog; config: Pick<Config, 'd
     const name = `cctv-export-${iso(plan.span.fromMs).replace(/[:.]/g, '-')}.zip`;
     const headers = { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' };
     if (req.method === 'HEAD') return new Response(null, { headers });
-    const release = o.limits.acquire('remux', principal.name);
+    const release = o.limits.acquire('remux', asker(ctx).name);
     const zip = new yazl.ZipFile();
     const out = zip.outputStream as unknown as Readable;
     const abort = new AbortController();

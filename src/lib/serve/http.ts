@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { RequestContext } from './principal.js';
+import type { Client, Principal } from './auth/authenticator.js';
 
 /** What every route of the web app shares: errors as answers, JSON answers, and reading parameters. */
 
@@ -15,11 +15,24 @@ export class HttpError extends Error {
   }
 }
 
+/** What the app knows about a request before routing it (app.ts). */
+export interface RequestContext {
+  /** Who is asking; null only on the public paths of auth/access.ts (the sign-in page and what it loads). */
+  principal: Principal | null;
+  client: Client;
+}
+
 /**
  * A request handler: its answer, or undefined when the path is not one of its routes. Every method reaches the
- * routes; those that are not GET/HEAD have passed the CSRF rule (csrf.ts) first. `ctx.principal` is who asks.
+ * routes; those that are not GET/HEAD have passed the app's CSRF check (security.ts csrfRefusal) first.
  */
 export type Route = (req: Request, url: URL, ctx: RequestContext) => Promise<Response | undefined>;
+
+/** Who is asking, on a path that needs someone signed in (every path but auth/access.ts's public ones). */
+export function asker(ctx: RequestContext): Principal {
+  if (!ctx.principal) throw new HttpError(401, 'sign in first');
+  return ctx.principal;
+}
 
 /** 405 unless `req` uses one of `methods` (HEAD counts as GET). */
 export function allowMethods(req: Request, ...methods: string[]): void {

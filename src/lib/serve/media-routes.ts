@@ -1,7 +1,7 @@
 import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { Config } from '../config/schema.js';
 import type { Storage } from '../storage/index.js';
-import { allowMethods, decode, HttpError, intParam, knownCamera, timeParam, type Route } from './http.js';
+import { asker, decode, HttpError, intParam, knownCamera, timeParam, type Route } from './http.js';
 import { releasing, type Limits } from './limits.js';
 import { LatestFrames, recordingRun, recordingStream, storedObject, Thumbnails } from './media.js';
 
@@ -24,9 +24,8 @@ export function mediaRoutes(o: {
   const { catalog, config } = o;
   const latest = new LatestFrames(catalog, config.dataDir);
   const thumbs = new Thumbnails(catalog, config.dataDir);
-  return async (req, url, { principal }) => {
+  return async (req, url, ctx) => {
     if (!url.pathname.startsWith('/media/') || url.pathname.startsWith('/media/live') || url.pathname.startsWith('/media/export')) return undefined;
-    allowMethods(req, 'GET');
     const q = url.searchParams;
     let m = /^\/media\/(clip|poster)\/(.+)$/.exec(url.pathname);
     if (m) {
@@ -58,7 +57,7 @@ export function mediaRoutes(o: {
         'content-type': 'video/mp4', 'cache-control': 'no-store', 'x-start': new Date(run.startMs).toISOString(), 'x-end': new Date(run.endMs).toISOString(),
       };
       if (req.method === 'HEAD') return new Response(null, { headers });
-      const release = o.limits.acquire('remux', principal.name);
+      const release = o.limits.acquire('remux', asker(ctx).name);
       try {
         const { mime, body } = await recordingStream(config.dataDir, run);
         return new Response(releasing(body, release), { headers: { ...headers, 'content-type': mime } });

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allowMethods, type Route } from './http.js';
+import type { Route } from './http.js';
 
 /**
  * The web app's own files (./static, the ES modules of the UI, its styles, icons and manifest), read once at start:
- * a fixed table built from that folder, so request paths never reach the file system.
+ * a fixed table built from that folder, so request paths never reach the file system. index.html is `/`, another
+ * page is its name without `.html` (`/sign-in`), every other file its name.
  */
 
 const TYPES: Record<string, string> = {
@@ -26,13 +27,12 @@ export function staticRoutes(): Route {
       .map((f) => {
         const body = readFileSync(path.join(dir, f));
         const entry = { body, type: TYPES[path.extname(f)]!, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
-        return [f === 'index.html' ? '/' : `/${f}`, entry] as const;
+        return [f === 'index.html' ? '/' : f.endsWith('.html') ? `/${f.slice(0, -5)}` : `/${f}`, entry] as const;
       }),
   );
   return async (req, url) => {
     const file = files.get(url.pathname);
     if (!file) return undefined;
-    allowMethods(req, 'GET');
     if (req.headers.get('if-none-match') === file.etag) return new Response(null, { status: 304, headers: { etag: file.etag } });
     return new Response(file.body, { headers: { 'content-type': file.type, etag: file.etag, 'cache-control': 'no-cache' } });
   };

@@ -1,7 +1,7 @@
 // The cctv web app: plain JavaScript modules, no dependencies, talking to the JSON API of the same origin. It asks
 // /api/config what this host can do (live, timeline, export, review) and hides the rest, so the same UI serves the
 // on-premise server and the hosted app. Views (hash routes): #/live, #/timeline, #/events, #/people, #/export.
-import { api, el } from './dom.js';
+import { api, el, post } from './dom.js';
 import { eventsView } from './events.js';
 import { exportView } from './export.js';
 import { leaveLive, liveView } from './live.js';
@@ -23,7 +23,6 @@ async function route() {
       a.hidden = !!a.dataset.needs && !can[a.dataset.needs];
       a.classList.toggle('active', a.dataset.view === name);
     }
-    document.getElementById('user').textContent = config.user.name === 'local' ? '' : config.user.name;
     if (!can[name] && ['live', 'timeline', 'export'].includes(name)) name = 'events';
     const ctx = { cameras: config.cameras, capabilities: can };
     if (name === 'timeline') await timelineView(view, params, ctx);
@@ -36,3 +35,16 @@ async function route() {
 }
 window.addEventListener('hashchange', route);
 route();
+
+// Who is signed in (auth/local.ts): shown with a sign-out button; nothing when sign-in is off.
+fetch('/auth/session', { headers: { accept: 'application/json' } })
+  .then((res) => (res.ok ? res.json() : null))
+  .then((who) => {
+    if (!who || !who.signIn) return; // sign-in is off: nobody to show, nothing to sign out of
+    document.getElementById('who-name').textContent = `${who.name} (${who.role})`;
+    document.getElementById('who').hidden = false;
+  }, () => {});
+document.getElementById('sign-out').addEventListener('click', async () => {
+  const res = await post('/auth/sign-out', {}).catch(() => null);
+  location.replace(res?.next || '/sign-in');
+});

@@ -21,7 +21,13 @@ export function withQuery(path, params = {}) {
   return `${path}${q.size ? `?${q}` : ''}`;
 }
 
+/** The session ended (signed out elsewhere, expired): sign in again, then come back here. */
+export function toSignIn() {
+  location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.hash)}`);
+}
+
 async function answer(res) {
+  if (res.status === 401) toSignIn();
   if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error || res.statusText);
   return res.json();
 }

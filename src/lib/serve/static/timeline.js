@@ -90,6 +90,8 @@ export class RecordingPlayer {
     const offset = (startMs - this.base) / 1000;
     const reader = res.body.getReader();
     let started = !fresh;
+    // The player may have stalled at a gap before this run arrived ('waiting' came too early to jump): jump once it is in.
+    if (!fresh) queue.onAppended = () => this.jumpGap();
     try {
       for (;;) {
         const { value, done } = await reader.read();
