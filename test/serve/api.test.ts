@@ -341,3 +341,27 @@ describe('export from the web app', () => {
     expect(Number(info.format.duration)).toBeLessThan(15.5);
   });
 });
+
+describe('installable: the web app manifest and its icons', () => {
+  it('names a standalone app starting on Live, and every icon it names is served, of the type and size it says', async () => {
+    const res = await get('/manifest.webmanifest');
+    expect(res.headers.get('content-type')).toBe('application/manifest+json');
+    const manifest = (await res.json()) as { display: string; start_url: string; name: string; icons: { src: string; sizes: string; type: string; purpose?: string }[] };
+    expect(manifest).toMatchObject({ name: 'cctv', display: 'standalone', start_url: '/#/live' });
+    expect(manifest.icons.filter((i) => i.type === 'image/png').map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    expect(manifest.icons.some((i) => i.purpose === 'maskable')).toBe(true);
+    for (const icon of [...manifest.icons, { src: '/apple-touch-icon.png', sizes: '180x180', type: 'image/png' }]) {
+      const r = await get(icon.src);
+      expect(r.status, icon.src).toBe(200);
+      expect(r.headers.get('content-type'), icon.src).toBe(icon.type);
+      if (icon.type !== 'image/png') continue;
+      const png = Buffer.from(await r.arrayBuffer());
+      // The PNG signature, then IHDR's width and height.
+      expect(png.subarray(1, 4).toString('latin1'), icon.src).toBe('PNG');
+      expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+    }
+    const page = await (await get('/')).text();
+    expect(page).toContain('<link rel="manifest" href="/manifest.webmanifest"');
+    expect(page).toContain('<link rel="apple-touch-icon" href="/apple-touch-icon.png">');
+  });
+});

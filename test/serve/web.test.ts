@@ -168,7 +168,10 @@ describe('the web app in Chromium', () => {
     await page.goto(`${server.url}/#/export?camera=front&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
     await page.waitForSelector('#export-download:not([hidden])');
     expect(await page.textContent('#export-summary')).toMatch(/front-2024-05-01T120020Z\.mp4: 0\.3 min recorded, 1 gap\(s\)/);
+    const answers: number[] = [];
+    page.on('response', (r) => r.url().includes('/media/export.zip') && answers.push(r.status()));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
+    expect(await download.failure(), `the zip's answers: ${answers.join(', ')}`).toBeNull();
     const zip = path.join(f.dataDir, 'browser-export.zip');
     await download.saveAs(zip);
     expect(execFileSync('unzip', ['-l', zip], { encoding: 'utf8' })).toMatch(/front-2024-05-01T120020Z\.mp4[\s\S]*manifest\.json[\s\S]*SHA256SUMS/);
