@@ -129,6 +129,15 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/token.js')).tokenRevoke));
 
   program
+    .command('export')
+    .description('a time range of cameras as MP4 files (video copied) with manifest.json and SHA256SUMS; prints their sums')
+    .option('--camera <name>', 'camera to export (repeatable)', collect)
+    .option('--from <when>', 'start: ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (30m)')
+    .option('--to <when>', 'end: ISO 8601 or a duration ago')
+    .option('--out <dir>', 'folder to write to (created; files must not exist yet)')
+    .action(lazy(async () => (await import('./commands/export.js')).exportCommand));
+
+  program
     .command('prune')
     .description('apply the retention policy: old recordings, disk quota, uploaded local clips, expired stored clips')
     .option('--dry-run', 'list what would be deleted, delete nothing')

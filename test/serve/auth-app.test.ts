@@ -60,6 +60,11 @@ describe('the access table, entry by entry, through the app', () => {
     '/sign-in.js': [{ path: '/sign-in.js', ok: 200 }],
     '/app.css': [{ path: '/app.css', ok: 200 }],
     '/icon.svg': [{ path: '/icon.svg', ok: 200 }],
+    '/manifest.webmanifest': [{ path: '/manifest.webmanifest', ok: 200 }],
+    '/icon-192.png': [{ path: '/icon-192.png', ok: 200 }],
+    '/icon-512.png': [{ path: '/icon-512.png', ok: 200 }],
+    '/icon-maskable-512.png': [{ path: '/icon-maskable-512.png', ok: 200 }],
+    '/apple-touch-icon.png': [{ path: '/apple-touch-icon.png', ok: 200 }],
     '/auth/': [{ path: '/auth/session', ok: 401 }],
     '/api/admin/': [
       { path: '/api/admin/users', ok: 200 },

@@ -216,4 +216,11 @@ export const migrations: Migration[] = [
      detail TEXT                         -- why (a refusal's reason, the user name a failed sign-in gave when it exists)
    );
    CREATE INDEX access_log_at ON access_log(at_ms);`,
+  // 10: review marks of the web app, per user (catalog/reviews.ts). An item is an event id or a plain clip's storage key.
+  `CREATE TABLE reviews (
+     user TEXT NOT NULL,                 -- the web app's user name ('local' without sign-in)
+     item TEXT NOT NULL,                 -- events.id, or uploads.key of a plain clip
+     reviewed_ms INTEGER NOT NULL,
+     PRIMARY KEY (user, item)
+   ) WITHOUT ROWID;`,
 ];

@@ -44,7 +44,7 @@ export function sessionPolicy(serve: Config['serve']): SessionPolicy {
  * Users, sessions, tokens and the access log live in the catalog of `config.dataDir` (a connection of its own);
  * expired sessions and access-log entries past `serve.accessLogDays` are pruned at start and every hour.
  */
-export async function startServe(opts: { config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage }): Promise<Listening> {
+export async function startServe(opts: { config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage; liveLingerMs?: number }): Promise<Listening> {
   const { config } = opts;
   const serve = config.serve;
   const db = openDb(config.dataDir);
@@ -70,7 +70,7 @@ export async function startServe(opts: { config: Config; catalog: EventCatalog; 
     const app = createApp({
       catalog: opts.catalog, config, storage, mediaOrigins: await presignOrigin(storage),
       authenticator: signIn ? localAuthenticator({ db, accessLog, policy }) : noSignIn,
-      accessLog, trustedProxies: serve.trustedProxies, routes: [adminRoutes(db, accessLog)],
+      accessLog, trustedProxies: serve.trustedProxies, routes: [adminRoutes(db, accessLog)], liveLingerMs: opts.liveLingerMs,
     });
     const server = await listen(app, opts.host, opts.port, serve.tls);
     if (signIn && !serve.tls && !isLoopback(opts.host)) {
@@ -81,6 +81,7 @@ export async function startServe(opts: { config: Config; catalog: EventCatalog; 
       url: server.url,
       close: async () => {
         clearInterval(timer);
+        await app.close();
         await server.close();
         db.close();
       },
