@@ -1,5 +1,6 @@
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
+import { PipeClosedError } from '../lib/pipeline/ndjson.js';
 import { CameraRecorder } from '../lib/record/recorder.js';
 import { recoverCamera } from '../lib/record/recover.js';
 import { toSegmentRecord, type ClosedSegment } from '../lib/record/segment.js';
@@ -8,7 +9,8 @@ import { toSegmentRecord, type ClosedSegment } from '../lib/record/segment.js';
 export async function record(opts: { camera?: string[] }, ctx: CommandContext): Promise<void> {
   const cameras = selectCameras(ctx.config, opts.camera);
   const emit = async (s: ClosedSegment) => {
-    if (ctx.machineOutput) await ctx.write(toSegmentRecord(s));
+    // A closed stdout stops the command (cli.ts); the segment is in the catalog all the same.
+    if (ctx.machineOutput) await ctx.write(toSegmentRecord(s)).catch((err: unknown) => { if (!(err instanceof PipeClosedError)) throw err; });
   };
   for (const { name } of cameras) {
     for (const s of await recoverCamera(ctx.catalog, ctx.config.dataDir, name)) await emit(s);

@@ -19,8 +19,10 @@ export interface WatchEventsOptions {
   /** Stops every source; `watchEvents` resolves once they have unsubscribed and open events are closed. */
   signal: AbortSignal;
   /**
-   * Receives the records in order (one chain for the whole process). A rejection (stdout closed) stops every
-   * source and makes `watchEvents` reject with it.
+   * Receives the records in order (one chain for the whole process) and resolves once each is written. Sources
+   * wait for their records (an ONVIF camera is not pulled again, a drop-folder file is not marked seen before), so
+   * a slow reader holds the sources and nothing piles up in memory. A rejection (stdout closed) stops every source
+   * and makes `watchEvents` reject with it.
    */
   emit(record: EventRecord | ClipRecord): void | Promise<void>;
   seen: SeenFiles;
@@ -50,15 +52,21 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
   opts.signal.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal.aborted) stop.abort();
   let failure: unknown;
-  let chain = Promise.resolve();
-  const emit = (record: EventRecord | ClipRecord) => {
-    chain = chain
-      .then(() => (failure === undefined ? opts.emit(record) : undefined))
-      .catch((err: unknown) => {
-        failure ??= err;
-        stop.abort();
-      });
+  let chain: Promise<unknown> = Promise.resolve();
+  /** Queues a record behind the others; resolves once it is written, rejects when it was not (then all stops). */
+  const emit = (record: EventRecord | ClipRecord): Promise<void> => {
+    const written = chain.then(() => {
+      if (failure !== undefined) throw failure;
+      return opts.emit(record);
+    });
+    chain = written.catch((err: unknown) => {
+      failure ??= err;
+      stop.abort();
+    });
+    return written;
   };
+  /** emit, for sources that only wait (the failure is handled once, above). */
+  const emitQuietly = (record: EventRecord | ClipRecord): Promise<void> => emit(record).catch(() => {});
 
   const maxEventMs = opts.events.maxEventSeconds * 1000;
   const mergeGapMs = (opts.events.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS) * 1000;
@@ -94,7 +102,7 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
       clearTimeout(timer);
       const due = tracker.nextDeadline();
       if (due) timer = setTimeout(() => {
-        tracker.tick(new Date()).forEach(emit);
+        tracker.tick(new Date()).forEach((r) => void emitQuietly(r));
         schedule();
       }, Math.max(0, due.getTime() - Date.now()));
     };
@@ -104,12 +112,13 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
       signal: stop.signal,
       timing: opts.onvif,
       onState: (s, d) => opts.onState?.(camera, 'onvif', s, d),
-      onObservation: (obs) => {
-        tracker.observe(obs).forEach(emit);
+      onObservation: async (obs) => {
+        const records = tracker.observe(obs);
         schedule();
+        for (const r of records) await emitQuietly(r);
       },
     });
     clearTimeout(timer);
-    tracker.stop(new Date()).forEach(emit);
+    tracker.stop(new Date()).forEach((r) => void emitQuietly(r));
   }
 }
