@@ -1,9 +1,11 @@
 import { setMaxListeners } from 'node:events';
+import type { OpenEvent } from '../catalog/events.js';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import type { ClipRecord, EventRecord } from '../pipeline/records.js';
 import { watchDropDir, type DropDirTiming, type SeenFiles } from './drop-dir.js';
 import { checkOnvifConfig, watchOnvifCamera, type OnvifCameraConfig, type OnvifTiming, type SourceState } from './onvif.js';
+import { orphanEndMs, orphanEndRecord } from './orphans.js';
 import { EventTracker } from './tracker.js';
 
 /** `cameras.<name>` of the config, as far as event sources care. */
@@ -25,6 +27,12 @@ export interface WatchEventsOptions {
    * and makes `watchEvents` reject with it.
    */
   emit(record: EventRecord | ClipRecord): void | Promise<void>;
+  /**
+   * The events of `camera` from an ONVIF source still open in the catalog (catalog/events.ts openEvents): the
+   * watcher that started them is gone (this one just started, with no memory of them), so their ends are written
+   * now, as orphans (events/orphans.ts).
+   */
+  openEvents?(camera: string): OpenEvent[];
   seen: SeenFiles;
   onvif?: Partial<OnvifTiming>;
   dropDir?: Partial<DropDirTiming>;
@@ -97,6 +105,11 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
   /** One camera's ONVIF source feeding its tracker, with a timer for merge-gap and max-duration closes. */
   async function runOnvif(camera: string, config: OnvifCameraConfig): Promise<void> {
     const tracker = new EventTracker({ camera, maxEventMs, mergeGapMs });
+    const now = Date.now();
+    for (const e of opts.openEvents?.(camera).filter((o) => o.source === 'onvif') ?? []) {
+      log.warn({ camera, event: e.id, start: new Date(e.startMs).toISOString() }, 'an event of the previous watcher never ended: closed as orphaned');
+      await emitQuietly(orphanEndRecord(e, orphanEndMs(e, maxEventMs, now)));
+    }
     let timer: NodeJS.Timeout | undefined;
     const schedule = () => {
       clearTimeout(timer);
