@@ -20,7 +20,8 @@ declare -A pkgs=(
 )
 if [ "$what" = test ]; then
   pkgs+=(
-    [gst-launch-1.0]=gstreamer1.0-tools [mosquitto]=mosquitto [chromium]=chromium [rclone]=rclone
+    [gst-launch-1.0]=gstreamer1.0-tools [mosquitto]=mosquitto [chromium]=chromium [rclone]=rclone [nginx]=nginx-light
+    [openssl]=openssl
   )
 fi
 missing=()

@@ -76,9 +76,57 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('playback web app and JSON API (events, clips, timeline, live frames) until SIGINT/SIGTERM')
-    .option('--host <host>', 'address to bind (default serve.host, 127.0.0.1); non-loopback needs serve.auth')
+    .option('--host <host>', 'address to bind (default serve.host, 127.0.0.1); non-loopback needs sign-in (cctv user add, or serve.auth)')
     .option('--port <port>', 'port (default serve.port, 8080; 0 picks a free one)')
     .action(lazy(async () => (await import('./commands/serve.js')).serve));
+
+  const user = program.command('user').description("the web app's users (sign-in): add, passwd, role, remove, list");
+  user
+    .command('add')
+    .description('add a user; the password is asked twice (or read from the first line of stdin)')
+    .argument('<name>', 'user name')
+    .option('--role <role>', 'admin or viewer (default viewer)')
+    .action(lazy(async () => (await import('./commands/user.js')).userAdd));
+  user
+    .command('passwd')
+    .description("change a user's password (ends their sessions)")
+    .argument('<name>', 'user name')
+    .action(lazy(async () => (await import('./commands/user.js')).userPasswd));
+  user
+    .command('role')
+    .description("change a user's role")
+    .argument('<name>', 'user name')
+    .argument('<role>', 'admin or viewer')
+    .action(lazy(async () => (await import('./commands/user.js')).userRole));
+  user
+    .command('remove')
+    .description('remove a user (ends their sessions)')
+    .argument('<name>', 'user name')
+    .action(lazy(async () => (await import('./commands/user.js')).userRemove));
+  user
+    .command('list')
+    .description('list the users')
+    .option('--json', 'one JSON object per line even on a terminal')
+    .action(lazy(async () => (await import('./commands/user.js')).userList));
+
+  const token = program.command('token').description('API tokens for scripts (Authorization: Bearer): create, list, revoke');
+  token
+    .command('create')
+    .description('create a token and print it once on stdout')
+    .argument('<name>', 'what it is for, e.g. home-assistant')
+    .option('--role <role>', 'admin or viewer (default viewer)')
+    .option('--expires <duration>', 'valid for this long (30d, 12h, …); default until revoked')
+    .action(lazy(async () => (await import('./commands/token.js')).tokenCreate));
+  token
+    .command('list')
+    .description('list the tokens (never their secrets)')
+    .option('--json', 'one JSON object per line even on a terminal')
+    .action(lazy(async () => (await import('./commands/token.js')).tokenList));
+  token
+    .command('revoke')
+    .description('revoke a token')
+    .argument('<id-or-name>', 'its id or name (cctv token list)')
+    .action(lazy(async () => (await import('./commands/token.js')).tokenRevoke));
 
   program
     .command('prune')

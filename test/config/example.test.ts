@@ -27,5 +27,6 @@ describe('config.example.yaml', () => {
     // The MQTT section shows its defaults too.
     const { url: _u, username: _n, password: _p, ...mqttDefaults } = config.alerts.mqtt!;
     expect(mqttDefaults).toEqual({ topicPrefix: 'cctv', discovery: true, discoveryPrefix: 'homeassistant', offAfterSeconds: 60, snoozeMinutes: 0, sensorsEverySeconds: 60 });
+    expect({ ...config.serve, auth: undefined }).toEqual({ ...defaults.serve, auth: undefined });
   });
 });

@@ -72,6 +72,17 @@ describe('loadConfig', () => {
     expect((err as Error).message).toMatch(message);
   });
 
+  it('serve: tls files relative to the config file; a trusted proxy that is not an address is an error naming key and line', async () => {
+    const dir = project({ 'conf/cctv.config.yaml': 'serve:\n  tls: { cert: tls/cert.pem, key: /etc/key.pem }\n  trustedProxies: [127.0.0.1, "fd00::/8"]\n' });
+    const { config } = await loadConfig({ explicit: 'conf/cctv.config.yaml', cwd: dir, env: {} });
+    expect(config.serve.tls).toEqual({ cert: path.join(dir, 'conf', 'tls', 'cert.pem'), key: '/etc/key.pem' });
+    expect(config.serve.trustedProxies).toEqual(['127.0.0.1', 'fd00::/8']);
+    const bad = project({ 'cctv.config.yaml': 'serve:\n  trustedProxies:\n    - nginx.local\n' });
+    await expect(loadConfig({ cwd: bad, env: {} })).rejects.toThrow(
+      /serve\.trustedProxies\.0 \(cctv\.config\.yaml line 3\): must be an IP address or a CIDR range/,
+    );
+  });
+
   it('names a missing --config file', async () => {
     const err = await loadConfig({ cwd: project({}), explicit: 'nope.yaml', env: {} }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/config file not found: nope\.yaml/);

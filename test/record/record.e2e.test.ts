@@ -120,8 +120,9 @@ describe('cctv record (real RTSP camera, real ffmpeg)', () => {
     cam.freeze();
     try {
       await waitFor('the recorder to notice', () => /recording stopped/.test(rec.stderr()), 15_000, 100);
-      // stallSeconds (4) + the 0.5 s poll + at most 2 s for a blocked ffmpeg to be killed.
-      expect(Date.now() - frozeAt).toBeLessThan(4000 + 3000);
+      // stallSeconds (4) + the 0.5 s poll + at most 2 s for a blocked ffmpeg to be killed (~6.5 s), with 2x headroom for
+      // a loaded machine (7.6 s was seen under CI load): the point is that a freeze is noticed at all, near the timeout.
+      expect(Date.now() - frozeAt).toBeLessThan(2 * (4000 + 2500));
       expect(rec.stderr()).toMatch(/no new frames: restarting ffmpeg/);
     } finally {
       cam.thaw();

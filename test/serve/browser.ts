@@ -11,7 +11,7 @@ export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.m
  * Debian's Chromium driven by playwright-core, with a fresh profile. `close()` ends the browser and removes the
  * profile. Media autoplay is allowed so tests can check playback without a gesture.
  */
-export async function launchChromium(opts: { httpCredentials?: { username: string; password: string }; viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<{
+export async function launchChromium(opts: { httpCredentials?: { username: string; password: string }; viewport?: { width: number; height: number }; timezoneId?: string; ignoreHTTPSErrors?: boolean } = {}): Promise<{
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
@@ -24,6 +24,8 @@ export async function launchChromium(opts: { httpCredentials?: { username: strin
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
     ],
+    // A SIGHUP to the test process (serve.tls reload tests) must not close the browser, playwright's default.
+    handleSIGHUP: false,
     ...opts,
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -47,4 +49,12 @@ export async function expectPlaying(page: Page, selector: string, timeoutMs = 15
   const first = await page.$eval(selector, (v: HTMLVideoElement) => v.currentTime);
   await page.waitForFunction(([s, t]) => (document.querySelector<HTMLVideoElement>(s as string)?.currentTime ?? 0) > (t as number) + 0.3, [selector, first] as const, { timeout: timeoutMs });
   return page.$eval(selector, (v: HTMLVideoElement, t: number) => ({ readyState: v.readyState, advanced: v.currentTime - t }), first);
+}
+
+/** Signs in on the sign-in page as a person would, and waits until it has moved on to the app. */
+export async function signIn(page: Page, baseUrl: string, creds: { username: string; password: string }): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.fill('#username', creds.username);
+  await page.fill('#password', creds.password);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/sign-in'), page.click('#submit')]);
 }

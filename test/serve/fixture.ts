@@ -1,4 +1,4 @@
-import { mkdtempSync, utimesSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { saveAnalysis } from '../../src/lib/catalog/analyses.js';
@@ -73,4 +73,11 @@ export async function makeServeFixture(over: Record<string, unknown> = {}): Prom
     ],
   });
   return { dataDir, config, db, storage, uploaded, events };
+}
+
+/** Closes what a serve test started, in order (each may be missing when its setup failed), then removes the fixture. */
+export async function closeServeFixture(f: ServeFixture | undefined, ...started: ({ close(): Promise<void> } | undefined)[]): Promise<void> {
+  for (const s of started) await s?.close();
+  f?.db.close();
+  if (f) rmSync(f.dataDir, { recursive: true, force: true });
 }

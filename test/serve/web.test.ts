@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteEventCatalog } from '../../src/lib/catalog/sqlite-event-catalog.js';
 import { startServe, type Listening } from '../../src/lib/serve/index.js';
-import { ARTIFACTS, expectPlaying, launchChromium } from './browser.js';
+import { ARTIFACTS, expectPlaying, launchChromium, signIn } from './browser.js';
 import { DAY, makeServeFixture, type ServeFixture } from './fixture.js';
 
 const AUTH = { username: 'owner', password: 'correct horse battery' };
@@ -14,7 +14,8 @@ let browser: Awaited<ReturnType<typeof launchChromium>>;
 beforeAll(async () => {
   f = await makeServeFixture({ serve: { auth: AUTH } });
   server = await startServe({ config: f.config, catalog: sqliteEventCatalog(f.db), host: '127.0.0.1', port: 0 });
-  browser = await launchChromium({ httpCredentials: AUTH, timezoneId: 'UTC' });
+  browser = await launchChromium({ timezoneId: 'UTC' });
+  await signIn(browser.page, server.url, AUTH);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -170,7 +170,53 @@ export const migrations: Migration[] = [
      payload TEXT NOT NULL,              -- the JSON config last published (retained at the broker)
      published_ms INTEGER NOT NULL
    ) WITHOUT ROWID;`,
-  // 9 (issue 11): durable work for every stage. `workers`: each running process's random id with its heartbeat, so a
+  // 9: the web app's sign-in (users, their sessions, API tokens for scripts) and the access log (who signed in, who
+  // was refused, who watched which footage). Secrets are never stored: passwords as scrypt hashes, session ids and
+  // token secrets as their sha256.
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+     password_hash TEXT NOT NULL,        -- PHC string: $scrypt$ln=…,r=…,p=…$salt$hash
+     source TEXT NOT NULL,               -- cli (cctv user add) | config (serve.auth, kept in step at every start)
+     created_ms INTEGER NOT NULL,
+     updated_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,           -- sha256 of the cookie's value (base64url)
+     family TEXT NOT NULL,               -- one sign-in: every id it rotated through shares this
+     user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+     signed_in_ms INTEGER NOT NULL,      -- the sign-in (absolute expiry counts from here)
+     seen_ms INTEGER NOT NULL,           -- the last request (idle expiry), written at most once a minute
+     issued_ms INTEGER NOT NULL,         -- when this id was issued (rotation counts from here)
+     retire_ms INTEGER,                  -- set when rotated: the old id serves requests in flight until then
+     address TEXT,
+     user_agent TEXT
+   ) WITHOUT ROWID;
+   CREATE INDEX sessions_family ON sessions(family);
+   CREATE INDEX sessions_user ON sessions(user);
+   CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,                -- the public part of the token (cctv_<id>_<secret>)
+     name TEXT NOT NULL UNIQUE,
+     role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+     secret_hash TEXT NOT NULL,          -- sha256 of the secret part (base64url)
+     created_by TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     expires_ms INTEGER,                 -- null: until revoked
+     used_ms INTEGER                     -- the last use, written at most once a minute
+   ) WITHOUT ROWID;
+   CREATE TABLE access_log (
+     id INTEGER PRIMARY KEY,
+     at_ms INTEGER NOT NULL,
+     action TEXT NOT NULL,               -- sign-in | sign-in-failed | throttled | sign-out | footage | refused | token-created | token-revoked
+     principal TEXT,                     -- who (a user, token:<name>, local), or null when nobody was identified
+     address TEXT NOT NULL,              -- the client's address (a trusted proxy's report, else the socket's peer)
+     method TEXT NOT NULL,
+     path TEXT NOT NULL,                 -- the path and query asked for (never a credential)
+     status INTEGER NOT NULL,
+     detail TEXT                         -- why (a refusal's reason, the user name a failed sign-in gave when it exists)
+   );
+   CREATE INDEX access_log_at ON access_log(at_ms);`,
+  // 10 (issue 11): durable work for every stage. `workers`: each running process's random id with its heartbeat, so a
   // claim is taken over when its owner is gone (never by PID: PIDs repeat across containers and reboots), and roles
   // one process holds at a time (the upload drain). The outbox is rebuilt: `owner` is a worker id (TEXT), `queue`
   // says who works an item (upload | analyze | alert), `result` keeps what finished work produced until it is

@@ -33,7 +33,7 @@ interface Source {
 /**
  * Finds and loads the configuration: `explicit` (--config), then $CCTV_CONFIG, then the first of CONFIG_FILES from
  * `cwd` upwards. `${VAR}` in string values is replaced from `env`. Relative paths (dataDir, file:// storage, dropDir)
- * are resolved against the config file's folder (or `cwd` without a file). Every error is a UserError that names the
+ * (and serve.tls's files) are resolved against the config file's folder (or `cwd` without a file). Every error is a UserError that names the
  * file, the key path, the line and the fix.
  */
 export async function loadConfig(opts: { explicit?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
@@ -139,6 +139,9 @@ function resolvePaths(config: Config, base: string): Config {
     ...config,
     dataDir,
     storage: { ...config.storage, url: fileUrl(config.storage.url ?? `file://${path.join(dataDir, 'archive')}`) },
+    serve: config.serve.tls
+      ? { ...config.serve, tls: { cert: path.resolve(base, config.serve.tls.cert), key: path.resolve(base, config.serve.tls.key) } }
+      : config.serve,
     cameras: Object.fromEntries(
       Object.entries(config.cameras).map(([name, cam]) => [
         name,

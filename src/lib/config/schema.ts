@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { sinkConfigSchema } from '../alerts/sinks.js';
 import { webhookOptionsSchema } from '../alerts/webhook.js';
@@ -112,10 +113,36 @@ const retentionSchema = z.strictObject({
     .describe('prune also removes stored clips past keepEventsDays; false leaves it to the store\'s lifecycle rule'),
 });
 
+/** An IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
+const isAddressOrRange = (s: string) => {
+  const [addr = '', bits, extra] = s.split('/');
+  const family = isIP(addr);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+
 const serveSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
+  host: z.string().default('127.0.0.1').describe('a non-loopback address needs sign-in (serve.auth or a user from cctv user add)'),
   port: z.number().int().min(0).max(65535).default(8080),
-  auth: z.strictObject({ username: z.string().min(1), password: z.string().min(8, 'must be at least 8 characters') }).optional(),
+  auth: z
+    .strictObject({ username: z.string().min(1), password: z.string().min(8, 'must be at least 8 characters') })
+    .optional()
+    .describe('one admin user (more users: cctv user add); sign-in is on when this is set or the catalog has a user'),
+  trustedProxies: z
+    .array(z.string().refine(isAddressOrRange, 'must be an IP address or a CIDR range (127.0.0.1, 10.0.0.0/8, ::1)'))
+    .default([])
+    .describe('reverse proxies whose Forwarded / X-Forwarded-* headers are believed (client address, TLS, host)'),
+  tls: z
+    .strictObject({ cert: z.string().min(1).describe('PEM certificate (chain) file'), key: z.string().min(1).describe('PEM private key file') })
+    .optional()
+    .describe('serve HTTPS; the files are read again on SIGHUP'),
+  session: z
+    .strictObject({
+      idleHours: z.number().int().min(1).max(8760).default(72).describe('a session ends after this long without a request'),
+      maxDays: z.number().int().min(1).max(365).default(30).describe('and this long after the sign-in, whatever happens'),
+    })
+    .prefault({}),
+  accessLogDays: z.number().int().min(1).max(3650).default(90).describe('sign-ins, refusals and footage watched are kept this long'),
 });
 
 export const configSchema = z.strictObject({

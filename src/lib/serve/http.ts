@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { Client, Principal } from './auth/authenticator.js';
 
 /** What every route of the web app shares: errors as answers, JSON answers, and reading parameters. */
 
@@ -12,8 +13,15 @@ export class HttpError extends Error {
   }
 }
 
+/** What the app knows about a request before routing it (app.ts). */
+export interface RequestContext {
+  /** Who is asking; null only on the public paths of auth/access.ts (the sign-in page and what it loads). */
+  principal: Principal | null;
+  client: Client;
+}
+
 /** A request handler: its answer, or undefined when the path is not one of its routes. */
-export type Route = (req: Request, url: URL) => Promise<Response | undefined>;
+export type Route = (req: Request, url: URL, ctx: RequestContext) => Promise<Response | undefined>;
 
 export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

@@ -1,24 +1,35 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { errorMessage, UserError } from '../errors.js';
 import { log } from '../log.js';
 import type { App } from './app.js';
 
 /**
- * The thin node:http host of an App: IncomingMessage → Request, Response → ServerResponse, streaming bodies with
- * backpressure. A client that goes away cancels the response body (which stops, e.g., a recording remux).
+ * The thin node:http (or node:https) host of an App: IncomingMessage → Request plus what only the socket knows (peer
+ * address, TLS, HTTP version), Response → ServerResponse, streaming bodies with backpressure. A client that goes away
+ * cancels the response body (which stops, e.g., a recording remux). With `tls`, the certificate and key files are
+ * read again on SIGHUP (a renewed certificate without a restart; a file that fails to load keeps the old one).
  */
 export interface Listening {
-  /** `http://host:port` as bound (the port the OS chose for port 0). */
+  /** `http(s)://host:port` as bound (the port the OS chose for port 0). */
   url: string;
   close(): Promise<void>;
 }
 
-export function toRequest(req: IncomingMessage): Request {
+/** `serve.tls`: PEM files. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export function toRequest(req: IncomingMessage, secure = false): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(new URL(req.url ?? '/', 'http://serve.invalid'), {
+  return new Request(new URL(req.url ?? '/', secure ? 'https://serve.invalid' : 'http://serve.invalid'), {
     method: req.method,
     headers,
     ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
@@ -26,7 +37,13 @@ export function toRequest(req: IncomingMessage): Request {
 }
 
 export async function writeResponse(res: Response, out: ServerResponse): Promise<void> {
-  out.writeHead(res.status, Object.fromEntries(res.headers));
+  const head: Record<string, string | string[]> = {};
+  res.headers.forEach((v, k) => {
+    if (k !== 'set-cookie') head[k] = v;
+  });
+  const cookies = res.headers.getSetCookie();
+  if (cookies.length > 0) head['set-cookie'] = cookies; // one header line each: joined they would mean nothing
+  out.writeHead(res.status, head);
   if (!res.body) {
     out.end();
     return;
@@ -40,28 +57,65 @@ export async function writeResponse(res: Response, out: ServerResponse): Promise
   body.pipe(out);
 }
 
-/** Listens on host:port until `close()`. */
-export function listen(app: App, host: string, port: number): Promise<Listening> {
-  const server = createServer((req, res) => {
+function readTls(tls: TlsFiles): { cert: Buffer; key: Buffer } {
+  const read = (key: keyof TlsFiles) => {
+    try {
+      return readFileSync(tls[key]);
+    } catch (err) {
+      throw new UserError(`serve.tls.${key}: cannot read ${tls[key]}: ${errorMessage(err)}`);
+    }
+  };
+  return { cert: read('cert'), key: read('key') };
+}
+
+/** Listens on host:port (HTTPS with `tls`) until `close()`. */
+export function listen(app: App, host: string, port: number, tls?: TlsFiles): Promise<Listening> {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     app
-      .handle(toRequest(req))
+      .handle(toRequest(req, tls !== undefined), { remoteAddress: req.socket.remoteAddress ?? 'unknown', secure: tls !== undefined, httpVersion: req.httpVersion })
       .then((response) => writeResponse(response, res))
       .catch((err: Error) => {
         log.error({ err: err.message }, 'request failed');
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
       });
-  });
+  };
+  let server: Server;
+  let reload: (() => void) | undefined;
+  if (tls) {
+    let files: { cert: Buffer; key: Buffer };
+    try {
+      files = readTls(tls);
+      const tlsServer = createTlsServer(files, onRequest);
+      server = tlsServer;
+      reload = () => {
+        try {
+          tlsServer.setSecureContext(readTls(tls));
+          log.info('SIGHUP: TLS certificate and key loaded again');
+        } catch (err) {
+          log.warn({ err: errorMessage(err) }, 'SIGHUP: TLS certificate or key not loaded; the previous ones stay');
+        }
+      };
+      process.on('SIGHUP', reload);
+    } catch (err) {
+      // A key that does not match the certificate, or a file that is not PEM: the user's to fix.
+      return Promise.reject(err instanceof UserError ? err : new UserError(`serve.tls: ${errorMessage(err)} (check that cert and key are PEM files of one pair)`));
+    }
+  } else server = createServer(onRequest);
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      if (reload) process.off('SIGHUP', reload);
+      reject(err);
+    });
     server.listen(port, host, () => {
       const { port: bound } = server.address() as AddressInfo;
       const shown = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${shown}:${bound}`,
+        url: `${tls ? 'https' : 'http'}://${shown}:${bound}`,
         close: () =>
           new Promise<void>((done) => {
+            if (reload) process.off('SIGHUP', reload);
             server.close(() => done());
             server.closeAllConnections();
           }),

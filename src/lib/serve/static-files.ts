@@ -10,6 +10,8 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
   '/icon.svg': { file: 'icon.svg', type: 'image/svg+xml' },
+  '/sign-in': { file: 'sign-in.html', type: 'text/html; charset=utf-8' },
+  '/sign-in.js': { file: 'sign-in.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export function staticRoutes(): Route {

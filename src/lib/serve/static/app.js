@@ -24,6 +24,7 @@ async function api(path, params = {}) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) for (const one of [].concat(v)) if (one !== '' && one !== undefined) q.append(k, one);
   const res = await fetch(`${path}${q.size ? `?${q}` : ''}`, { headers: { accept: 'application/json' } });
+  if (res.status === 401) toSignIn();
   if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error || res.statusText);
   return res.json();
 }
@@ -211,3 +212,23 @@ async function route() {
 }
 window.addEventListener('hashchange', route);
 route();
+
+// ---- who is signed in (auth/local.ts) -------------------------------------------------------------------------
+
+/** The session ended (signed out elsewhere, expired): sign in again, then come back here. */
+function toSignIn() {
+  location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.hash)}`);
+}
+
+fetch('/auth/session', { headers: { accept: 'application/json' } })
+  .then((res) => (res.ok ? res.json() : null))
+  .then((who) => {
+    if (!who || !who.signIn) return; // sign-in is off: nobody to show, nothing to sign out of
+    document.getElementById('who-name').textContent = `${who.name} (${who.role})`;
+    document.getElementById('who').hidden = false;
+  }, () => {});
+document.getElementById('sign-out').addEventListener('click', async () => {
+  const res = await fetch('/auth/sign-out', { method: 'POST', headers: { accept: 'application/json' } }).catch(() => null);
+  const next = res && res.ok ? (await res.json()).next : '/sign-in';
+  location.replace(next || '/sign-in');
+});
