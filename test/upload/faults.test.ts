@@ -108,4 +108,28 @@ describe('cctv upload under faults (issue 11)', () => {
       { id: 'o3', endMs: T0 + 30_000 + 20_000, reason: 'orphaned' }, // start + maxEventSeconds
     ]);
   }, 120_000);
+
+  it('claims belong to a run, not a PID: work claimed by a gone run whose PID now belongs to a live process is taken over by the next drain', async () => {
+    const p = project();
+    const db = openDb(p.dataDir);
+    await makeSegment(db, p.dataDir, 'front', T0, 20);
+    db.close();
+    const queued = await runCctv(['upload'], { cwd: p.dir, input: '' });
+    expect(queued.code, queued.stderr).toBe(0);
+    const q = openDb(p.dataDir);
+    // A predecessor (a container restarted: the same PID, here this test's own, live) claimed the item, then died.
+    const { enqueue } = await import('../../src/lib/catalog/outbox.js');
+    enqueue(q, { key: 'event:e4', kind: 'event', payload: JSON.parse(event('e4', 'end', T0 + 5000, T0 + 8000)) });
+    q.prepare(`INSERT INTO workers (id, command, pid, host, machine, role, started_ms, heartbeat_ms) VALUES ('upload-gone', 'upload', ?, 'old', 'another-boot/pid:[1]', NULL, ?, ?)`)
+      .run(process.pid, Date.now() - 120_000, Date.now() - 60_000);
+    q.prepare("UPDATE outbox SET owner = 'upload-gone', claimed_ms = ? WHERE key = 'event:e4'").run(Date.now() - 60_000);
+    q.close();
+    const drain = await runCctv(['upload'], { cwd: p.dir, input: '' });
+    expect(drain.code, drain.stderr).toBe(0);
+    expect(drain.records().map((r) => r.eventId)).toEqual(['e4']);
+    const after = openDb(p.dataDir);
+    expect(after.prepare("SELECT state FROM outbox WHERE key = 'event:e4'").pluck().get()).toBe('done');
+    expect(after.prepare('SELECT COUNT(*) FROM workers').pluck().get()).toBe(0);
+    after.close();
+  }, 90_000);
 });

@@ -94,14 +94,15 @@ const toItem = ({ payload, result, ...r }: Row): WorkItem => ({ ...r, payload: J
 
 /**
  * Claims the next due item of `queue` for worker `owner` (highest priority, then the longest due, then the oldest),
- * or undefined. One indexed statement: its cost does not grow with the queue. `createdBeforeMs`: only items created
+ * or undefined. One statement walking `outbox_claim` in its order (INDEXED BY: left to itself, the planner prefers
+ * `outbox_state` and sorts every pending row, per claim): its cost does not grow with the queue. `createdBeforeMs`: only items created
  * before then (analyze leaves newer ones to the stdin path of the pipeline, see analyze/queue.ts).
  */
 export function claimNext(db: Db, queue: Queue, owner: string, nowMs = Date.now(), createdBeforeMs?: number): WorkItem | undefined {
   const row = db
     .prepare(
       `UPDATE outbox SET owner = @owner, claimed_ms = @now WHERE id = (
-         SELECT id FROM outbox WHERE queue = @queue AND state = 'pending' AND owner IS NULL AND next_attempt_ms <= @now
+         SELECT id FROM outbox INDEXED BY outbox_claim WHERE queue = @queue AND state = 'pending' AND owner IS NULL AND next_attempt_ms <= @now
            AND created_ms <= @createdBefore
          ORDER BY priority DESC, next_attempt_ms, id LIMIT 1)
        RETURNING ${ITEM_COLUMNS}`,
