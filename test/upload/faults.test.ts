@@ -26,12 +26,17 @@ function project(over: Record<string, unknown> = {}) {
   return { ...p, dataDir: path.join(p.dir, 'data') };
 }
 
+/** 20 s of recordings of `front` from T0 in the catalog and on disk. */
+async function recorded(dataDir: string): Promise<void> {
+  const db = openDb(dataDir);
+  await makeSegment(db, dataDir, 'front', T0, 20);
+  db.close();
+}
+
 describe('cctv upload under faults (issue 11)', () => {
   it('a cron drain ends while storage is down (leaving the work queued, exit 1); a second drain meanwhile does not stack', async () => {
     const p = project({ storage: downStorage, upload: { drainWaitSeconds: 6 } });
-    const db = openDb(p.dataDir);
-    await makeSegment(db, p.dataDir, 'front', T0, 20);
-    db.close();
+    await recorded(p.dataDir);
     const fill = await runCctv(['upload'], { cwd: p.dir, input: '' }); // nothing queued yet: ends at once
     expect(fill.code, fill.stderr).toBe(0);
 
@@ -55,9 +60,7 @@ describe('cctv upload under faults (issue 11)', () => {
 
   it('SIGTERM while stdin is still open: upload stops at once (exit 0), its work left queued', async () => {
     const p = project({ storage: downStorage });
-    const db = openDb(p.dataDir);
-    await makeSegment(db, p.dataDir, 'front', T0, 20);
-    db.close();
+    await recorded(p.dataDir);
     const run = spawnCctv(['upload'], { cwd: p.dir, env });
     run.proc.stdin!.write(`${event('e2', 'end', T0 + 5000, T0 + 8000)}\n`); // stdin stays open: a pipeline stage
     await waitFor('a failed attempt', () => run.stderr().includes('upload failed; will retry'), 30_000, 50);
@@ -72,9 +75,7 @@ describe('cctv upload under faults (issue 11)', () => {
 
   it('a work folder that cannot be created is a failed attempt, never an unhandled rejection', async () => {
     const p = project();
-    const db = openDb(p.dataDir);
-    await makeSegment(db, p.dataDir, 'front', T0, 20);
-    db.close();
+    await recorded(p.dataDir);
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path.join(p.dataDir, 'tmp'), 'a file where the work folders go'); // ENOTDIR, like EACCES or ENOSPC
     const run = spawnCctv(['upload'], { cwd: p.dir });
@@ -111,9 +112,7 @@ describe('cctv upload under faults (issue 11)', () => {
 
   it('claims belong to a run, not a PID: work claimed by a gone run whose PID now belongs to a live process is taken over by the next drain', async () => {
     const p = project();
-    const db = openDb(p.dataDir);
-    await makeSegment(db, p.dataDir, 'front', T0, 20);
-    db.close();
+    await recorded(p.dataDir);
     const queued = await runCctv(['upload'], { cwd: p.dir, input: '' });
     expect(queued.code, queued.stderr).toBe(0);
     const q = openDb(p.dataDir);
