@@ -16,8 +16,9 @@ export interface AnalysisQueueOptions {
   /** Delivers an `analyzed` record; resolves once written. The item is done only after it. */
   emit(record: AnalyzedRecord): void | Promise<void>;
   /**
-   * While input is open, queued analyses younger than this are left to it: the pipeline's own `uploaded` record is
-   * on its way, and analysing it from there keeps the records in order. Default 30 s.
+   * While input is open, the queue is worked only once input has been quiet this long, and only items older than
+   * this: the pipeline's own `uploaded` records are on their way, and analysing them from there keeps the records in
+   * order. Default 30 s.
    */
   graceMs?: number;
   /** Backoff between failed attempts (full jitter); default 1 s doubling to 10 s. */
@@ -47,6 +48,8 @@ export class AnalysisQueue {
   /** Keys whose record this run has emitted (each once per run). */
   private readonly emitted = new Set<string>();
   private inputOpen = true;
+  /** When input last brought an `uploaded` record (ms; the start counts as one). */
+  private lastOfferMs = Date.now();
 
   constructor(private readonly o: AnalysisQueueOptions) {
     this.worker = new Worker(o.db, 'analyze', (err) => log.warn({ err: errorMessage(err) }, 'analyze: heartbeat not written; trying again'));
@@ -54,7 +57,7 @@ export class AnalysisQueue {
     if (retried > 0) log.info({ items: retried }, 'retrying analyses that failed in an earlier run');
     this.loop = new WorkLoop({
       db: o.db, queue: 'analyze', owner: this.worker.id, concurrency: 1, work: (item) => this.work(item),
-      canClaim: () => this.offering === 0,
+      canClaim: () => this.offering === 0 && (!this.inputOpen || Date.now() - this.lastOfferMs >= (o.graceMs ?? 30_000)),
       createdBefore: () => (this.inputOpen ? Date.now() - (o.graceMs ?? 30_000) : undefined),
     });
   }
@@ -67,6 +70,7 @@ export class AnalysisQueue {
     const { db } = this.o;
     const key = `analysis:${u.url}`;
     this.offering++;
+    this.lastOfferMs = Date.now();
     try {
       await this.loop.settle(); // one analysis at a time: the background's item first
       enqueue(db, { key, kind: 'analysis', payload: u });
