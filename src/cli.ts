@@ -6,7 +6,7 @@ import { openDb, type Db } from './lib/catalog/db.js';
 import type { CommandContext } from './lib/context.js';
 import { RuntimeError, UserError } from './lib/errors.js';
 import { log, setLogLevel } from './lib/log.js';
-import { RecordWriter } from './lib/pipeline/ndjson.js';
+import { PipeClosedError, RecordWriter } from './lib/pipeline/ndjson.js';
 import { redactText } from './lib/redact.js';
 
 /**
@@ -187,7 +187,12 @@ async function makeContext(opts: { config?: string; logLevel?: string; strict?: 
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  const writer = new RecordWriter(process.stdout);
+  // The next stage of the pipe is gone: stop as on SIGTERM (nothing more can be delivered), exit 141 like SIGPIPE.
+  const writer = new RecordWriter(process.stdout, () => {
+    stdoutClosed = true;
+    log.warn('stdout closed (the next stage of the pipe is gone): stopping');
+    controller.abort('stdout closed');
+  });
   let db: Db | undefined;
   process.on('exit', () => db?.close());
   return {
@@ -222,12 +227,17 @@ function guardProcess(): void {
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled rejection'));
 }
+/** Set when stdout's reader went away: the command stopped because of it. */
+let stdoutClosed = false;
+/** The exit code of a command stopped by a closed stdout: 128 + SIGPIPE, what a Unix tool killed by SIGPIPE gives. */
+export const EXIT_PIPE_CLOSED = 141;
 
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return stdoutClosed ? EXIT_PIPE_CLOSED : 0;
   } catch (err) {
+    if (err instanceof PipeClosedError) return EXIT_PIPE_CLOSED; // logged when it happened
     if (err instanceof CommanderError) {
       // --help and --version end here with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : 2;

@@ -71,6 +71,8 @@ const uploadSchema = z.strictObject({
   mode: z.enum(['clip', 'segment']).default('clip').describe('clip: the event window only; segment: whole segments'),
   continuous: z.boolean().default(false).describe('also back up every closed segment, at lower priority'),
   concurrency: z.number().int().min(1).max(32).default(2),
+  drainWaitSeconds: seconds(1, 86400).default(60)
+    .describe('once input has ended (a cron drain), how long storage may keep failing before upload stops and leaves the rest queued'),
 });
 
 const mqttSchema = z.strictObject({

@@ -1,9 +1,10 @@
-import PQueue from 'p-queue';
 import { createAlerter } from '../alerts/index.js';
 import { Analyzer } from '../analyze/analyzer.js';
+import { AnalysisQueue } from '../analyze/queue.js';
 import type { Db } from '../catalog/db.js';
 import { seenDropFiles } from '../catalog/drop-files.js';
 import { lockCameraRecorder } from '../catalog/locks.js';
+import { openEvents } from '../catalog/events.js';
 import { sqliteEventCatalog } from '../catalog/sqlite-event-catalog.js';
 import { selectCameras } from '../config/cameras.js';
 import type { Config } from '../config/schema.js';
@@ -42,18 +43,12 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   const server = await startServe({ config, catalog: sqliteEventCatalog(db), host: o.host, port: o.port, storage });
   o.onListening?.(server.url);
 
-  const alerter = createAlerter(db, config);
+  const alerter = createAlerter(db, config, { storage });
   const analyzer = new Analyzer({ db, config, storage, alerter });
-  const analysis = new PQueue({ concurrency: 1 });
+  // The uploader queues each clip's analysis durably; handing it over here only starts it at once.
+  const analysis = new AnalysisQueue({ db, analyzer, emit: () => {} });
   const analyze = (u: UploadedRecord) =>
-    void analysis.add(async () => {
-      try {
-        const r = await analyzer.analyze(u);
-        log.info({ camera: r.camera, labels: r.labels.map((l) => `${l.name} ${l.confidence.toFixed(2)}`), alert: r.alert }, 'analyzed');
-      } catch (err) {
-        log.error({ url: u.url, err: errorMessage(err) }, 'clip not analysed');
-      }
-    });
+    void analysis.offer(u).catch((err: unknown) => log.error({ url: u.url, err: errorMessage(err) }, 'clip not analysed'));
   const uploader = new Uploader({ db, config, storage, emit: analyze });
   const accept = (record: EventRecord | ClipRecord) => {
     if (record.kind === 'event') log.info({ camera: record.camera, event: record.id, state: record.state }, 'event');
@@ -63,7 +58,7 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
 
   // One recorder per camera and data folder, as `cctv record` (a `cctv record` already running refuses the demo).
   const locks = cameras.map(({ name }) => lockCameraRecorder(config.dataDir, name));
-  const runs: Promise<void>[] = [uploader.run(signal, stopped)];
+  const runs: Promise<unknown>[] = [uploader.run(signal, stopped), analysis.run(signal, stopped)];
   const { motion: motionDefaults, ...timing } = config.events;
   const events = { maxEventSeconds: timing.maxEventSeconds, mergeGapSeconds: timing.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS };
   for (const { name, camera, record } of cameras) {
@@ -75,11 +70,10 @@ export async function runPipeline(o: PipelineOptions): Promise<void> {
   const watched = Object.fromEntries(cameras.filter((c) => c.camera.onvif || c.camera.dropDir).map((c) => [c.name, c.camera]));
   if (Object.keys(watched).length > 0) {
     // Without events.motion: the motion sources run above, once per camera.
-    runs.push(watchEvents({ cameras: watched, events: timing, signal, emit: accept, seen: seenDropFiles(db) }));
+    runs.push(watchEvents({ cameras: watched, events: timing, signal, emit: accept, seen: seenDropFiles(db), openEvents: (camera) => openEvents(db, { camera }) }));
   }
   try {
     await Promise.all(runs);
-    await analysis.onIdle();
   } finally {
     await analyzer.close();
     await alerter.close();
