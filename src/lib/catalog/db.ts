@@ -10,7 +10,7 @@ export type Db = Database.Database;
  * and applies pending migrations. `busy_timeout` makes concurrent writers wait instead of failing.
  */
 export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
-  mkdirSync(dataDir, { recursive: true });
+  if (!opts.readonly) mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, 'catalog.db'), { readonly: opts.readonly ?? false });
   db.pragma('busy_timeout = 10000');
   if (!opts.readonly) {
