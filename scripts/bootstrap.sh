@@ -33,6 +33,10 @@ if [ "$what" = test ] && ! /usr/bin/python3 -c 'import gi; gi.require_version("G
   missing+=(gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
     gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)
 fi
+# /metrics is read in the tests with the Prometheus project's own text-format parser (its Python client).
+if [ "$what" = test ] && ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
+  missing+=(python3-prometheus-client)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing: ${missing[*]}"
   $SUDO apt-get update -qq

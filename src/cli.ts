@@ -177,6 +177,22 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/prune.js')).prune, USES.prune));
 
   program
+    .command('run')
+    .description('every stage in one supervised process (record, events, upload, analyze, serve, prune hourly) until SIGINT/SIGTERM')
+    .option('--host <host>', 'address of the web app (default serve.host)')
+    .option('--port <port>', 'port of the web app (default serve.port; 0 picks a free one)')
+    .addHelpText('after', examples('cctv run', 'cctv run --port 8081', 'curl -s localhost:8080/readyz; curl -s localhost:8080/metrics'))
+    .action(lazy(async () => (await import('./commands/run.js')).run));
+
+  program
+    .command('status')
+    .description("the running service's stages (its /readyz), recording lag, outbox and disk; exit 1 when not running or not ready")
+    .option('--json', 'one JSON object on stdout')
+    .option('--url <url>', "the web app's address (default from serve.host, serve.port and serve.tls)")
+    .addHelpText('after', examples('cctv status', "cctv status --json | jq '.stages[] | select(.state != \"running\")'"))
+    .action(lazy(async () => (await import('./commands/status.js')).status, () => ['dataDir', 'serve.host', 'serve.port', 'serve.tls']));
+
+  program
     .command('demo')
     .description('the whole pipeline on simulated cameras (or, with a config file, on yours), served on the web until Ctrl-C')
     .option('--host <host>', 'address to serve on (default serve.host)')

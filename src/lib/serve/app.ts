@@ -36,6 +36,7 @@ import { staticRoutes } from './static-files.js';
  *   /api/cameras                        cameras with recorder health                         (api-routes.ts)
  *   /api/events?camera&label&since&until&before&limit   events, newest first, keyset pages
  *   /api/timeline?camera&day            recorded runs, gaps and events of a camera over a UTC day (or from/to)
+ *   /healthz, /readyz, /metrics         liveness, readiness, Prometheus text (public, public, signed-in; health-routes.ts)
  *   /api/admin/…                        users, API tokens (GET, POST, DELETE), the access log (admins; auth/admin-routes.ts)
  *   /media/clip/<uploadKey>             a stored clip (range requests; a presigned redirect for S3); ?download=1 (media-routes.ts)
  *   /media/poster/<uploadKey>           its poster

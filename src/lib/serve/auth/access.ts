@@ -21,6 +21,8 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   { path: '/sign-in.js', match: 'exact', access: 'public', why: 'its script' },
   { path: '/app.css', match: 'exact', access: 'public', why: 'its style sheet' },
   { path: '/icon.svg', match: 'exact', access: 'public', why: 'its icon' },
+  { path: '/healthz', match: 'exact', access: 'public', why: 'liveness for a service manager or a load balancer' },
+  { path: '/readyz', match: 'exact', access: 'public', why: 'readiness: stage names and states, nothing recorded' },
   { path: '/auth/', match: 'prefix', access: 'public', why: 'the authenticator\'s routes: sign-in, sign-out, who am I' },
   { path: '/api/admin/', match: 'prefix', access: 'admin', why: 'users, API tokens and the access log' },
 ];

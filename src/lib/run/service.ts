@@ -1,0 +1,155 @@
+import PQueue from 'p-queue';
+import { createAlerter } from '../alerts/index.js';
+import { Analyzer } from '../analyze/analyzer.js';
+import type { Db } from '../catalog/db.js';
+import { seenDropFiles } from '../catalog/drop-files.js';
+import { sqliteEventCatalog } from '../catalog/sqlite-event-catalog.js';
+import { selectCameras } from '../config/cameras.js';
+import type { Config } from '../config/schema.js';
+import { watchMotion } from '../demo/motion.js';
+import { errorMessage } from '../errors.js';
+import { DEFAULT_MERGE_GAP_SECONDS, watchEvents } from '../events/watch.js';
+import { log } from '../log.js';
+import { Metrics } from '../metrics/metrics.js';
+import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
+import { CameraRecorder } from '../record/recorder.js';
+import { recoverCamera } from '../record/recover.js';
+import { executePlan, survey } from '../retention/prune.js';
+import { readiness } from '../serve/health-routes.js';
+import { startServe } from '../serve/index.js';
+import { storageFromConfig } from '../storage/index.js';
+import { Uploader } from '../upload/uploader.js';
+import { sleep } from '../wait.js';
+import { Supervisor, type Stage } from './supervisor.js';
+
+export interface ServiceOptions {
+  config: Config;
+  db: Db;
+  /** Stops everything; runService resolves once recorders have finalised their segments and work in flight ended. */
+  signal: AbortSignal;
+  host: string;
+  port: number;
+  onListening?(url: string): void;
+  /** Time between two retention runs (the first runs at start). Default one hour. */
+  pruneEveryMs?: number;
+  /** Called with the supervisor once the stages exist (tests, `cctv demo`'s view). */
+  onStart?(supervisor: Supervisor): void;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * `cctv run`: every stage in one process, built from the same library functions as the composable commands, sharing
+ * one catalog, each supervised on its own (supervisor.ts):
+ *   record <camera>   one per enabled camera (CameraRecorder; restarts its own ffmpeg too)
+ *   events            ONVIF and drop folders of the cameras that have them (watchEvents)
+ *   motion <camera>   the motion source of a camera with neither
+ *   upload            the outbox-backed Uploader (events are written to the outbox as they arrive, so nothing is lost
+ *                     while it restarts)
+ *   analyze           the Analyzer (detector, tags, alerts) on every stored clip
+ *   serve             the web app, with /healthz, /readyz and /metrics reporting these stages
+ *   prune             the retention policy at start and every `pruneEveryMs`
+ */
+export async function runService(o: ServiceOptions): Promise<void> {
+  const { config, db, signal } = o;
+  const cameras = selectCameras(config, undefined);
+  const storage = storageFromConfig(config);
+  let supervisor: Supervisor | undefined;
+  const snapshot = () => supervisor?.snapshot() ?? [];
+  const metrics = new Metrics({ db, dataDir: config.dataDir, cameras: cameras.map((c) => c.name), stages: snapshot });
+  const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+
+  const alerter = createAlerter(db, config);
+  const analyzer = new Analyzer({ db, config, storage, alerter });
+  const analysis = new PQueue({ concurrency: 1 });
+  const analyze = (u: UploadedRecord, storedMs: number) =>
+    void analysis.add(async () => {
+      const started = performance.now();
+      try {
+        const r = await analyzer.analyze(u);
+        metrics.observeAnalysis(r.detector, (performance.now() - started) / 1000);
+        if (r.alert) metrics.observeAlert(r.camera, storedMs);
+        log.info({ camera: r.camera, labels: r.labels.map((l) => `${l.name} ${l.confidence.toFixed(2)}`), alert: r.alert }, 'analyzed');
+      } catch (err) {
+        log.error({ url: u.url, err: errorMessage(err) }, 'clip not analysed');
+      }
+    });
+  const uploader = new Uploader({
+    db, config, storage,
+    emit: (u) => {
+      if (u.eventId !== null) metrics.observeClip(u.camera, Date.parse(u.end));
+      analyze(u, Date.now());
+    },
+  });
+  const accept = (record: EventRecord | ClipRecord) => {
+    if (record.kind === 'event') {
+      log.info({ camera: record.camera, event: record.id, state: record.state }, 'event');
+      if (record.state === 'start') metrics.observeEvent(record.camera, record.source);
+    }
+    uploader.accept({ known: true, line: 0, record }, 'events');
+  };
+
+  const until = (s: AbortSignal) => new Promise<void>((resolve) => (s.aborted ? resolve() : s.addEventListener('abort', () => resolve(), { once: true })));
+  const stages: Stage[] = [];
+  for (const { name, camera, record } of cameras) {
+    const recorder = new CameraRecorder({ camera: name, url: camera.url, record, dataDir: config.dataDir, db, onSegment: () => {} });
+    stages.push({
+      name: `record ${name}`,
+      run: async (s) => {
+        await recoverCamera(db, config.dataDir, name);
+        await recorder.run(s);
+      },
+      inner: () => ({
+        camera: name,
+        recording: recorder.status.state === 'recording',
+        restarts: recorder.status.restarts,
+        lastError: recorder.status.lastError,
+        state: recorder.status.state === 'recording' ? 'running' : recorder.status.state,
+      }),
+    });
+    if (!camera.onvif && !camera.dropDir) {
+      const events = { maxEventSeconds: config.events.maxEventSeconds, mergeGapSeconds: config.events.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS };
+      stages.push({ name: `motion ${name}`, run: (s) => watchMotion({ camera: name, url: camera.url, signal: s, events, emit: accept }) });
+    }
+  }
+  const watched = Object.fromEntries(cameras.filter((c) => c.camera.onvif || c.camera.dropDir).map((c) => [c.name, c.camera]));
+  if (Object.keys(watched).length > 0) {
+    stages.push({ name: 'events', run: (s) => watchEvents({ cameras: watched, events: config.events, signal: s, emit: accept, seen: seenDropFiles(db) }) });
+  }
+  stages.push({ name: 'upload', run: (s) => uploader.run(s, stopped) });
+  stages.push({ name: 'analyze', run: async (s) => { await until(s); await analysis.onIdle(); } });
+  stages.push({
+    name: 'serve',
+    run: async (s) => {
+      const server = await startServe({
+        config, catalog: sqliteEventCatalog(db), host: o.host, port: o.port, storage,
+        health: { metrics, readiness: () => readiness(db, snapshot()) },
+      });
+      o.onListening?.(server.url);
+      await until(s);
+      await server.close();
+    },
+  });
+  stages.push({
+    name: 'prune',
+    run: async (s) => {
+      while (!s.aborted) {
+        const { plan } = survey(db, config);
+        const result = await executePlan(db, config, plan, plan.stored.length > 0 ? storage : undefined);
+        if (result.errors.length > 0) log.warn({ errors: result.errors.slice(0, 3) }, `prune: ${result.errors.length} deletions failed`);
+        await sleep(o.pruneEveryMs ?? HOUR_MS, s);
+      }
+    },
+  });
+
+  supervisor = new Supervisor(stages, config.record.maxBackoffSeconds);
+  o.onStart?.(supervisor);
+  try {
+    await supervisor.run(signal);
+    // The upload stage's last items may have been stored after the analyze stage stopped waiting.
+    await analysis.onIdle();
+  } finally {
+    await analyzer.close();
+    await alerter.close();
+  }
+}
