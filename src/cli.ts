@@ -218,6 +218,28 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('cctv doctor', 'cctv doctor --json | jq \'.checks[] | select(.level != "ok")\''))
     .action(lazy(async () => (await import('./commands/doctor.js')).doctor, USES.none));
 
+  const service = program.command('service').description('the systemd service running `cctv run`: install, uninstall, status');
+  const unitOptions = (c: Command) =>
+    c.option('--name <name>', 'unit name (default cctv)').option('--unit-dir <dir>', 'where units go (default /etc/systemd/system)');
+  unitOptions(service
+    .command('install')
+    .description('install and start the systemd unit (as root): system user, data folder owned by it, env file for secrets, hardening')
+    .option('--print', 'write the unit to stdout instead of installing it')
+    .option('--user <user>', 'the system user it runs as (created when missing; default cctv)')
+    .option('--env-file <file>', 'KEY=value secrets for the ${VAR}s of the config (default cctv.env beside it)')
+    .option('--no-start', 'write the unit without enabling and starting it'))
+    .addHelpText('after', examples('sudo cctv --config /etc/cctv/cctv.config.yaml service install', 'cctv service install --print > cctv.service'))
+    .action(lazy(async () => (await import('./commands/service.js')).serviceInstall, () => ['dataDir', 'storage.url']));
+  unitOptions(service
+    .command('uninstall')
+    .description('stop, disable and remove the unit (the user, config and data stay)'))
+    .action(lazy(async () => (await import('./commands/service.js')).serviceUninstall, USES.none));
+  unitOptions(service
+    .command('status')
+    .description("systemd's view of the unit (active, restarts, since); exit 1 when not installed or not active")
+    .option('--json', 'one JSON object on stdout'))
+    .action(lazy(async () => (await import('./commands/service.js')).serviceStatus, USES.none));
+
   program
     .command('completion')
     .description('print a shell completion script: bash, zsh or fish')
