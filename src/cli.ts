@@ -241,6 +241,23 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/service.js')).serviceStatus, USES.none));
 
   program
+    .command('backup')
+    .description('an online copy of the catalog (safe while cctv run writes), integrity-checked')
+    .argument('[file]', 'where the copy goes (default <dataDir>/backups/catalog-<time>.db; never overwritten)')
+    .option('--json', 'the result as one JSON object')
+    .addHelpText('after', examples('cctv backup', 'cctv backup /mnt/usb/cctv-catalog.db'))
+    .action(lazy(async () => (await import('./commands/catalog.js')).backup, USES.catalog));
+
+  program
+    .command('catalog')
+    .description('catalog care')
+    .command('rebuild')
+    .description('a new catalog from the recordings on disk and the stored clips\' manifests, for the day catalog.db is lost')
+    .option('--json', 'the result as one JSON object')
+    .addHelpText('after', examples('cctv catalog rebuild'))
+    .action(lazy(async () => (await import('./commands/catalog.js')).catalogRebuild, () => ['dataDir', 'storage']));
+
+  program
     .command('completion')
     .description('print a shell completion script: bash, zsh or fish')
     .argument('<shell>', 'bash, zsh or fish')
