@@ -177,6 +177,26 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/prune.js')).prune, USES.prune));
 
   program
+    .command('init')
+    .description('find the ONVIF cameras, read their streams, write a commented cctv.config.yaml and cctv.env (the secrets)')
+    .option('--probe <address>', 'also probe this address, address:port or subnet (a.b.c.0/24): multicast does not cross subnets (repeatable)', collect)
+    .option('--no-discover', 'skip WS-Discovery (multicast on this network)')
+    .option('--username <name>', 'camera user name (asked on a terminal when missing)')
+    .option('--password-env <variable>', 'read the camera password from this environment variable (asked on a terminal when missing)')
+    .option('--out <file>', 'the configuration written (default ./cctv.config.yaml)')
+    .option('--secrets-file <file>', 'the secrets written, KEY="value" lines, mode 0600 (default cctv.env beside --out; not --env-file, which Node 20 takes for itself)')
+    .option('--data-dir <dir>', 'dataDir of the configuration (default cctv-data beside --out)')
+    .option('--segment-seconds <n>', 'recording segment length (default 900)')
+    .option('--no-keyframe-check', "skip opening each main stream to measure its keyframe interval")
+    .option('--timeout <seconds>', 'how long each camera and the discovery get to answer (default 3)')
+    .option('--force', 'replace existing files')
+    .addHelpText('after', examples(
+      'cctv init                                         discover, ask for credentials, write the files',
+      'CAM_PW=… cctv init --probe 192.168.2.0/24 --username admin --password-env CAM_PW --no-discover',
+    ))
+    .action(lazy(async () => (await import('./commands/init.js')).init, USES.none));
+
+  program
     .command('run')
     .description('every stage in one supervised process (record, events, upload, analyze, serve, prune hourly) until SIGINT/SIGTERM')
     .option('--host <host>', 'address of the web app (default serve.host)')
@@ -226,7 +246,7 @@ export function buildProgram(): Command {
     .description('install and start the systemd unit (as root): system user, data folder owned by it, env file for secrets, hardening')
     .option('--print', 'write the unit to stdout instead of installing it')
     .option('--user <user>', 'the system user it runs as (created when missing; default cctv)')
-    .option('--env-file <file>', 'KEY=value secrets for the ${VAR}s of the config (default cctv.env beside it)')
+    .option('--secrets-file <file>', 'KEY=value secrets for the ${VAR}s of the config: the unit\'s EnvironmentFile (default cctv.env beside the config)')
     .option('--no-start', 'write the unit without enabling and starting it'))
     .addHelpText('after', examples('sudo cctv --config /etc/cctv/cctv.config.yaml service install', 'cctv service install --print > cctv.service'))
     .action(lazy(async () => (await import('./commands/service.js')).serviceInstall, () => ['dataDir', 'storage.url']));

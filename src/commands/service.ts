@@ -11,7 +11,7 @@ export interface ServiceOptions {
   print?: boolean;
   user?: string;
   name?: string;
-  envFile?: string;
+  secretsFile?: string;
   unitDir?: string;
   start?: boolean;
 }
@@ -36,7 +36,7 @@ function unitFor(opts: ServiceOptions, ctx: CommandContext) {
   if (!NAME.test(name)) throw new UserError(`--name ${name}: a unit name (lower case letters, digits, - and _)`);
   if (!ctx.configPath) throw new UserError('no configuration file: write one first (cctv init), or name it with --config');
   const config = path.resolve(ctx.configPath);
-  const envFile = path.resolve(opts.envFile ?? path.join(path.dirname(config), 'cctv.env'));
+  const envFile = path.resolve(opts.secretsFile ?? path.join(path.dirname(config), 'cctv.env'));
   const { dataDir, storage } = ctx.config;
   const writable = [dataDir];
   const store = storage.url?.startsWith('file://') ? fileURLToPath(storage.url) : null;
