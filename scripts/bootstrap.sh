@@ -21,7 +21,7 @@ declare -A pkgs=(
 if [ "$what" = test ]; then
   pkgs+=(
     [gst-launch-1.0]=gstreamer1.0-tools [mosquitto]=mosquitto [chromium]=chromium [rclone]=rclone [nginx]=nginx-light
-    [openssl]=openssl [systemd-analyze]=systemd [useradd]=passwd
+    [openssl]=openssl [faketime]=faketime [systemd-analyze]=systemd [useradd]=passwd
   )
 fi
 missing=()

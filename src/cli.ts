@@ -336,6 +336,25 @@ async function makeContext(opts: { config?: string; logLevel?: string; logFormat
   return ctx;
 }
 
+/** What escaped every handler (a throw in a callback, a promise nobody awaited): its stack, redacted. */
+function describeFatal(err: unknown): string {
+  return redactText(err instanceof Error ? (err.stack ?? err.message) : String(err));
+}
+
+/**
+ * The last line of defence: an exception thrown in a callback or a rejection nobody handled is a bug, but never a
+ * silent death nor a stack with secrets in it. It is written (redacted) and the process exits 1; recorders' ffmpeg
+ * processes finalise their segments by themselves (pdeathsig).
+ */
+function guardProcess(): void {
+  const fatal = (what: string) => (err: unknown) => {
+    process.stderr.write(`cctv: ${what} (a bug: please report it): ${describeFatal(err)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -353,11 +372,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cctv: ${redactText(err.message)}\n`);
       return 1;
     }
-    process.stderr.write(`cctv: unexpected error: ${redactText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.stderr.write(`cctv: unexpected error: ${describeFatal(err)}\n`);
     return 1;
   }
 }
 
+guardProcess();
 const code = await main(process.argv);
 process.exitCode = code;
 // A library that leaves a handle open (a socket, a timer) must not keep a finished command alive.

@@ -4,27 +4,38 @@
 
 locals {
   hook_statements = {
+    # What each hook's code does is listed in src/lambda/permissions.ts (IAM_GRANTS); test/infra checks these
+    # statements against that table, and the Lambda tests check the hooks' operations against it.
     transcode = [
       {
-        Sid      = "ReadClipVideos"
+        # The clip it rewrites; the poster it wrote (cctv verifies every put: HEAD for size and sha256).
+        Sid      = "ReadClipVideosAndPosters"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [local.clip_video_arn]
+        Resource = [local.clip_video_arn, local.clip_poster_arn]
       },
       {
-        # In-place faststart/H.264 rewrite of the clip (re-tagged class=clip) and its poster.
+        # In-place faststart/H.264 rewrite of the clip and its poster.
         Sid      = "WriteClipVideosAndPosters"
         Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+        Action   = ["s3:PutObject", "s3:AbortMultipartUpload"]
         Resource = [local.clip_video_arn, local.clip_poster_arn]
+      },
+      {
+        Sid      = "RetagClipVideos"
+        Effect   = "Allow"
+        Action   = ["s3:PutObjectTagging"]
+        Resource = [local.clip_video_arn]
       },
     ]
     analyze = [
       {
-        Sid      = "ReadClipsAndManifests"
+        # Manifests; clips (frames through a presigned URL); clips and posters again through the presigned links
+        # its alerts carry, which are signed with this role: without the posters the alert's picture is a 403.
+        Sid      = "ReadClipsPostersAndManifests"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [local.clip_video_arn, local.clip_manifest_arn]
+        Resource = [local.clip_video_arn, local.clip_poster_arn, local.clip_manifest_arn]
       },
       {
         Sid      = "WriteLabelsIntoManifests"
@@ -117,6 +128,21 @@ locals {
         Resource = [local.clip_objects]
       },
     ],
+    # upload.continuous and upload.mode: segment store whole recordings under recordings/ (cctv doctor checks it).
+    [for s in [
+      {
+        Sid      = "PutRecordings"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+        Resource = [local.recording_objects]
+      },
+      {
+        Sid      = "VerifyRecordings"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = [local.recording_objects]
+      },
+    ] : s if var.allow_recording_uploads],
     [for s in [
       {
         Sid       = "ListClips"

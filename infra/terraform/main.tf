@@ -2,6 +2,8 @@
 #   <key_prefix>/clips/<camera>/<YYYY>/<MM>/<DD>/<eventId>.mp4   the clip        (tagged class=clip)
 #   <key_prefix>/clips/<camera>/<YYYY>/<MM>/<DD>/<eventId>.jpg   its poster
 #   <key_prefix>/clips/<camera>/<YYYY>/<MM>/<DD>/<eventId>.json  its manifest    (written last)
+#   <key_prefix>/recordings/<camera>/<YYYY-MM-DD>/<HHMMSS>.<ext> whole recordings (upload.continuous, upload.mode: segment;
+#                                                                 the uploader may write them only with allow_recording_uploads)
 
 locals {
   key_prefix  = var.key_prefix == "" ? "" : "${var.key_prefix}/"
@@ -16,6 +18,9 @@ locals {
   clip_video_arn    = "${local.bucket_arn}/${local.clip_prefix}*.mp4"
   clip_poster_arn   = "${local.bucket_arn}/${local.clip_prefix}*.jpg"
   clip_manifest_arn = "${local.bucket_arn}/${local.clip_prefix}*.json"
+
+  # Whole recordings (upload.continuous, upload.mode: segment) keep their path under the data folder.
+  recording_objects = "${local.bucket_arn}/${local.key_prefix}recordings/*"
 
   # The tag cctv puts on clip videos (not posters or manifests) so that only they move to Glacier IR.
   clip_tag = { class = "clip" }

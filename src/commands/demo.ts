@@ -24,7 +24,8 @@ export function demoConfig(dataDir: string, cameras: Record<string, { url: strin
     dataDir,
     cameras,
     record: { segmentSeconds },
-    events: { preRollSeconds: 2, postRollSeconds: 3, maxEventSeconds: 20, mergeGapSeconds: 3 },
+    // The simulated cameras' streams are small: the motion source decodes every frame (a keyframe is 1 s apart).
+    events: { preRollSeconds: 2, postRollSeconds: 3, maxEventSeconds: 20, mergeGapSeconds: 3, motion: { decode: 'all' } },
     storage: { url: `file://${path.join(dataDir, 'archive')}` },
     detect: { detector: 'local', maxFramesPerEvent: 4 },
   });

@@ -12,7 +12,7 @@ function duration(ms: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-function RecordView({ statuses }: { statuses: () => RecorderStatus[] }) {
+function RecordView({ statuses, notice }: { statuses: () => RecorderStatus[]; notice: () => string | null }) {
   useTick(1000);
   const now = Date.now();
   return (
@@ -28,12 +28,16 @@ function RecordView({ statuses }: { statuses: () => RecorderStatus[] }) {
           {s.lastError ? <Text color={paint('red')}> {s.lastError.slice(0, 60)}</Text> : null}
         </Box>
       ))}
+      {notice() ? <Text color={paint('yellow')}>{notice()}</Text> : null}
     </Box>
   );
 }
 
-/** The live status of `cctv record` on a terminal: rendered to stderr, one row per camera. */
-export function showRecordView(statuses: () => RecorderStatus[]): () => void {
-  const app = render(<RecordView statuses={statuses} />, { stdout: process.stderr, patchConsole: false });
+/**
+ * The live status of `cctv record` on a terminal: rendered to stderr, one row per camera, then `notice` (upload work
+ * that does not move, rows waiting for the catalog) when there is one.
+ */
+export function showRecordView(statuses: () => RecorderStatus[], notice: () => string | null): () => void {
+  const app = render(<RecordView statuses={statuses} notice={notice} />, { stdout: process.stderr, patchConsole: false });
   return () => app.unmount();
 }

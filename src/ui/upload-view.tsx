@@ -1,4 +1,4 @@
-import { Box, Static, Text, render } from 'ink';
+import { Box, Text, render, useStdout } from 'ink';
 import type { UploadStats } from '../lib/upload/uploader.js';
 import { useTick } from './use-tick.js';
 import { paint } from './color.js';
@@ -11,16 +11,13 @@ function size(bytes: number): string {
 
 function UploadView({ stats }: { stats: UploadStats }) {
   useTick(500);
+  const { write } = useStdout();
+  // Stored items are taken out of stats.recent and printed once above the counters (nothing kept: a week-long
+  // upload holds no list of everything it stored).
+  for (const r of stats.recent.splice(0)) write(`✔ ${r.key} ${size(r.bytes)}${r.partial ? ' (partial)' : ''}\n`);
   const seconds = Math.max(1, (Date.now() - stats.startedMs) / 1000);
   return (
     <>
-      <Static items={[...stats.recent]}>
-        {(r, i) => (
-          <Text key={i} color={paint(r.partial ? 'yellow' : 'green')}>
-            {`✔ ${r.key} ${size(r.bytes)}${r.partial ? ' (partial)' : ''}`}
-          </Text>
-        )}
-      </Static>
       <Box gap={2}>
         <Text>{`queued ${stats.queued}`}</Text>
         <Text>{`in flight ${stats.inFlight}`}</Text>

@@ -4,7 +4,8 @@ import type { Db } from './db.js';
 /**
  * The outbox (table `outbox`): every piece of work `upload` accepted, written before anything else is done with
  * it, so work survives a crash, kill -9, reboot or storage outage. Items are claimed by a process, done, put back
- * for later (rescheduled) or failed for this run. Besides the record it came from, each item keeps the camera, path
+ * for later (rescheduled), failed for this run, or abandoned for good (emergency pruning deleted what it reads:
+ * abandonWork). States: pending | done | failed | abandoned. Besides the record it came from, each item keeps the camera, path
  * and time span the work reads, so others (retention) know what pending work needs without reading payloads.
  * All claim bookkeeping (owner, claim time, when a claim is stale) lives here and nowhere else.
  */
@@ -127,6 +128,56 @@ export function resetFailed(db: Db): number {
 /** Releases this process's claims (on shutdown), so another run can take them at once. */
 export function releaseClaims(db: Db, owner: number): void {
   db.prepare('UPDATE outbox SET owner = NULL WHERE owner = ?').run(owner);
+}
+
+/**
+ * Gives up on unfinished items for good (state `abandoned`, never claimed again, `last_error` says why): emergency
+ * pruning deleted recordings they read, because recording always wins over stuck work. Returns how many.
+ */
+export function abandonWork(db: Db, ids: readonly number[], reason: string): number {
+  const stmt = db.prepare(`UPDATE outbox SET state = 'abandoned', owner = NULL, last_error = ?, updated_ms = ? WHERE id = ? AND state IN ('pending', 'failed')`);
+  let n = 0;
+  for (const id of ids) n += stmt.run(reason, Date.now(), id).changes;
+  return n;
+}
+
+/**
+ * The unfinished items (pending or failed) that read recording `path` of `camera` spanning [startMs, endMs): its
+ * segment backup, and events whose span widened by `preMs`/`postMs` (clips/window eventWindow) overlaps it.
+ */
+export function unfinishedWorkReading(db: Db, s: { camera: string; path: string; startMs: number; endMs: number }, preMs: number, postMs: number): number[] {
+  return db
+    .prepare(
+      `SELECT id FROM outbox WHERE state IN ('pending', 'failed') AND (
+         (kind = 'segment' AND path = ?) OR (kind = 'event' AND camera = ? AND from_ms - ? < ? AND max(from_ms, to_ms) + ? > ?))`,
+    )
+    .pluck()
+    .all(s.path, s.camera, preMs, s.endMs, postMs, s.startMs) as number[];
+}
+
+/**
+ * Work that does not move (for doctor and record's status): failed items (they failed every attempt of a run),
+ * pending ones that failed at least `retriedAtLeast` times in a row, and abandoned ones; with a few examples.
+ */
+export function stuckWork(db: Db, retriedAtLeast = 5): { failed: number; retrying: number; abandoned: number; examples: { key: string; state: string; error: string | null }[] } {
+  const counts = db
+    .prepare(
+      `SELECT sum(state = 'failed') AS failed, sum(state = 'pending' AND attempts >= ?) AS retrying, sum(state = 'abandoned') AS abandoned FROM outbox
+       WHERE state IN ('failed', 'abandoned') OR (state = 'pending' AND attempts >= ?)`,
+    )
+    .get(retriedAtLeast, retriedAtLeast) as { failed: number | null; retrying: number | null; abandoned: number | null };
+  const examples = db
+    .prepare(
+      `SELECT key, state, last_error AS error FROM outbox WHERE state IN ('failed', 'abandoned') OR (state = 'pending' AND attempts >= ?)
+       ORDER BY updated_ms DESC LIMIT 3`,
+    )
+    .all(retriedAtLeast) as { key: string; state: string; error: string | null }[];
+  return { failed: counts.failed ?? 0, retrying: counts.retrying ?? 0, abandoned: counts.abandoned ?? 0, examples };
+}
+
+/** stuckWork's counts in words (`2 failed, 1 retried 5+ times, 3 abandoned`), empty when nothing is stuck. */
+export function describeStuck(s: { failed: number; retrying: number; abandoned: number }): string {
+  return [s.failed && `${s.failed} failed`, s.retrying && `${s.retrying} retried 5+ times`, s.abandoned && `${s.abandoned} abandoned`].filter(Boolean).join(', ');
 }
 
 export function outboxCounts(db: Db): { pending: number; failed: number; done: number } {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { sinkName, sinkSecrets } from '../alerts/sinks.js';
 import { covers } from '../detect/labels.js';
 import { UserError } from '../errors.js';
-import { redactUrl, registerSecret } from '../redact.js';
+import { redactUrl, registerSecret, urlCredentials } from '../redact.js';
 import { configSchema, type Config } from './schema.js';
 
 export const CONFIG_FILES = [
@@ -199,6 +199,9 @@ function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): 
       throw new UserError(`${where(['alerts', 'on', i])}: "${label}" is not in detect.labels; add it there or the alert can never fire`);
     }
   }
+  if (config.storage.sseKmsKeyId && config.storage.sse !== 'aws:kms') {
+    throw new UserError(`${where(['storage', 'sseKmsKeyId'])}: a KMS key is used only with storage.sse: aws:kms (now ${config.storage.sse}); set that too, or remove the key`);
+  }
   checkSinks(config, where);
   if (config.storage.url?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(config.storage.url)) {
     throw new UserError(`${where(['storage', 'url'])}: not a valid bucket name in "${config.storage.url}" (s3://bucket/prefix)`);
@@ -228,10 +231,24 @@ function checkSinks(config: Config, where: (p: PropertyKey[]) => string): void {
 }
 
 function registerSecrets(config: Config): void {
-  for (const cam of Object.values(config.cameras)) registerSecret(cam.onvif?.password);
+  for (const cam of Object.values(config.cameras)) {
+    registerSecret(cam.onvif?.password);
+    // The password inside the camera's RTSP URL, as written and (when it is percent-encoded there) decoded.
+    const password = urlCredentials(cam.url)?.password;
+    registerSecret(password);
+    if (password) registerSecret(safeDecode(password));
+  }
   registerSecret(config.alerts.mqtt?.password);
   registerSecret(config.serve.auth?.password);
   for (const s of [...config.alerts.sinks, ...(config.alerts.webhook ? [config.alerts.webhook] : [])]) sinkSecrets(s).forEach(registerSecret);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** The resolved configuration with secrets replaced by ***, for `cctv doctor`. */

@@ -5,6 +5,7 @@ import { log } from '../log.js';
 import type { ClipRecord } from '../pipeline/records.js';
 import { sleep } from '../wait.js';
 import type { SourceState } from './onvif.js';
+import { monotonicMs } from '../time.js';
 
 /**
  * The memory of clips already emitted, so that each file gives one `clip` record even across restarts.
@@ -119,7 +120,7 @@ export async function watchDropDir(opts: DropDirOptions): Promise<void> {
     try {
       const listing = (await list(dir)).filter((f) => !seen.has(camera, f.name, f.size));
       setState('online', `watching drop folder ${dir}`, 'info');
-      const { next, complete } = settle(tracked, listing, Date.now(), timing.settleMs);
+      const { next, complete } = settle(tracked, listing, monotonicMs(), timing.settleMs);
       tracked = next;
       for (const f of complete) {
         opts.emit({ v: 1, kind: 'clip', camera, path: join(dir, f.name), at: new Date(f.mtimeMs).toISOString() });

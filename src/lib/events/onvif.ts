@@ -9,6 +9,7 @@ import { AbortedError, DEFAULT_ONVIF_TIMING, isAuthError, isTransportError, Sess
 import { describeTopics, parseTopicSet, type TopicListing } from './onvif/topic-set.js';
 import type { TopicRule } from './onvif/vendors.js';
 import type { Observation } from './tracker.js';
+import { monotonicMs } from '../time.js';
 
 export { DEFAULT_ONVIF_TIMING, type OnvifTiming };
 
@@ -130,10 +131,10 @@ async function pullLoop(session: Session, signal: AbortSignal, handle: (messages
   let protocolErrors = 0;
   while (!signal.aborted) {
     try {
-      const asked = Date.now();
+      const asked = monotonicMs();
       const messages = await session.pull();
       // A camera that ignores the long-poll Timeout must not make this a busy loop.
-      if (messages.length === 0 && Date.now() - asked < MIN_EMPTY_PULL_MS) {
+      if (messages.length === 0 && monotonicMs() - asked < MIN_EMPTY_PULL_MS) {
         await delay(MIN_EMPTY_PULL_MS, undefined, { signal }).catch(() => undefined);
       }
       protocolErrors = 0;

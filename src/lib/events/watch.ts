@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
+import { resolveMotion, type CameraMotion, type MotionDefaults } from '../motion/config.js';
+import { watchMotion, type MotionTiming } from '../motion/source.js';
 import type { ClipRecord, EventRecord } from '../pipeline/records.js';
 import { watchDropDir, type DropDirTiming, type SeenFiles } from './drop-dir.js';
 import { checkOnvifConfig, watchOnvifCamera, type OnvifCameraConfig, type OnvifTiming, type SourceState } from './onvif.js';
@@ -11,11 +13,15 @@ export interface EventCameraConfig {
   url: string;
   onvif?: OnvifCameraConfig;
   dropDir?: string;
+  subUrl?: string;
+  motion?: CameraMotion;
+  /** RTSP transport of the motion decoder (the camera's record.transport). */
+  transport?: 'tcp' | 'udp';
 }
 
 export interface WatchEventsOptions {
   cameras: Record<string, EventCameraConfig>;
-  events: { maxEventSeconds: number; mergeGapSeconds?: number };
+  events: { maxEventSeconds: number; mergeGapSeconds?: number; motion?: MotionDefaults };
   /** Stops every source; `watchEvents` resolves once they have unsubscribed and open events are closed. */
   signal: AbortSignal;
   /**
@@ -26,21 +32,27 @@ export interface WatchEventsOptions {
   seen: SeenFiles;
   onvif?: Partial<OnvifTiming>;
   dropDir?: Partial<DropDirTiming>;
+  motion?: Partial<MotionTiming>;
   /** Source state changes (also logged): for tests, benchmarks and status displays. */
-  onState?(camera: string, source: 'onvif' | 'dir', state: SourceState, detail?: string): void;
+  onState?(camera: string, source: 'onvif' | 'dir' | 'motion', state: SourceState, detail?: string): void;
 }
 
 /** Default `events.mergeGapSeconds`: an end followed by a start within this continues the same event. */
 export const DEFAULT_MERGE_GAP_SECONDS = 5;
 
 /**
- * Run the ONVIF and drop-folder sources of `cameras` until `signal` aborts (or `emit` fails). Cameras with neither
- * `onvif` nor `dropDir` are skipped; a UserError when none is left, or when a `topics:` list names an unknown label.
- * One camera failing (offline, wrong password) never stops the others.
+ * Run the ONVIF, drop-folder and software motion sources of `cameras` until `signal` aborts (or `emit` fails).
+ * Cameras with none of `onvif`, `dropDir` or motion enabled are skipped; a UserError when none is left, or when a
+ * `topics:` list names an unknown label. One camera failing (offline, wrong password) never stops the others.
  */
 export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
-  const names = Object.keys(opts.cameras).filter((n) => opts.cameras[n]!.onvif || opts.cameras[n]!.dropDir);
-  if (names.length === 0) throw new UserError('no camera has cameras.<name>.onvif or cameras.<name>.dropDir configured: nothing to watch');
+  const motion = Object.fromEntries(
+    Object.entries(opts.cameras).map(([n, c]) => [n, opts.events.motion ? resolveMotion(opts.events.motion, c) : null]),
+  );
+  const names = Object.keys(opts.cameras).filter((n) => opts.cameras[n]!.onvif || opts.cameras[n]!.dropDir || motion[n]);
+  if (names.length === 0) {
+    throw new UserError('no camera has cameras.<name>.onvif, cameras.<name>.dropDir or cameras.<name>.motion.enabled configured: nothing to watch');
+  }
   for (const name of names) checkOnvifConfig(name, opts.cameras[name]!.onvif ?? {});
 
   const stop = new AbortController();
@@ -76,6 +88,21 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
           emit,
           timing: opts.dropDir,
           onState: (s, d) => opts.onState?.(camera, 'dir', s, d),
+        }),
+      );
+    }
+    const m = motion[camera];
+    if (m) {
+      runs.push(
+        watchMotion({
+          camera,
+          motion: m,
+          transport: cfg.transport,
+          events: { maxEventSeconds: opts.events.maxEventSeconds, mergeGapSeconds: mergeGapMs / 1000 },
+          signal: stop.signal,
+          emit,
+          timing: opts.motion,
+          onState: (s, d) => opts.onState?.(camera, 'motion', s, d),
         }),
       );
     }

@@ -6,7 +6,8 @@ import type { Box, FrameRequest } from '../detect/types.js';
  * Pure builders for every ffmpeg/ffprobe argument list the product uses (run.ts and the few callers that spawn
  * ffmpeg themselves only execute them): recording, probing, clips (cut, remux, posters), playback, detector frames,
  * and the demo's footage. Keeping them pure makes them table-testable (test/ffmpeg/args.test.ts) and keeps one place
- * that knows ffmpeg's flags. (The demo's motion source still builds its own; it is being replaced.)
+ * that knows ffmpeg's flags. Beside it: the motion source's decoder (motion.ts) and the synthetic scenes of the motion
+ * benchmark and tests (scenes.ts).
  */
 
 // ---- recording (see src/lib/record) ----
@@ -28,7 +29,10 @@ export interface RecordArgs {
   transport: 'tcp' | 'udp';
   segmentSeconds: number;
   format: RecordFormat;
-  /** strftime pattern of the output, e.g. `/data/recordings/front/%Y-%m-%d/%H%M%S.mkv` (ffmpeg runs with TZ=UTC). */
+  /**
+   * Numbered pattern of the output in the run's own folder, e.g. `/data/recordings/front/.run-x/%06d.mkv`: names
+   * that never repeat whatever the clock does (the recorder links each file to its time-named path, record/paths.ts).
+   */
   outputPattern: string;
   /** CSV file ffmpeg appends `name,start,end` to as each segment closes. */
   segmentList: string;
@@ -64,7 +68,6 @@ export function recordOutputOptions(a: RecordArgs): string[] {
     '-segment_time', String(a.segmentSeconds),
     '-segment_atclocktime', '1',
     '-reset_timestamps', '1',
-    '-strftime', '1',
     ...SEGMENT_MUXER[a.format],
     '-segment_list', a.segmentList,
     '-segment_list_type', 'csv',

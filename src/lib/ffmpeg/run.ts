@@ -38,18 +38,20 @@ export interface LongRunning {
 }
 
 /**
- * Starts a long-running ffmpeg (the recorder). Every stderr line (progress lines end in \r) goes to `onStderr`;
- * the caller redacts before logging. ffmpeg runs with TZ=UTC so strftime output names are UTC.
+ * Starts a long-running ffmpeg (the recorder, the motion decoder). Every stderr line (progress lines end in \r) goes
+ * to `onStderr`; the caller redacts before logging. Stdout goes to `onStdout` when given. ffmpeg runs with TZ=UTC so
+ * strftime output names are UTC.
  *
  * It runs under `setpriv --pdeathsig SIGINT`: if cctv itself is killed (even with -9), the kernel tells ffmpeg to
  * finalise and exit, instead of leaving an orphan recording forever. (fluent-ffmpeg cannot wrap the binary like
  * this, which is why the recorder spawns ffmpeg itself.)
  */
-export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void }): LongRunning {
+export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void }): LongRunning {
   const proc = spawn('setpriv', ['--pdeathsig', 'SIGINT', '--', FFMPEG, '-hide_banner', '-nostdin', '-y', ...job.args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
     env: { ...process.env, TZ: 'UTC' },
   });
+  if (job.onStdout) proc.stdout!.on('data', job.onStdout);
   let pending = '';
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     const parts = (pending + chunk).split(/\r\n|\r|\n/);

@@ -3,14 +3,16 @@ import { createAlerter } from '../alerts/index.js';
 import { Analyzer } from '../analyze/analyzer.js';
 import type { Db } from '../catalog/db.js';
 import { seenDropFiles } from '../catalog/drop-files.js';
+import { lockCameraRecorder } from '../catalog/locks.js';
 import { sqliteEventCatalog } from '../catalog/sqlite-event-catalog.js';
 import { selectCameras } from '../config/cameras.js';
 import type { Config } from '../config/schema.js';
-import { watchMotion } from '../demo/motion.js';
 import { errorMessage } from '../errors.js';
 import { DEFAULT_MERGE_GAP_SECONDS, watchEvents } from '../events/watch.js';
 import { log } from '../log.js';
 import { Metrics } from '../metrics/metrics.js';
+import { resolveMotion } from '../motion/config.js';
+import { watchMotion } from '../motion/source.js';
 import type { ClipRecord, EventRecord, UploadedRecord } from '../pipeline/records.js';
 import { CameraRecorder } from '../record/recorder.js';
 import { recoverCamera } from '../record/recover.js';
@@ -91,6 +93,8 @@ export async function runService(o: ServiceOptions): Promise<void> {
 
   const until = (s: AbortSignal) => new Promise<void>((resolve) => (s.aborted ? resolve() : s.addEventListener('abort', () => resolve(), { once: true })));
   const stages: Stage[] = [];
+  const { motion: motionDefaults, ...timing } = config.events;
+  const events = { maxEventSeconds: timing.maxEventSeconds, mergeGapSeconds: timing.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS };
   for (const { name, camera, record } of cameras) {
     const recorder = new CameraRecorder({ camera: name, url: camera.url, record, dataDir: config.dataDir, db, onSegment: () => {} });
     stages.push({
@@ -107,14 +111,15 @@ export async function runService(o: ServiceOptions): Promise<void> {
         state: recorder.status.state === 'recording' ? 'running' : recorder.status.state,
       }),
     });
-    if (!camera.onvif && !camera.dropDir) {
-      const events = { maxEventSeconds: config.events.maxEventSeconds, mergeGapSeconds: config.events.mergeGapSeconds ?? DEFAULT_MERGE_GAP_SECONDS };
-      stages.push({ name: `motion ${name}`, run: (s) => watchMotion({ camera: name, url: camera.url, signal: s, events, emit: accept }) });
+    const motion = resolveMotion(motionDefaults, camera, !camera.onvif && !camera.dropDir);
+    if (motion) {
+      stages.push({ name: `motion ${name}`, run: (s) => watchMotion({ camera: name, motion, transport: record.transport, signal: s, events, emit: accept }) });
     }
   }
   const watched = Object.fromEntries(cameras.filter((c) => c.camera.onvif || c.camera.dropDir).map((c) => [c.name, c.camera]));
   if (Object.keys(watched).length > 0) {
-    stages.push({ name: 'events', run: (s) => watchEvents({ cameras: watched, events: config.events, signal: s, emit: accept, seen: seenDropFiles(db) }) });
+    // Without events.motion: the motion sources are stages of their own, above.
+    stages.push({ name: 'events', run: (s) => watchEvents({ cameras: watched, events: timing, signal: s, emit: accept, seen: seenDropFiles(db) }) });
   }
   stages.push({ name: 'upload', run: (s) => uploader.run(s, stopped) });
   stages.push({ name: 'analyze', run: async (s) => { await until(s); await analysis.onIdle(); } });
@@ -142,6 +147,8 @@ export async function runService(o: ServiceOptions): Promise<void> {
     },
   });
 
+  // One recorder per camera and data folder, as `cctv record` (a `cctv record` already running refuses `cctv run`).
+  const locks = cameras.map(({ name }) => lockCameraRecorder(config.dataDir, name));
   supervisor = new Supervisor(stages, config.record.maxBackoffSeconds);
   o.onStart?.(supervisor);
   try {
@@ -151,5 +158,6 @@ export async function runService(o: ServiceOptions): Promise<void> {
   } finally {
     await analyzer.close();
     await alerter.close();
+    for (const l of locks) l.release();
   }
 }

@@ -1,13 +1,12 @@
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { StageSnapshot } from '../metrics/metrics.js';
-import { restartBackoff } from '../record/supervision.js';
-import { sleep } from '../wait.js';
+import { restartBackoff, sleep } from '../wait.js';
 
 /**
  * The supervisor of `cctv run`: every stage runs on its own until the signal aborts; a stage whose run ends or
  * throws before that is restarted alone, after the recorder's backoff (1 s doubling to `maxBackoffSeconds`, reset by
- * a minute of health: record/supervision.ts restartBackoff). Each stage's state is visible (snapshot()) for
+ * a minute of health: wait.ts restartBackoff). Each stage's state is visible (snapshot()) for
  * /readyz, /metrics and `cctv status`.
  */
 export interface Stage {

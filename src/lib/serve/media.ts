@@ -11,6 +11,7 @@ import { probeMedia } from '../ffmpeg/probe.js';
 import { FFMPEG, lastLines, runFfmpeg } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import { attachment, NotFoundError, type Storage } from '../storage/index.js';
+import { monotonicMs } from '../time.js';
 
 /**
  * The media behind the web app: stored objects with HTTP range support (or a short-lived presigned URL), continuous
@@ -144,12 +145,12 @@ export class LatestFrames {
 
   get(camera: string): Promise<Buffer | null> {
     const hit = this.cache.get(camera);
-    if (hit && Date.now() - hit.atMs < this.maxAgeMs) return hit.jpeg;
+    if (hit && monotonicMs() - hit.atMs < this.maxAgeMs) return hit.jpeg;
     const jpeg = this.grab(camera).catch((err: unknown) => {
       log.warn({ camera, err: (err as Error).message }, 'no latest frame');
       return null;
     });
-    this.cache.set(camera, { atMs: Date.now(), jpeg });
+    this.cache.set(camera, { atMs: monotonicMs(), jpeg });
     return jpeg;
   }
 

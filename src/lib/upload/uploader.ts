@@ -42,10 +42,13 @@ export interface UploadStats {
   failed: number;
   bytes: number;
   startedMs: number;
-  /** Stored items of this run, oldest first (for the progress view). */
+  /** Stored items not yet shown by the progress view (which takes them out), oldest first; at most RECENT_MAX. */
   recent: { key: string; bytes: number; partial: boolean }[];
   lastError: string | null;
 }
+
+/** Stored items kept for the progress view (without a view nobody takes them: the oldest go). */
+const RECENT_MAX = 100;
 
 /** Non-storage failures (unreadable file, ffmpeg error) are tried this often per run, then marked failed. */
 const MAX_ATTEMPTS = 5;
@@ -171,6 +174,7 @@ export class Uploader {
           this.stats.done++;
           this.stats.bytes += r.bytes;
           this.stats.recent.push({ key: r.url, bytes: r.bytes, partial: r.partial });
+          if (this.stats.recent.length > RECENT_MAX) this.stats.recent.splice(0, this.stats.recent.length - RECENT_MAX);
           await this.o.emit(r);
         }
       }
