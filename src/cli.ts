@@ -228,6 +228,7 @@ export function buildProgram(): Command {
     .command('test')
     .description('send a test alert with a sample snapshot through every configured sink; exit 1 when one fails')
     .option('--sink <name>', 'only this sink (its name in the configuration)')
+    .option('--json', 'one `alert-test` record per sink even on a terminal')
     .addHelpText('after', examples('cctv alert test', 'cctv alert test --sink ntfy'))
     .action(lazy(async () => (await import('./commands/alert.js')).alertTest, USES.alerts));
 

@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
 import { redactText } from './redact.js';
 
 /**
@@ -29,8 +30,12 @@ export function colorAllowed(env: NodeJS.ProcessEnv = process.env, isTTY = !!pro
 let format: LogFormat = defaultLogFormat();
 let pretty: ((line: string) => string) | undefined;
 
+/** pino-pretty is loaded on the first pretty line only: a command in a pipe never pays for its modules. */
 function prettyLine(): (line: string) => string {
-  pretty ??= prettyFactory({ colorize: colorAllowed(), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) as (line: string) => string;
+  if (!pretty) {
+    const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as { prettyFactory: (o: PrettyOptions) => (line: string) => string };
+    pretty = prettyFactory({ colorize: colorAllowed(), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  }
   return pretty;
 }
 
