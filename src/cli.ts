@@ -8,7 +8,7 @@ import { openDb, type Db } from './lib/catalog/db.js';
 import type { CommandContext } from './lib/context.js';
 import { RuntimeError, UserError } from './lib/errors.js';
 import { defaultLogFormat, log, setLogFormat, setLogLevel, type LogFormat } from './lib/log.js';
-import { RecordWriter } from './lib/pipeline/ndjson.js';
+import { PipeClosedError, RecordWriter } from './lib/pipeline/ndjson.js';
 import { redactText } from './lib/redact.js';
 
 /**
@@ -169,6 +169,15 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/token.js')).tokenRevoke, USES.catalog));
 
   program
+    .command('export')
+    .description('a time range of cameras as MP4 files (video copied) with manifest.json and SHA256SUMS; prints their sums')
+    .option('--camera <name>', 'camera to export (repeatable)', collect)
+    .option('--from <when>', 'start: ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (30m)')
+    .option('--to <when>', 'end: ISO 8601 or a duration ago')
+    .option('--out <dir>', 'folder to write to (created; files must not exist yet)')
+    .action(lazy(async () => (await import('./commands/export.js')).exportCommand));
+
+  program
     .command('prune')
     .description('apply the retention policy: old recordings, disk quota, uploaded local clips, expired stored clips')
     .option('--dry-run', 'list what would be deleted, delete nothing')
@@ -315,7 +324,12 @@ async function makeContext(opts: { config?: string; logLevel?: string; logFormat
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  const writer = new RecordWriter(process.stdout);
+  // The next stage of the pipe is gone: stop as on SIGTERM (nothing more can be delivered), exit 141 like SIGPIPE.
+  const writer = new RecordWriter(process.stdout, () => {
+    stdoutClosed = true;
+    log.warn('stdout closed (the next stage of the pipe is gone): stopping');
+    controller.abort('stdout closed');
+  });
   let db: Db | undefined;
   process.on('exit', () => db?.close());
   const ctx: CommandContext = {
@@ -355,12 +369,17 @@ function guardProcess(): void {
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled rejection'));
 }
+/** Set when stdout's reader went away: the command stopped because of it. */
+let stdoutClosed = false;
+/** The exit code of a command stopped by a closed stdout: 128 + SIGPIPE, what a Unix tool killed by SIGPIPE gives. */
+export const EXIT_PIPE_CLOSED = 141;
 
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return stdoutClosed ? EXIT_PIPE_CLOSED : 0;
   } catch (err) {
+    if (err instanceof PipeClosedError) return EXIT_PIPE_CLOSED; // logged when it happened
     if (err instanceof CommanderError) {
       // --help and --version end here with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : 2;

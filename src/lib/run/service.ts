@@ -1,8 +1,9 @@
-import PQueue from 'p-queue';
 import { createAlerter } from '../alerts/index.js';
 import { Analyzer } from '../analyze/analyzer.js';
+import { AnalysisQueue } from '../analyze/queue.js';
 import type { Db } from '../catalog/db.js';
 import { seenDropFiles } from '../catalog/drop-files.js';
+import { openEvents } from '../catalog/events.js';
 import { lockCameraRecorder } from '../catalog/locks.js';
 import { sqliteEventCatalog } from '../catalog/sqlite-event-catalog.js';
 import { selectCameras } from '../config/cameras.js';
@@ -48,7 +49,7 @@ const HOUR_MS = 3_600_000;
  *   motion <camera>   the motion source of a camera with neither
  *   upload            the outbox-backed Uploader (events are written to the outbox as they arrive, so nothing is lost
  *                     while it restarts)
- *   analyze           the Analyzer (detector, tags, alerts) on every stored clip
+ *   analyze           the durable analysis queue (AnalysisQueue: detector, tags, alerts) of every stored clip
  *   serve             the web app, with /healthz, /readyz and /metrics reporting these stages
  *   prune             the retention policy at start and every `pruneEveryMs`
  */
@@ -61,26 +62,34 @@ export async function runService(o: ServiceOptions): Promise<void> {
   const metrics = new Metrics({ db, dataDir: config.dataDir, cameras: cameras.map((c) => c.name), stages: snapshot });
   const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
-  const alerter = createAlerter(db, config);
+  const alerter = createAlerter(db, config, { storage });
   const analyzer = new Analyzer({ db, config, storage, alerter });
-  const analysis = new PQueue({ concurrency: 1 });
-  const analyze = (u: UploadedRecord, storedMs: number) =>
-    void analysis.add(async () => {
-      const started = performance.now();
-      try {
-        const r = await analyzer.analyze(u);
-        metrics.observeAnalysis(r.detector, (performance.now() - started) / 1000);
-        if (r.alert) metrics.observeAlert(r.camera, storedMs);
-        log.info({ camera: r.camera, labels: r.labels.map((l) => `${l.name} ${l.confidence.toFixed(2)}`), alert: r.alert }, 'analyzed');
-      } catch (err) {
-        log.error({ url: u.url, err: errorMessage(err) }, 'clip not analysed');
-      }
-    });
+  // The uploader queues each clip's analysis durably (the analyze stage works that queue); handing a clip over here
+  // only starts it at once.
+  const analysis = new AnalysisQueue({
+    db, analyzer,
+    emit: (r) => {
+      const storedMs = storedAt.get(r.url);
+      storedAt.delete(r.url);
+      if (r.alert && storedMs !== undefined) metrics.observeAlert(r.camera, storedMs);
+      log.info({ camera: r.camera, labels: r.labels.map((l) => `${l.name} ${l.confidence.toFixed(2)}`), alert: r.alert }, 'analyzed');
+    },
+  });
+  /** When each clip of this run was stored (for clip → alert), until its analysis is out. */
+  const storedAt = new Map<string, number>();
+  const analyze = (u: UploadedRecord) => {
+    storedAt.set(u.url, Date.now());
+    const started = performance.now();
+    void analysis.offer(u).then(
+      () => metrics.observeAnalysis(config.detect.detector, (performance.now() - started) / 1000),
+      (err: unknown) => log.error({ url: u.url, err: errorMessage(err) }, 'clip not analysed'),
+    );
+  };
   const uploader = new Uploader({
     db, config, storage,
     emit: (u) => {
       if (u.eventId !== null) metrics.observeClip(u.camera, Date.parse(u.end));
-      analyze(u, Date.now());
+      analyze(u);
     },
   });
   const accept = (record: EventRecord | ClipRecord) => {
@@ -119,10 +128,10 @@ export async function runService(o: ServiceOptions): Promise<void> {
   const watched = Object.fromEntries(cameras.filter((c) => c.camera.onvif || c.camera.dropDir).map((c) => [c.name, c.camera]));
   if (Object.keys(watched).length > 0) {
     // Without events.motion: the motion sources are stages of their own, above.
-    stages.push({ name: 'events', run: (s) => watchEvents({ cameras: watched, events: timing, signal: s, emit: accept, seen: seenDropFiles(db) }) });
+    stages.push({ name: 'events', run: (s) => watchEvents({ cameras: watched, events: timing, signal: s, emit: accept, seen: seenDropFiles(db), openEvents: (camera) => openEvents(db, { camera }) }) });
   }
-  stages.push({ name: 'upload', run: (s) => uploader.run(s, stopped) });
-  stages.push({ name: 'analyze', run: async (s) => { await until(s); await analysis.onIdle(); } });
+  stages.push({ name: 'upload', run: async (s) => { await uploader.run(s, stopped); } });
+  stages.push({ name: 'analyze', run: (s) => analysis.run(s, stopped) });
   stages.push({
     name: 'serve',
     run: async (s) => {
@@ -153,8 +162,6 @@ export async function runService(o: ServiceOptions): Promise<void> {
   o.onStart?.(supervisor);
   try {
     await supervisor.run(signal);
-    // The upload stage's last items may have been stored after the analyze stage stopped waiting.
-    await analysis.onIdle();
   } finally {
     await analyzer.close();
     await alerter.close();

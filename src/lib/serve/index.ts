@@ -46,7 +46,7 @@ export function sessionPolicy(serve: Config['serve']): SessionPolicy {
  * expired sessions and access-log entries past `serve.accessLogDays` are pruned at start and every hour.
  */
 export async function startServe(opts: {
-  config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage;
+  config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage; liveLingerMs?: number;
   /** /readyz and /metrics of `cctv run` (its stages); default: the catalog's alone (health-routes.ts serveHealth). */
   health?: Health;
 }): Promise<Listening> {
@@ -75,7 +75,7 @@ export async function startServe(opts: {
     const app = createApp({
       catalog: opts.catalog, config, storage, mediaOrigins: await presignOrigin(storage),
       authenticator: signIn ? localAuthenticator({ db, accessLog, policy }) : noSignIn,
-      accessLog, trustedProxies: serve.trustedProxies, routes: [adminRoutes(db, accessLog), healthRoutes(opts.health ?? serveHealth(db, config))],
+      accessLog, trustedProxies: serve.trustedProxies, routes: [adminRoutes(db, accessLog), healthRoutes(opts.health ?? serveHealth(db, config))], liveLingerMs: opts.liveLingerMs,
     });
     const server = await listen(app, opts.host, opts.port, serve.tls);
     if (signIn && !serve.tls && !isLoopback(opts.host)) {
@@ -86,6 +86,7 @@ export async function startServe(opts: {
       url: server.url,
       close: async () => {
         clearInterval(timer);
+        await app.close();
         await server.close();
         db.close();
       },
