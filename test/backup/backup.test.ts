@@ -41,7 +41,7 @@ const TABLES = {
 };
 
 describe('cctv backup and cctv catalog rebuild (real binary)', () => {
-  it('backup: an integrity-checked copy, owner-only, while another process writes; never overwrites', async () => {
+  it('backup: an integrity-checked copy, owner-only, while another process writes; never overwrites', { timeout: 120_000 }, async () => {
     const writer = new Database(path.join(f.dataDir, 'catalog.db'));
     let n = 0;
     const insert = writer.prepare("INSERT INTO gaps (camera, from_ms, to_ms, reason) VALUES ('back', ?, ?, 'writer')");
@@ -99,7 +99,7 @@ describe('cctv backup and cctv catalog rebuild (real binary)', () => {
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/exists: rebuild makes a new catalog/);
     f.db = new Database(path.join(f.dataDir, 'catalog.db'));
-  }, 60_000);
+  }, 240_000);
 
   it.each([
     [null, 'missing'],

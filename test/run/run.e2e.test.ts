@@ -82,17 +82,20 @@ describe('cctv run (real binary, RTSP camera, ONVIF device, S3-protocol server, 
     expect(value(moved, 'cctv_catalog_clips')).toBe(1);
     expect(value(moved, 'cctv_segment_lag_seconds', { camera: 'front' })).toBeLessThan(5);
 
-    // Kill the recorder's ffmpeg: that stage alone restarts.
+    // Kill the recorder's ffmpeg: that stage alone restarts. (On a loaded machine its stall watchdog may have restarted
+    // it already: counted from here.)
+    const restartsBefore = value(await scrape(url), 'cctv_stage_restarts', { stage: 'record front' }) ?? 0;
     const ffmpeg = childrenWith(run.proc.pid!, cam.url);
     expect(ffmpeg).toHaveLength(1);
     process.kill(ffmpeg[0]!, 'SIGKILL');
     const after = await waitFor('the recorder restarted and recording again', async () => {
       const m = await scrape(url).catch(() => null);
       if (!m) return null;
-      return value(m, 'cctv_stage_restarts', { stage: 'record front' }) === 1 && value(m, 'cctv_camera_recording', { camera: 'front' }) === 1 ? m : null;
+      return (value(m, 'cctv_stage_restarts', { stage: 'record front' }) ?? 0) > restartsBefore && value(m, 'cctv_camera_recording', { camera: 'front' }) === 1 ? m : null;
     }, 60_000, 500);
     for (const [labels, restarts] of samples(after, 'cctv_stage_restarts')) {
-      expect(restarts, labels.stage).toBe(labels.stage === 'record front' ? 1 : 0);
+      if (labels.stage === 'record front') expect(restarts).toBeGreaterThan(restartsBefore);
+      else expect(restarts, labels.stage).toBe(0);
     }
     const newFfmpeg = childrenWith(run.proc.pid!, cam.url);
     expect(newFfmpeg).toHaveLength(1);
@@ -106,7 +109,7 @@ describe('cctv run (real binary, RTSP camera, ONVIF device, S3-protocol server, 
     expect(report.catalog.clips).toBe(1);
     expect(report.stages.find((s) => s.name === 'record front')?.lastError).toMatch(/ffmpeg killed by SIGKILL/);
     // What a person sees on a terminal (the same report).
-    expect(formatStatus(report as StatusReport)).toMatch(/^record front +running +\d+s +1 +ffmpeg killed by SIGKILL$/m);
+    expect(formatStatus(report as StatusReport)).toMatch(new RegExp(`^record front +running +\\d+s +${record.restarts} +${record.lastError}$`, 'm'));
     expect(status.stdout + run.stderr()).not.toContain('onvif-pw-9');
 
     run.proc.kill('SIGTERM');
