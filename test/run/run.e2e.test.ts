@@ -105,9 +105,10 @@ describe('cctv run (real binary, RTSP camera, ONVIF device, S3-protocol server, 
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout) as { ready: boolean; stages: { name: string; restarts: number; lastError: string | null }[]; catalog: { clips: number } };
     expect(report.ready).toBe(true);
-    expect(report.stages.find((s) => s.name === 'record front')?.restarts).toBe(1);
     expect(report.catalog.clips).toBe(1);
-    expect(report.stages.find((s) => s.name === 'record front')?.lastError).toMatch(/ffmpeg killed by SIGKILL/);
+    const record = report.stages.find((s) => s.name === 'record front')!;
+    expect(record.restarts).toBeGreaterThan(restartsBefore);
+    expect(record.lastError).toMatch(/ffmpeg killed by SIGKILL|stalled/);
     // What a person sees on a terminal (the same report).
     expect(formatStatus(report as StatusReport)).toMatch(new RegExp(`^record front +running +\\d+s +${record.restarts} +${record.lastError}$`, 'm'));
     expect(status.stdout + run.stderr()).not.toContain('onvif-pw-9');
