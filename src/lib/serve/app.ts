@@ -42,6 +42,7 @@ import { staticRoutes } from './static-files.js';
  *   /api/events?camera&label&since&until&before&limit&unreviewed   events, newest first, keyset pages
  *   POST /api/reviews                   mark events reviewed or not, for the user who asks
  *   /api/timeline?camera&day            recorded runs, gaps and events of a camera over a UTC day (or from/to)
+ *   /healthz, /readyz, /metrics         liveness, readiness, Prometheus text (public, public, signed-in; health-routes.ts)
  *   /api/export?camera&from&to          what an export of that range would hold          (export-routes.ts)
  *   /media/export.zip?camera&from&to    the export: one MP4 per camera, manifest.json, SHA256SUMS
  *   /api/admin/…                        users, API tokens (GET, POST, DELETE), the access log (admins; auth/admin-routes.ts)

@@ -21,6 +21,8 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   { path: '/sign-in.js', match: 'exact', access: 'public', why: 'its script' },
   { path: '/app.css', match: 'exact', access: 'public', why: 'its style sheet' },
   { path: '/icon.svg', match: 'exact', access: 'public', why: 'its icon' },
+  { path: '/healthz', match: 'exact', access: 'public', why: 'liveness for a service manager or a load balancer' },
+  { path: '/readyz', match: 'exact', access: 'public', why: 'readiness: stage names and states, nothing recorded' },
   { path: '/manifest.webmanifest', match: 'exact', access: 'public', why: 'the web app manifest: a phone reads it (without cookies) to add the app to its home screen' },
   { path: '/icon-192.png', match: 'exact', access: 'public', why: 'the home-screen icons the manifest names' },
   { path: '/icon-512.png', match: 'exact', access: 'public', why: 'the home-screen icons the manifest names' },
