@@ -12,10 +12,14 @@ declare global {
   interface HTMLImageElement {
     readonly complete: boolean;
     readonly naturalWidth: number;
+    hidden: boolean;
   }
   interface HTMLVideoElement {
     readonly readyState: number;
     currentTime: number;
+    readonly paused: boolean;
+    hidden: boolean;
+    readonly error: { readonly message: string } | null;
   }
   interface Document {
     readonly documentElement: { readonly scrollWidth: number; readonly clientWidth: number };

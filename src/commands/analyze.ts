@@ -1,88 +1,104 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAlerter } from '../lib/alerts/index.js';
+import { createAlerter, type Alerter } from '../lib/alerts/index.js';
 import { Analyzer, type ClipInput } from '../lib/analyze/analyzer.js';
-import { startLiveAnalysis } from '../lib/live/analysis.js';
+import { AnalysisQueue } from '../lib/analyze/queue.js';
+import { startLiveAnalysis, type LiveAnalysis } from '../lib/live/analysis.js';
 import { findUpload } from '../lib/catalog/uploads.js';
 import type { CommandContext } from '../lib/context.js';
 import { RuntimeError, UserError, errorMessage } from '../lib/errors.js';
 import { probeVideo } from '../lib/ffmpeg/frames.js';
 import { log } from '../lib/log.js';
-import { readRecords } from '../lib/pipeline/ndjson.js';
-import type { AnalyzedRecord } from '../lib/pipeline/records.js';
+import { PipeClosedError, readRecords, stdinIsEmptyByNature, type ReadItem } from '../lib/pipeline/ndjson.js';
 import { storageFromConfig, type Storage } from '../lib/storage/index.js';
 
 /**
  * `cctv analyze [--camera NAME] [FILE|URL]...`: runs the detector on each clip of an `uploaded` record on stdin (the
- * record passes through, then its `analyzed` record follows) and on each FILE or URL argument, and alerts. An `event`
- * record's start also opens a live session (src/lib/live: alerts while the event goes on, a `sighting` record when it
- * does). Every other record passes through unchanged. A URL of the configured storage that `cctv upload` stored is analysed as that
- * upload (its event, poster, manifest); anything else is a plain clip (eventId null) of --camera. A clip that cannot
- * be analysed is logged and skipped; the exit code is then 1. Alerts still in delivery are awaited before exit
- * (bounded by alerts.maxAttempts).
+ * record passes through, then its `analyzed` record follows) and on each FILE or URL argument, and alerts. Every other
+ * record passes through unchanged. A URL of the configured storage that `cctv upload` stored is analysed as that
+ * upload (its event, poster, manifest); anything else is a plain clip (eventId null) of --camera. Without FILE
+ * arguments it also works the catalog's analysis queue (analyses of killed runs, of records that never arrived), and
+ * with no input at all (`cctv analyze < /dev/null`) it drains that queue and exits. A clip that cannot be analysed
+ * is logged and skipped; the exit code is then 1. Alerts still in delivery are awaited before exit (bounded by
+ * alerts.maxAttempts; after SIGINT/SIGTERM by a few seconds: the next run delivers the rest).
  */
 export async function analyze(opts: { camera?: string }, ctx: CommandContext, args: string[]): Promise<void> {
   const { config } = ctx;
   const storage = storageFromConfig(config);
-  const alerter = createAlerter(ctx.catalog, config);
+  const alerter = createAlerter(ctx.catalog, config, { storage });
   const write = async (r: Parameters<CommandContext['write']>[0]) => {
     if (ctx.machineOutput) await ctx.write(r);
   };
+  const hasInput = !process.stdin.isTTY && !stdinIsEmptyByNature();
   // Live analysis (src/lib/live) for events on stdin; the end-of-event analysis shares its detector thread.
-  const live = process.stdin.isTTY ? null : startLiveAnalysis({ db: ctx.catalog, config, storage, alerter, emit: (r) => void write(r) });
+  const live = !hasInput ? null : startLiveAnalysis({ db: ctx.catalog, config, storage, alerter, emit: (r) => void write(r) });
   const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter, ...(live?.detector ? { detector: live.detector } : {}) });
   let failed = 0;
-  const run = async (clip: ClipInput) => {
-    let record: AnalyzedRecord;
-    try {
-      record = await analyzer.analyze(clip);
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      failed++;
-      log.error({ url: clip.url, err: errorMessage(err) }, 'clip not analysed');
-      return;
-    }
-    log.info({ url: record.url, frames: record.frames, labels: record.labels.map((l) => l.name), alert: record.alert }, 'analyzed');
-    await write(record);
-  };
   try {
-    for (const arg of args) await run(await argumentClip(arg, opts.camera, ctx, storage));
-    if (!process.stdin.isTTY) {
-      // Output keeps the input's order (each `uploaded` record, then its `analyzed` one), but the input keeps being
-      // read while a clip is analysed, so an event's start reaches live analysis at once. At most MAX_AHEAD records
-      // wait behind a clip.
-      let queue: Promise<void> = Promise.resolve();
-      let waiting = 0;
-      for await (const item of readRecords(process.stdin, { strict: ctx.strict })) {
-        const clip = item.known && item.record.kind === 'uploaded' ? item.record : null;
-        waiting++;
-        queue = queue.then(async () => {
-          await write(item.record);
-          if (clip) await run(clip);
-          waiting--;
-        });
-        if (item.known && item.record.kind === 'event') {
-          const ev = item.record;
-          live?.live.event(ev);
-          // The hook that lets Home Assistant's occupancy sensors go OFF at the event's end (else after a timeout).
-          if (ev.state === 'end') alerter.eventEnded(ev.camera, ev.id, ev.end ?? ev.at);
-        }
-        if (waiting > MAX_AHEAD) await queue;
-        if (ctx.signal.aborted) break;
+    for (const arg of args) {
+      const clip = await argumentClip(arg, opts.camera, ctx, storage);
+      try {
+        const record = await analyzer.analyze(clip);
+        log.info({ url: record.url, frames: record.frames, labels: record.labels.map((l) => l.name), alert: record.alert }, 'analyzed');
+        await write(record);
+      } catch (err) {
+        if (err instanceof UserError || err instanceof PipeClosedError) throw err;
+        failed++;
+        log.error({ url: clip.url, err: errorMessage(err) }, 'clip not analysed');
       }
-      await queue;
+    }
+    if (args.length === 0 || hasInput) {
+      const queue = new AnalysisQueue({ db: ctx.catalog, analyzer, emit: write });
+      const input = hasInput ? readInput(ctx, queue, alerter, live?.live ?? null, write) : Promise.resolve();
+      await queue.run(ctx.signal, input.catch(() => {}));
+      if (ctx.signal.aborted) process.stdin.destroy(); // nothing more is read; an open pipe must not keep the process
+      await input;
+      failed += queue.failed;
     }
   } finally {
     await live?.close();
     await analyzer.close();
-    await alerter.close();
+    await alerter.close(ctx.signal.aborted ? STOP_GRACE_MS : undefined);
   }
   if (failed > 0) throw new RuntimeError(`${failed} clip(s) could not be analysed (see the log above)`);
 }
 
 /** Records read ahead of the clip being analysed, at most. */
 const MAX_AHEAD = 1000;
+
+/** After SIGINT/SIGTERM, how long alerts in delivery get before the process goes (the next run re-drives them). */
+const STOP_GRACE_MS = 5000;
+
+/**
+ * Passes every input record through; `uploaded` records are analysed (through the queue), `event` records start and
+ * feed live sessions, `event` ends are told to the sinks. Output keeps the input's order (each `uploaded` record,
+ * then its `analyzed` one), but the input keeps being read while a clip is analysed, so an event's start reaches live
+ * analysis at once: at most MAX_AHEAD records wait behind a clip.
+ */
+async function readInput(
+  ctx: CommandContext, queue: AnalysisQueue, alerter: Alerter, live: LiveAnalysis | null, write: (r: ReadItem['record']) => Promise<void>,
+): Promise<void> {
+  let inOrder: Promise<void> = Promise.resolve();
+  let waiting = 0;
+  for await (const item of readRecords(process.stdin, { strict: ctx.strict, signal: ctx.signal })) {
+    const clip = item.known && item.record.kind === 'uploaded' ? item.record : null;
+    waiting++;
+    inOrder = inOrder.then(async () => {
+      await write(item.record);
+      if (clip) await queue.offer(clip);
+      waiting--;
+    });
+    if (item.known && item.record.kind === 'event') {
+      const ev = item.record;
+      live?.event(ev);
+      // The hook that lets Home Assistant's occupancy sensors go OFF at the event's end (else after a timeout).
+      if (ev.state === 'end') alerter.eventEnded(ev.camera, ev.id, ev.end ?? ev.at);
+    }
+    if (waiting > MAX_AHEAD) await inOrder;
+  }
+  await inOrder;
+}
 
 /** A FILE or URL argument as a clip: the stored upload it names, or a plain clip of `camera` ending now (URL) or at its mtime (file). */
 async function argumentClip(arg: string, camera: string | undefined, ctx: CommandContext, storage: Storage): Promise<ClipInput> {

@@ -22,7 +22,7 @@ interface Check {
 }
 
 /** `cctv doctor`: a report of everything cctv depends on, with the fix in words; exit 1 when something fails. */
-export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void> {
+export async function doctor(opts: { json?: boolean }, ctx: CommandContext): Promise<void> {
   const checks: Check[] = [];
   const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
 
@@ -35,6 +35,8 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
     }
   }
   add('ok', 'config', ctx.configPath ?? 'no file found: built-in defaults');
+  // Every command needs the variables of the keys it reads; doctor names them all.
+  for (const u of ctx.unset) add('fail', 'environment', u.message);
 
   const { dataDir } = ctx.config;
   try {
@@ -117,9 +119,13 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
   if (advice.length > 0) add('warn', 'alerts', advice.join('; '));
   else add('ok', 'alerts', sinks.length > 0 ? `sinks ${sinks.join(', ')} (\`cctv alert test\` sends a test alert through them)` : 'no alert sinks configured');
 
-  const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
-  const lines = checks.map((c) => `${mark[c.level]}  ${c.what.padEnd(16)} ${c.detail}`);
-  process.stdout.write(redactText(`${lines.join('\n')}\n\nresolved configuration (secrets redacted):\n${stringify(redactedConfig(ctx.config))}`));
   const failed = checks.filter((c) => c.level === 'fail').length;
+  if (opts.json) {
+    process.stdout.write(redactText(`${JSON.stringify({ ok: failed === 0, checks, config: redactedConfig(ctx.config) })}\n`));
+  } else {
+    const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
+    const lines = checks.map((c) => `${mark[c.level]}  ${c.what.padEnd(16)} ${c.detail}`);
+    process.stdout.write(redactText(`${lines.join('\n')}\n\nresolved configuration (secrets redacted):\n${stringify(redactedConfig(ctx.config))}`));
+  }
   if (failed > 0) throw new RuntimeError(`${failed} check${failed > 1 ? 's' : ''} failed (see FAIL above)`);
 }

@@ -1,3 +1,4 @@
+import { pruneCatalogRows } from '../lib/catalog/housekeeping.js';
 import type { CommandContext } from '../lib/context.js';
 import { RuntimeError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
@@ -104,6 +105,8 @@ export async function prune(opts: { dryRun?: boolean; json?: boolean }, ctx: Com
   } else {
     const storage = plan.stored.length > 0 ? storageFromConfig(config) : undefined;
     result = await executePlan(ctx.catalog, config, plan, storage);
+    const rows = pruneCatalogRows(ctx.catalog, config);
+    log.info(rows, 'catalog rows that served their purpose removed (finished work, old events and alerts, gone drop-folder files)');
   }
   if (plan.quotaShortfallBytes > 0) {
     log.warn({ bytes: plan.quotaShortfallBytes }, 'recordings stay above retention.maxDiskGb: the rest is protected by events or awaiting upload');

@@ -6,6 +6,7 @@ import { CatalogWriteQueue } from '../lib/catalog/write-queue.js';
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
 import { log } from '../lib/log.js';
+import { PipeClosedError } from '../lib/pipeline/ndjson.js';
 import { CameraRecorder } from '../lib/record/recorder.js';
 import { recoverCamera } from '../lib/record/recover.js';
 import { toSegmentRecord, type ClosedSegment } from '../lib/record/segment.js';
@@ -41,7 +42,8 @@ async function recordLocked(cameras: ReturnType<typeof selectCameras>, ctx: Comm
   setBusyTimeout(db, RECORD_BUSY_TIMEOUT_MS);
   const writes = new CatalogWriteQueue();
   const emit = async (s: ClosedSegment) => {
-    if (ctx.machineOutput) await ctx.write(toSegmentRecord(s));
+    // A closed stdout stops the command (cli.ts); the segment is in the catalog all the same.
+    if (ctx.machineOutput) await ctx.write(toSegmentRecord(s)).catch((err: unknown) => { if (!(err instanceof PipeClosedError)) throw err; });
   };
   const stopMonitor = watchEventLoop();
   try {

@@ -1,4 +1,5 @@
 import { seenDropFiles } from '../lib/catalog/drop-files.js';
+import { openEvents } from '../lib/catalog/events.js';
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
 import { errorMessage, RuntimeError, UserError } from '../lib/errors.js';
@@ -22,6 +23,7 @@ export async function watchEventsCommand(opts: { camera?: string[]; listTopics?:
     signal: ctx.signal,
     emit: (record) => ctx.write(record),
     seen: seenDropFiles(ctx.catalog),
+    openEvents: (camera) => openEvents(ctx.catalog, { camera }),
   });
 }
 

@@ -1,6 +1,7 @@
 import { Box, Text, render } from 'ink';
 import type { RecorderStatus } from '../lib/record/recorder.js';
 import { useTick } from './use-tick.js';
+import { paint } from './color.js';
 
 const COLORS: Record<RecorderStatus['state'], string> = { starting: 'yellow', recording: 'green', waiting: 'red', stopped: 'gray' };
 
@@ -19,15 +20,15 @@ function RecordView({ statuses, notice }: { statuses: () => RecorderStatus[]; no
       {statuses().map((s) => (
         <Box key={s.camera} gap={2}>
           <Text bold>{s.camera.padEnd(12)}</Text>
-          <Text color={COLORS[s.state]}>{s.state.padEnd(9)}</Text>
+          <Text color={paint(COLORS[s.state])}>{s.state.padEnd(9)}</Text>
           <Text>{(s.segment ?? '-').padEnd(44)}</Text>
           <Text>{`${s.bitrateKbps} kb/s`.padEnd(11)}</Text>
           <Text>{`up ${s.since ? duration(now - s.since) : '-'}`.padEnd(11)}</Text>
           <Text>{`restarts ${s.restarts}`}</Text>
-          {s.lastError ? <Text color="red"> {s.lastError.slice(0, 60)}</Text> : null}
+          {s.lastError ? <Text color={paint('red')}> {s.lastError.slice(0, 60)}</Text> : null}
         </Box>
       ))}
-      {notice() ? <Text color="yellow">{notice()}</Text> : null}
+      {notice() ? <Text color={paint('yellow')}>{notice()}</Text> : null}
     </Box>
   );
 }

@@ -1,6 +1,7 @@
 import { Box, Text, render, useStdout } from 'ink';
 import type { UploadStats } from '../lib/upload/uploader.js';
 import { useTick } from './use-tick.js';
+import { paint } from './color.js';
 
 function size(bytes: number): string {
   if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
@@ -20,10 +21,10 @@ function UploadView({ stats }: { stats: UploadStats }) {
       <Box gap={2}>
         <Text>{`queued ${stats.queued}`}</Text>
         <Text>{`in flight ${stats.inFlight}`}</Text>
-        <Text color="green">{`done ${stats.done}`}</Text>
-        {stats.failed > 0 ? <Text color="red">{`failed ${stats.failed}`}</Text> : null}
+        <Text color={paint('green')}>{`done ${stats.done}`}</Text>
+        {stats.failed > 0 ? <Text color={paint('red')}>{`failed ${stats.failed}`}</Text> : null}
         <Text>{`${size(stats.bytes)} at ${size(stats.bytes / seconds)}/s`}</Text>
-        {stats.lastError ? <Text color="red">{stats.lastError.slice(0, 60)}</Text> : null}
+        {stats.lastError ? <Text color={paint('red')}>{stats.lastError.slice(0, 60)}</Text> : null}
       </Box>
     </>
   );

@@ -15,6 +15,8 @@ export interface CameraOptions {
   static?: boolean;
   /** Replay this H.264 MP4 (from its start when the first client connects, once) instead of a live test picture. */
   file?: string;
+  /** The wall-clock ms burned into each picture as blocks (rtsp-camera.py --stamp; read with test/serve/stamp.ts). */
+  stamp?: boolean;
 }
 
 /** A real RTSP camera (GStreamer's RTSP server, see rtsp-camera.py) that tests start, kill, freeze and restart. */
@@ -37,7 +39,7 @@ export class TestCamera {
     const o = this.opts;
     const args = [SCRIPT, String(this.port), '--audio', o.audio ?? 'none', '--size', o.size ?? '640x360',
       '--fps', String(o.fps ?? 25), '--gop', String(o.gop ?? 50), '--bitrate', String(o.bitrate ?? 1000), ...(o.static ? ['--static'] : []),
-      ...(o.file ? ['--file', o.file, '--mounts', '1'] : [])];
+      ...(o.file ? ['--file', o.file, '--mounts', '1'] : []), ...(o.stamp ? ['--stamp'] : [])];
     const proc = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let stderr = '';

@@ -5,7 +5,7 @@ import { DAY_MS, overlapChecker, planRetention, type PlanInput, type RetentionPo
 const NOW = Date.UTC(2024, 5, 30, 12);
 const H = 3_600_000;
 const policy: RetentionPolicy = {
-  recordingsDays: 7, keepEventsDays: 30, maxDiskBytes: 1e12, minFreeBytes: 0, remote: false, preRollMs: 5000, postRollMs: 10_000,
+  recordingsDays: 7, keepEventsDays: 30, maxDiskBytes: 1e12, minFreeBytes: 0, remote: false, preRollMs: 5000, postRollMs: 10_000, maxEventMs: 300_000,
 };
 /** A closed 1-hour, 100-byte segment of `camera` starting `daysAgo` days (+ `h` hours) before NOW. */
 const seg = (daysAgo: number, o: Partial<SegmentRow> = {}): SegmentRow => {
@@ -42,6 +42,12 @@ describe('planRetention: recordings', () => {
     { name: 'an open event protects from its start on', in: {
       segments: [seg(40), seg(9)], events: [{ camera: 'front', startMs: NOW - 9 * DAY_MS + 60_000, endMs: null }],
     }, want: ['p40-front:age'] },
+    { name: 'an open event whose end never came (orphan) protects maxEventMs + post-roll, never endlessly', in: {
+      segments: [seg(9), seg(8), seg(8, { camera: 'back' })], events: [{ camera: 'front', startMs: NOW - 9 * DAY_MS + 60_000, endMs: null }],
+    }, want: ['p8-front:age', 'p8-back:age'] },
+    { name: 'quota goes on past an orphan', in: {
+      policy: { ...policy, maxDiskBytes: 200 }, segments: [seg(3), seg(2), seg(1)], events: [{ camera: 'front', startMs: NOW - 3 * DAY_MS, endMs: null }],
+    }, want: ['p2-front:quota'] },
     { name: 'pending upload window keeps it (in use)', in: {
       segments: [seg(9)], inUse: { windows: [{ camera: 'front', fromMs: NOW - 9 * DAY_MS + 10, toMs: NOW - 9 * DAY_MS + 20 }], paths: new Set() },
     }, want: [] },

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/lib/catalog/db.js';
 import { upsertSegment } from '../../src/lib/catalog/segments.js';
 import { recordEvent } from '../../src/lib/catalog/events.js';
-import { enqueue, markDone } from '../../src/lib/catalog/outbox.js';
+import { claimKey, enqueue, markDone } from '../../src/lib/catalog/outbox.js';
 import { runCctv, spawnCctv, tempProject } from '../helpers/cli.js';
 import { decode } from '../helpers/media.js';
 import { waitFor } from '../helpers/ports.js';
@@ -84,7 +84,7 @@ describe('cctv prune (real files, real catalog)', () => {
       const file = path.join(p.dropDir, name);
       writeFileSync(file, 'clip bytes');
       enqueue(p.db, { key: `file:${name}`, kind: 'file', payload: { v: 1, kind: 'clip', camera: 'front', path: file, at: iso(NOW - 9 * DAY) } });
-      if (done) markDone(p.db, (p.db.prepare('SELECT id FROM outbox WHERE key = ?').pluck().get(`file:${name}`) as number));
+      if (done) markDone(p.db, claimKey(p.db, `file:${name}`, 'test-worker')!.id, 'test-worker');
       return file;
     };
     const uploadedClip = clip('a.mp4', true);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecorderRun } from '../../src/lib/record/recorder-run.js';
 
@@ -53,11 +54,19 @@ describe('RecorderRun', () => {
     expect(r.listed('120000.mkv,0.000000,10.000000\n120010.mkv,10.000000,20.000000\n120020.mkv,20.0')).toEqual([]); // read once
   });
 
-  it('a list entry that is not the oldest open segment is out of step', () => {
+  it('a list entry naming no open segment is out of step and changes nothing; one that overtakes older ones leaves them to the end of the run', () => {
     const r = run();
     r.segmentOpened(files('120000.mkv'), at(T));
     expect(r.segmentClosed({ name: '115950.mkv', start: 0, end: 10 }, () => 0)).toEqual({ outOfStep: { entry: '115950.mkv', expected: '120000.mkv' } });
-    expect(r.segmentClosed({ name: '120000.mkv', start: 0, end: 10 }, () => 0)).toEqual({ outOfStep: { entry: '120000.mkv', expected: undefined } });
+    // The odd entry did not consume the open segment: its own entry still closes it (0.2 before this: every later entry was out of step).
+    expect(r.segmentClosed({ name: '120000.mkv', start: 0, end: 10 }, () => 0)).toMatchObject({ closed: true, path: 'recordings/front/2024-05-01/120000.mkv' });
+    r.segmentOpened(files('120010.mkv'), at(T + 10_000));
+    r.segmentOpened(files('120020.mkv'), at(T + 20_000));
+    r.segmentOpened(files('120030.mkv'), at(T + 30_000));
+    // 120010's entry never came: 120020's closes 120020, and 120010 waits for the end of the run with the open one.
+    expect(r.segmentClosed({ name: '120020.mkv', start: 20, end: 30 }, () => 0)).toMatchObject({ closed: true, path: 'recordings/front/2024-05-01/120020.mkv' });
+    expect(r.current).toMatch(/120030\.mkv$/);
+    expect(r.unlisted().map((a) => path.basename(a))).toEqual(['120010.mkv', '120030.mkv']);
   });
 
   it('the growing file: bitrate on growth, and its catalogued end once the stream clock is known', () => {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/lib/catalog/db.js';
-import { abandonWork, enqueue, markFailed, unfinishedWorkReading } from '../../src/lib/catalog/outbox.js';
+import { abandonWork, enqueue, unfinishedWorkReading } from '../../src/lib/catalog/outbox.js';
 import { BIN, runCctv, tempProject } from '../helpers/cli.js';
 
 /** Upload work that does not move is visible: in doctor's report and in record's status view (a real terminal). */
@@ -33,7 +33,8 @@ describe('stuck upload work is visible', () => {
     const seg = (p: string) => ({ v: 1 as const, kind: 'segment' as const, camera: 'front', path: p, start: iso(T), end: iso(T + 60_000), durationSeconds: 60, bytes: 1 });
     enqueue(db, { key: 'segment:a', kind: 'segment', payload: seg('recordings/front/a.mkv') });
     enqueue(db, { key: 'segment:b', kind: 'segment', payload: seg('recordings/front/b.mkv') });
-    markFailed(db, db.prepare("SELECT id FROM outbox WHERE key = 'segment:a'").pluck().get() as number, 'AccessDenied: 403');
+    // segment:a failed in an earlier run (as a worker's markFailed leaves it).
+    db.prepare("UPDATE outbox SET state = 'failed', last_error = 'AccessDenied: 403' WHERE key = 'segment:a'").run();
     abandonWork(db, unfinishedWorkReading(db, { camera: 'front', path: 'recordings/front/b.mkv', startMs: T, endMs: T + 60_000 }, 0, 0), 'abandoned: recording deleted by emergency pruning');
     db.close();
 

@@ -3,14 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, armedAt, decideAlert, type Alert, type AlertDecision, type Alerter } from '../alerts/index.js';
 import { appBaseUrl, mediaLink } from '../alerts/links.js';
-import { storageMedia } from '../alerts/media.js';
 import { composeAlert } from '../alerts/message.js';
 import { getArming } from '../catalog/alerting.js';
-import { eventKeyOf, hasAlerted, liveLabels, nearestOtherAlert, saveAnalysis, type AnalysisRow } from '../catalog/analyses.js';
+import { hasAlerted, type AlertDelivery } from '../catalog/alerts.js';
+import { eventKeyOf, liveLabels, nearestOtherAlert, saveAnalysis, type AnalysisRow } from '../catalog/analyses.js';
 import { writeTransaction, type Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
 import { examineClip } from '../detect/examine.js';
 import { createDetector, type Detector } from '../detect/index.js';
+import { coveredByAny } from '../detect/labels.js';
 import { UserError } from '../errors.js';
 import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
 import type { Storage } from '../storage/index.js';
@@ -38,13 +39,28 @@ export interface AnalyzerOptions {
   detector?: Detector;
 }
 
+/** The alert an analysis sends if it is the event's one alert, and where it goes (the Alerter's durable queue). */
+export interface AlertToQueue {
+  alerter: Alerter;
+  /** Which path decided: `analysis` (the clip's) or `live`. */
+  origin: string;
+  /** Composed beforehand (its links need storage); null when nothing found is alerted on. */
+  alert: Alert | null;
+  /** Storage keys of the pictures a sink may attach, read at delivery. */
+  media: AlertDelivery['media'];
+}
+
 /**
- * Decides whether an analysis alerts and records it with the decision, in one write transaction, so two deciders (the
- * live path and the end-of-event analysis, or two processes) never both see "not alerted yet": decideAlert against
- * the catalog (this event alerted before, another alert of the camera within alerts.cooldownSeconds either way, the
- * camera's arm/snooze switch).
+ * The one decision path of both the live path and the end-of-event analysis: decides whether an analysis alerts,
+ * records it with the decision and, when it is the event's alert, queues its delivery (alertOnce via the Alerter), all
+ * in one write transaction, so two deciders (or two processes) never both see "not alerted yet" and a decided alert is
+ * never lost: decideAlert against the catalog (this event alerted before, another alert of the camera within
+ * alerts.cooldownSeconds either way, the camera's arm/snooze switch). `within` runs in the same transaction (the
+ * durable queue completes its work item there). The caller wakes the Alerter afterwards.
  */
-export function decideAndSave(db: Db, config: Pick<Config, 'alerts'>, row: Omit<AnalysisRow, 'alert'>): AlertDecision {
+export function decideAndSave<T>(
+  db: Db, config: Pick<Config, 'alerts'>, row: Omit<AnalysisRow, 'alert'>, send: AlertToQueue, within: (d: AlertDecision) => T,
+): T {
   const eventKey = eventKeyOf(row);
   return writeTransaction(db, () => {
     const d = decideAlert({
@@ -57,7 +73,8 @@ export function decideAndSave(db: Db, config: Pick<Config, 'alerts'>, row: Omit<
       armed: armedAt(getArming(db, row.camera), Date.now()),
     });
     saveAnalysis(db, { ...row, alert: alerts(d) });
-    return d;
+    if (d === 'new' && send.alert) send.alerter.queue(eventKey, send.origin, row.startMs, send.alert, send.media);
+    return within(d);
   });
 }
 
@@ -75,8 +92,9 @@ export const SOURCE_URL_SECONDS = 600;
  * replaces the stored poster with the best frame (boxes drawn), writes `labels`, `detector`, `frames` and
  * `analyzedAt` into the clip's manifest, tags the clip object (`class=clip`, `labels=person+car`), upserts the
  * catalog's analyses/detections rows, decides the alert (decideAlert: alerts.on, per-camera cooldown on clip time,
- * once per event) and hands it to the Alerter, which delivers in the background. Every step overwrites what an
- * earlier analysis of the same clip wrote, so re-running is idempotent and never re-alerts.
+ * once per event) and queues it with the Alerter in the same transaction (delivered in the background, durably).
+ * Every step overwrites what an earlier analysis of the same clip wrote, so re-running is idempotent and never
+ * re-alerts.
  */
 export class Analyzer {
   private detector: Promise<Detector> | undefined;
@@ -85,7 +103,11 @@ export class Analyzer {
     if (o.detector) this.detector = Promise.resolve(o.detector);
   }
 
-  async analyze(clip: ClipInput): Promise<AnalyzedRecord> {
+  /**
+   * Analyses one clip. `within` is called with the `analyzed` record inside the catalog transaction that records the
+   * analysis and the alert decision (the analysis queue keeps the record with its item there: analyze/queue.ts).
+   */
+  async analyze(clip: ClipInput, opts: { within?: (record: AnalyzedRecord) => void } = {}): Promise<AnalyzedRecord> {
     const { config, storage, db } = this.o;
     const detector = await (this.detector ??= createDetector(config.detect));
     const key = this.keyOf(clip.url);
@@ -113,13 +135,19 @@ export class Analyzer {
       if (key !== null && siblings) await storage.setTags(key, clipTags(labels));
 
       const row = { clipUrl: clip.url, eventId: clip.eventId, camera: clip.camera, startMs, detector: detector.name, frames: result.frames, labels };
-      const eventKey = eventKeyOf(row);
-      const decision = decideAndSave(db, config, row);
-      if (alerts(decision)) this.o.alerter.dispatch(eventKey, await this.alertFor(clip, labels, detector.name));
-      return {
-        v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,
-        frames: result.frames, labels, alert: alerts(decision),
-      };
+      // The alert is composed before the decision (its links need storage), and queued with it in one transaction.
+      const alert = labels.some((l) => coveredByAny(config.alerts.on, l.name)) ? await this.alertFor(clip, labels, detector.name) : null;
+      const send = { alerter: this.o.alerter, origin: 'analysis', alert, media: { poster: posterKey, clip: key } };
+      const record = decideAndSave(db, config, row, send, (d) => {
+        const r: AnalyzedRecord = {
+          v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,
+          frames: result.frames, labels, alert: alerts(d),
+        };
+        opts.within?.(r);
+        return r;
+      });
+      this.o.alerter.wake();
+      return record;
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -164,12 +192,10 @@ export class Analyzer {
   }
 
   private async alertFor(clip: ClipInput, labels: readonly DetectionLabel[], detector: string): Promise<Alert> {
-    const alert = composeAlert({
+    return composeAlert({
       camera: clip.camera, eventId: clip.eventId, labels, alertOn: this.o.config.alerts.on, detector,
       clip: (await this.linkFor(clip.url, clip.poster, 'clip'))!,
       poster: await this.linkFor(clip.url, clip.poster, 'poster'),
     });
-    const poster = clip.poster === null ? null : this.keyOf(clip.poster);
-    return { ...alert, media: storageMedia(this.o.storage, { poster, clip: this.keyOf(clip.url) }) };
   }
 }

@@ -14,7 +14,7 @@ const BUSY_TIMEOUT_MS = 10_000;
  * process that must never block (record) asks for a short one and retries itself (catalog/write-queue.ts).
  */
 export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
-  mkdirSync(dataDir, { recursive: true });
+  if (!opts.readonly) mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'catalog.db');
   const db = new Database(file, { readonly: opts.readonly ?? false });
   setBusyTimeout(db, BUSY_TIMEOUT_MS);

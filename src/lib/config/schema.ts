@@ -71,6 +71,8 @@ const uploadSchema = z.strictObject({
   mode: z.enum(['clip', 'segment']).default('clip').describe('clip: the event window only; segment: whole segments'),
   continuous: z.boolean().default(false).describe('also back up every closed segment, at lower priority'),
   concurrency: z.number().int().min(1).max(32).default(2),
+  drainWaitSeconds: seconds(1, 86400).default(60)
+    .describe('once input has ended (a cron drain), how long storage may keep failing before upload stops and leaves the rest queued'),
 });
 
 const mqttSchema = z.strictObject({
@@ -164,6 +166,14 @@ const serveSchema = z.strictObject({
     })
     .prefault({}),
   accessLogDays: z.number().int().min(1).max(3650).default(90).describe('sign-ins, refusals and footage watched are kept this long'),
+  limits: z
+    .strictObject({
+      liveSessions: z.number().int().min(1).max(1000).default(32).describe('live streams open at once, all users (a grid is one)'),
+      liveSessionsPerUser: z.number().int().min(1).max(1000).default(6).describe('live streams open at once per user'),
+      remuxes: z.number().int().min(1).max(100).default(4).describe('recording playbacks and exports at once, all users (an ffmpeg each)'),
+      remuxesPerUser: z.number().int().min(1).max(100).default(2).describe('recording playbacks and exports at once per user'),
+    })
+    .prefault({}),
 });
 
 export const configSchema = z.strictObject({

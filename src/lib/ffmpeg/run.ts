@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../errors.js';
 import { redactText } from '../redact.js';
 
@@ -90,4 +90,15 @@ export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => v
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(force ? 'SIGKILL' : 'SIGINT');
     },
   };
+}
+
+/**
+ * Starts an ffmpeg whose output the caller reads from stdout (live streams, playback remuxes, exports): stdin is a
+ * pipe (a concat script, or nothing), stderr a pipe (for the error). Like the recorder it runs under `setpriv
+ * --pdeathsig`, here SIGKILL: a stream nobody can read any more is not worth finalising.
+ */
+export function spawnFfmpeg(args: string[]): ChildProcessByStdio<Writable, Readable, Readable> {
+  const proc = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', FFMPEG, '-hide_banner', '-nostdin', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  proc.stdin.on('error', () => {}); // ffmpeg may exit before reading all of its input
+  return proc;
 }

@@ -3,7 +3,7 @@ import { alerts, type Alert, type Alerter } from '../alerts/index.js';
 import { appBaseUrl } from '../alerts/links.js';
 import { composeAlert } from '../alerts/message.js';
 import { decideAndSave } from '../analyze/analyzer.js';
-import { eventKeyOf, liveClipUrl } from '../catalog/analyses.js';
+import { liveClipUrl } from '../catalog/analyses.js';
 import type { Db } from '../catalog/db.js';
 import { snapshotKey } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
@@ -42,7 +42,7 @@ export interface LiveAnalysisOptions {
 }
 
 /**
- * Live analysis as `cctv analyze` and the demo run it: the local detector in a worker thread (warming up now), shared
+ * Live analysis as `cctv analyze` and `cctv run` (the demo too) start it: the local detector in a worker thread (warming up now), shared
  * with the end-of-event analysis behind live samples when `local` is the configured detector. `detector` is what the
  * Analyzer should use (undefined: its own). null when live analysis is off (alerts.live.maxSessions 0, no camera).
  */
@@ -83,7 +83,7 @@ interface Session {
 export class LiveAnalysis {
   private readonly sessions = new Map<string, Session>();
   /** Snapshots being encoded and stored. */
-  private readonly snapshots = new Set<Promise<Buffer | null>>();
+  private readonly snapshots = new Set<Promise<void>>();
   private readonly decoders: DecoderPool;
   readonly maxSessions: number;
   private closed = false;
@@ -193,40 +193,42 @@ export class LiveAnalysis {
   }
 
   /**
-   * Decides and, when it alerts, sends the alert: the decision and the live labels go into the catalog as the event's
-   * `live:<id>` analysis (so the end-of-event analysis says `repeat` and merges them); the snapshot goes to storage.
+   * Decides and, when it alerts, queues the alert for delivery, in one catalog transaction (decideAndSave: the one
+   * decision path, shared with the end-of-event analysis): the decision and the live labels go into the catalog as the
+   * event's `live:<id>` analysis (so the end-of-event analysis says `repeat` and merges them), the alert into the
+   * Alerter's durable queue (`alerts`, origin `live`). The snapshot is then encoded and stored, and the delivery
+   * started as soon as it is stored (or failed: the sinks then send without it).
    */
   private async alert(ev: EventRecord, labels: DetectionLabel[], picture: Snapshotable | null, detector: string, frames: number): Promise<void> {
     const { config, db, storage } = this.o;
     const startMs = Date.parse(ev.start) - config.events.preRollSeconds * 1000;
     const row = { clipUrl: liveClipUrl(ev.id), eventId: ev.id, camera: ev.camera, startMs, detector, frames, labels };
-    const decision = decideAndSave(db, config, row);
-    log.info({ camera: ev.camera, event: ev.id, labels: labels.map((l) => l.name), decision }, 'live: confirmed');
-    if (decision !== 'new') {
-      this.o.emit?.({ v: 1, kind: 'sighting', eventId: ev.id, camera: ev.camera, at: labels[0]!.at, labels, detector, alert: alerts(decision), snapshot: null });
-      return;
-    }
-    // The alert goes out at once; the snapshot is encoded and stored meanwhile (the sinks that attach it wait for it,
-    // its link works once it is stored: well before anyone can tap it).
     const key = snapshotKey(ev.camera, ev.id, Date.parse(ev.start));
-    const stored = picture === null ? Promise.resolve(null) : this.snapshot(picture, labels)
-      .then(async (jpeg) => {
-        await storage.put(key, { body: jpeg }, { contentType: 'image/jpeg', metadata: { camera: ev.camera } });
-        return jpeg;
-      })
-      .catch((err: unknown) => {
-        log.warn({ camera: ev.camera, event: ev.id, err: errorMessage(err) }, 'live: snapshot not made or not stored; alerting without it');
-        return null;
-      });
-    this.snapshots.add(stored);
-    void stored.finally(() => this.snapshots.delete(stored));
     const links = await this.links(ev, key, picture !== null);
     const alert: Alert = {
       ...composeAlert({ camera: ev.camera, eventId: ev.id, labels, alertOn: config.alerts.on, detector, clip: links.clip, poster: links.poster }),
-      media: { snapshot: () => stored, clip: async () => null },
+      media: { snapshot: async () => null, clip: async () => null },
     };
-    this.o.alerter.dispatch(eventKeyOf(row), alert);
-    this.o.emit?.({ v: 1, kind: 'sighting', eventId: ev.id, camera: ev.camera, at: alert.at, labels, detector, alert: alerts(decision), snapshot: links.poster });
+    const send = { alerter: this.o.alerter, origin: 'live', alert, media: { poster: picture === null ? null : key, clip: null } };
+    const decision = decideAndSave(db, config, row, send, (d) => d);
+    log.info({ camera: ev.camera, event: ev.id, labels: labels.map((l) => l.name), decision }, 'live: confirmed');
+    const sighting: SightingRecord = {
+      v: 1, kind: 'sighting', eventId: ev.id, camera: ev.camera, at: alert.at, labels, detector, alert: alerts(decision), snapshot: null,
+    };
+    if (decision !== 'new') {
+      this.o.emit?.({ ...sighting, at: labels[0]!.at });
+      return;
+    }
+    const stored = picture === null ? Promise.resolve() : this.snapshot(picture, labels)
+      .then((jpeg) => storage.put(key, { body: jpeg }, { contentType: 'image/jpeg', metadata: { camera: ev.camera } }))
+      .then(() => {})
+      .catch((err: unknown) => {
+        log.warn({ camera: ev.camera, event: ev.id, err: errorMessage(err) }, 'live: snapshot not made or not stored; alerting without it');
+      })
+      .finally(() => this.o.alerter.wake());
+    this.snapshots.add(stored);
+    void stored.finally(() => this.snapshots.delete(stored));
+    this.o.emit?.({ ...sighting, snapshot: links.poster });
   }
 
   private async snapshot(picture: Snapshotable, labels: readonly DetectionLabel[]): Promise<Buffer> {

@@ -29,6 +29,8 @@ export class RecorderRun {
    * its time-named path (`abs`, what is catalogued) and the wall-clock time ffmpeg opened it.
    */
   private readonly opened: { abs: string; written: string; openedMs: number }[] = [];
+  /** Open segments a later list entry overtook (never listed themselves): catalogued from disk at the end of the run. */
+  private readonly skipped: string[] = [];
   private started = false;
   /** End of the previous segment of this run: the next one starts there (no false gap when the estimate moves). */
   private prevEndMs: number | null = null;
@@ -113,12 +115,16 @@ export class RecorderRun {
   }
 
   /**
-   * The segment list names the oldest open segment closed: its wall-clock times (from the stream clock) and its row.
-   * `bytesOf` gives the file's size. An entry that is not the oldest open segment is out of step (logged by the caller).
+   * The segment list names an open segment closed (normally the oldest): its wall-clock times (from the stream clock)
+   * and its row. `bytesOf` gives the file's size. An entry naming no open segment is out of step (logged by the caller)
+   * and changes nothing; open segments older than the one named were never listed: they wait for the end of the run,
+   * which catalogues them from disk (unlisted). One odd entry never puts every later one out of step.
    */
   segmentClosed(entry: ListEntry, bytesOf: (abs: string) => number): ClosedSegment | { outOfStep: { entry: string; expected: string | undefined } } {
-    const head = this.opened.shift();
-    if (!head || path.basename(head.written) !== entry.name) return { outOfStep: { entry: entry.name, expected: head && path.basename(head.written) } };
+    const i = this.opened.findIndex((o) => path.basename(o.written) === entry.name);
+    if (i < 0) return { outOfStep: { entry: entry.name, expected: this.opened[0] && path.basename(this.opened[0].written) } };
+    this.skipped.push(...this.opened.splice(0, i).map((o) => o.abs));
+    const head = this.opened.shift()!;
     this.clock.observe(head.openedMs, entry.start);
     const { startMs, endMs } = segmentWallTimes(entry, this.clock.offsetMs()!, this.prevEndMs);
     this.prevEndMs = endMs;
@@ -162,7 +168,7 @@ export class RecorderRun {
 
   /** Segments ffmpeg opened but never listed (it was killed or crashed), oldest first; they leave the run's state. */
   unlisted(): string[] {
-    return this.opened.splice(0).map((o) => o.abs);
+    return [...this.skipped.splice(0), ...this.opened.splice(0).map((o) => o.abs)];
   }
 
   /** A segment of this run was catalogued some other way (found on disk): it ends at `endMs`. */

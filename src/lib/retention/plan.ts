@@ -6,7 +6,8 @@
  * 1. Never: a segment still being written (`closed: false`), or one an upload is reading or will read (a pending,
  *    claimed or failed outbox item: an event whose clip window overlaps it, or the segment itself).
  * 2. `age`: a closed segment that ended more than `recordingsDays` ago, unless it overlaps a protected event
- *    window: an event that ended (or, still open, is) within `keepEventsDays`, widened by pre/post-roll.
+ *    window: an event that ended within `keepEventsDays` (an open one ends `maxEventMs` after its start at the
+ *    latest), widened by pre/post-roll.
  * 3. `quota`: while the catalogued recordings hold more than `maxDiskBytes`, the oldest unprotected segments.
  *    Event-protected segments are not deleted for the quota (what is left over is `quotaShortfallBytes`).
  * 4. `emergency`: while the disk's free space is below `minFreeBytes`, the oldest unprotected segments, then the
@@ -39,6 +40,11 @@ export interface RetentionPolicy {
   remote: boolean;
   preRollMs: number;
   postRollMs: number;
+  /**
+   * events.maxEventSeconds (ms): an event still open (its end never came, or not yet) lasts at most this long after
+   * its start; it is never endless (issue 11: one orphan stopped age and quota retention for its camera).
+   */
+  maxEventMs: number;
 }
 
 /** A span of one camera's time. */
@@ -112,9 +118,10 @@ export function planRetention(input: PlanInput): Plan {
   /** Age rules apply to what ended before this (never, when the clock cannot be trusted). */
   const ageOf = (days: number) => (clockBehindMs > 0 ? Number.NEGATIVE_INFINITY : nowMs - days * DAY_MS);
   const eventCutoff = nowMs - policy.keepEventsDays * DAY_MS;
+  const endOf = (e: EventTimes) => e.endMs ?? e.startMs + policy.maxEventMs;
   const eventWindows = input.events
-    .filter((e) => (e.endMs ?? nowMs) >= eventCutoff)
-    .map((e) => ({ camera: e.camera, fromMs: e.startMs - policy.preRollMs, toMs: (e.endMs ?? Number.MAX_SAFE_INTEGER) + policy.postRollMs }));
+    .filter((e) => endOf(e) >= eventCutoff)
+    .map((e) => ({ camera: e.camera, fromMs: e.startMs - policy.preRollMs, toMs: endOf(e) + policy.postRollMs }));
   const inUse = overlapChecker(input.inUse.windows);
   const protectedByEvent = overlapChecker(eventWindows);
 

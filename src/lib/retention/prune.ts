@@ -30,6 +30,7 @@ export function policyFrom(config: Config): RetentionPolicy {
     recordingsDays: r.recordingsDays, keepEventsDays: r.keepEventsDays, maxDiskBytes: r.maxDiskGb * GB,
     minFreeBytes: r.minFreeGb * GB, remote: r.remote,
     preRollMs: config.events.preRollSeconds * 1000, postRollMs: config.events.postRollSeconds * 1000,
+    maxEventMs: config.events.maxEventSeconds * 1000,
   };
 }
 

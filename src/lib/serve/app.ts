@@ -3,12 +3,16 @@ import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/index.js';
-import { apiRoutes } from './api-routes.js';
+import { apiRoutes, type Capabilities } from './api-routes.js';
 import { isFootage, permits, requiredAccess } from './auth/access.js';
 import { RecentKeys, safeAdd, type AccessLog } from './auth/audit.js';
 import type { Authenticator, Client, Principal } from './auth/authenticator.js';
 import { noSignIn } from './auth/none.js';
+import { exportRoutes } from './export-routes.js';
 import { HttpError, json, type RequestContext, type Route } from './http.js';
+import { Limits } from './limits.js';
+import { LiveHub } from './live/hub.js';
+import { liveRoutes } from './live/routes.js';
 import { mediaRoutes } from './media-routes.js';
 import { csrfRefusal, forwardedClient, hostAllowed, securityHeaders, trustedProxyList } from './security.js';
 import { staticRoutes } from './static-files.js';
@@ -30,21 +34,29 @@ import { staticRoutes } from './static-files.js';
  *   5. the routes, given the principal; footage watched is recorded in the access log.
  *
  * Routes (GET/HEAD unless said; all but the public ones behind sign-in when it is on):
- *   /                                   the web app (static files shipped in ./static; static-files.ts)
+ *   /, /*.js, /app.css, icons, /manifest.webmanifest   the web app (./static; static-files.ts)
  *   /sign-in                            the sign-in page (public)
  *   /auth/…                             sign-in, sign-out, session (the authenticator's; auth/local.ts)
- *   /api/cameras                        cameras with recorder health                         (api-routes.ts)
- *   /api/events?camera&label&since&until&before&limit   events, newest first, keyset pages
+ *   /api/config                         who asks, what this host can do (capabilities), the cameras  (api-routes.ts)
+ *   /api/cameras                        cameras with recorder health
+ *   /api/events?camera&label&since&until&before&limit&unreviewed   events, newest first, keyset pages
+ *   POST /api/reviews                   mark events reviewed or not, for the user who asks
  *   /api/timeline?camera&day            recorded runs, gaps and events of a camera over a UTC day (or from/to)
+ *   /healthz, /readyz, /metrics         liveness, readiness, Prometheus text (public, public, signed-in; health-routes.ts)
+ *   /api/export?camera&from&to          what an export of that range would hold          (export-routes.ts)
+ *   /media/export.zip?camera&from&to    the export: one MP4 per camera, manifest.json, SHA256SUMS
  *   /api/admin/…                        users, API tokens (GET, POST, DELETE), the access log (admins; auth/admin-routes.ts)
  *   /media/clip/<uploadKey>             a stored clip (range requests; a presigned redirect for S3); ?download=1 (media-routes.ts)
  *   /media/poster/<uploadKey>           its poster
- *   /media/recording/<camera>.mp4?at&seconds  continuous recording from `at`, fragmented MP4 remuxed on the fly
+ *   /media/recording/<camera>.mp4?at&seconds  continuous recording from the keyframe before `at`, fragmented MP4
+ *   /media/thumb/<camera>.jpg?at        a small JPEG of the keyframe at or before `at` (the timeline's scrubbing)
  *   /media/latest/<camera>.jpg          the camera's latest recorded frame
+ *   /media/live/<camera>.mp4?stream     the camera live, fragmented MP4                     (live/routes.ts)
+ *   /media/live?camera&stream           several cameras live in one framed stream (the web app's grid)
  */
 export interface AppOptions {
   catalog: EventCatalog;
-  config: Pick<Config, 'dataDir' | 'cameras' | 'record'>;
+  config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'serve'>;
   storage: Storage;
   /** Who is asking; default `noSignIn` (everyone is the local admin, loopback only). */
   authenticator?: Authenticator;
@@ -56,6 +68,10 @@ export interface AppOptions {
   routes?: Route[];
   /** Origins media may be redirected to (the S3 endpoint of presigned URLs); added to the CSP. */
   mediaOrigins?: string[];
+  /** What this host can do (default: everything); the web app hides the rest. The hosted app turns live off. */
+  capabilities?: Partial<Capabilities>;
+  /** How long a live camera's ffmpeg keeps running after its last viewer left (default 5 s). */
+  liveLingerMs?: number;
   now?: () => number;
 }
 
@@ -72,12 +88,18 @@ export interface Connection {
 export interface App {
   /** Answers a request; `conn` is the connection it came on (default: an unknown, non-TLS peer). */
   handle(request: Request, conn?: Connection): Promise<Response>;
+  /** Stops what runs in the background (live ffmpegs). */
+  close(): Promise<void>;
 }
 
 const FOOTAGE_LOG_WINDOW_MS = 10 * 60_000;
 
 export function createApp(o: AppOptions): App {
-  const headers = securityHeaders(o.mediaOrigins ?? []);
+  // blob: is where Media Source Extensions attach a stream to a <video> (live view, timeline player).
+  const headers = securityHeaders([...(o.mediaOrigins ?? []), 'blob:']);
+  const capabilities: Capabilities = { live: true, timeline: true, export: true, review: true, ...o.capabilities };
+  const limits = new Limits(o.config.serve.limits);
+  const live = new LiveHub(o.config, { lingerMs: o.liveLingerMs });
   const auth = o.authenticator ?? noSignIn;
   const signIn = auth.kind !== 'none';
   const trusted = trustedProxyList(o.trustedProxies ?? []);
@@ -86,7 +108,13 @@ export function createApp(o: AppOptions): App {
   // GET-only route modules: another method on their paths is answered 405 below.
   const readOnly = (route: Route): Route => async (req, url, ctx) => (req.method === 'GET' || req.method === 'HEAD' ? route(req, url, ctx) : undefined);
   const routes: Route[] = [
-    ...[staticRoutes(), apiRoutes(o.catalog, o.config), mediaRoutes(o.catalog, o.storage, o.config)].map(readOnly),
+    ...[
+      staticRoutes(),
+      mediaRoutes({ catalog: o.catalog, storage: o.storage, config: o.config, limits, timeline: capabilities.timeline }),
+      liveRoutes({ hub: live, limits, config: o.config, enabled: capabilities.live }),
+      exportRoutes({ catalog: o.catalog, config: o.config, limits, enabled: capabilities.export }),
+    ].map(readOnly),
+    apiRoutes(o.catalog, o.config, capabilities), // GET, and POST /api/reviews
     ...(o.routes ?? []),
   ];
 
@@ -152,11 +180,12 @@ export function createApp(o: AppOptions): App {
         ({ res, setCookie } = await answer(req, url, conn));
       } catch (err) {
         if (!(err instanceof HttpError)) log.error({ err: errorMessage(err), url: url.pathname }, 'request failed');
-        res = err instanceof HttpError ? json({ error: err.message }, err.status) : json({ error: 'internal error' }, 500);
+        res = err instanceof HttpError ? json({ error: err.message }, err.status, err.headers) : json({ error: 'internal error' }, 500);
       }
       for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
       for (const c of setCookie) res.headers.append('set-cookie', c);
       return res;
     },
+    close: () => live.close(),
   };
 }
