@@ -26,18 +26,21 @@ import { storageFromConfig, type Storage } from '../lib/storage/index.js';
 export async function analyze(opts: { camera?: string }, ctx: CommandContext, args: string[]): Promise<void> {
   const { config } = ctx;
   const storage = storageFromConfig(config);
-  const alerter = createAlerter(ctx.catalog, config, { storage });
   const write = async (r: Parameters<CommandContext['write']>[0]) => {
     if (ctx.machineOutput) await ctx.write(r);
   };
   const hasInput = !process.stdin.isTTY && !stdinIsEmptyByNature();
-  // Live analysis (src/lib/live) for events on stdin; the end-of-event analysis shares its detector thread.
-  const live = !hasInput ? null : startLiveAnalysis({ db: ctx.catalog, config, storage, alerter, emit: (r) => void write(r) });
+  // FILE/URL arguments are checked before anything starts (a usage error exits at once).
+  const clips: ClipInput[] = [];
+  for (const arg of args) clips.push(await argumentClip(arg, opts.camera, ctx, storage));
+  const alerter = createAlerter(ctx.catalog, config, { storage });
+  // Live analysis (src/lib/live) for events on stdin (a pipeline stage: no FILE arguments); the end-of-event analysis
+  // shares its detector thread.
+  const live = !hasInput || args.length > 0 ? null : startLiveAnalysis({ db: ctx.catalog, config, storage, alerter, emit: (r) => void write(r) });
   const analyzer = new Analyzer({ db: ctx.catalog, config, storage, alerter, ...(live?.detector ? { detector: live.detector } : {}) });
   let failed = 0;
   try {
-    for (const arg of args) {
-      const clip = await argumentClip(arg, opts.camera, ctx, storage);
+    for (const clip of clips) {
       try {
         const record = await analyzer.analyze(clip);
         log.info({ url: record.url, frames: record.frames, labels: record.labels.map((l) => l.name), alert: record.alert }, 'analyzed');
