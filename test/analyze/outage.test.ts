@@ -51,7 +51,10 @@ describe('analyze during a storage outage', () => {
     try {
       run.proc.stdin!.write(`${JSON.stringify(uploaded)}\n`);
       // Past the 5 attempts after which the analysis used to be failed for the rest of the run.
-      await waitFor('six failed attempts', () => item().attempts >= 6, 240_000, 200);
+      await waitFor('six failed attempts', () => {
+        if (item().state === 'failed') throw new Error('the analysis was failed for the rest of the run');
+        return item().attempts >= 6;
+      }, 240_000, 200);
       expect(item().state).toBe('pending');
       expect(receiver.requests).toHaveLength(0);
       await server.resume();
