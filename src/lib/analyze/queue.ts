@@ -25,7 +25,10 @@ export interface AnalysisQueueOptions {
   backoff?: { baseMs: number; maxMs: number };
 }
 
-/** Failed analyses are tried this often per run, then failed until the next run. */
+/**
+ * Failed analyses are tried this often per run, then failed until the next run; a storage outage while input is open
+ * is retried for as long as it lasts (as `cctv upload` does), so a pipeline's alert never waits for the next run.
+ */
 const MAX_ATTEMPTS = 5;
 
 /**
@@ -132,7 +135,8 @@ export class AnalysisQueue {
 
   private retryLater(item: WorkItem & { kind: 'analysis' }, err: unknown): void {
     const message = errorMessage(err);
-    if (err instanceof UserError || item.attempts + 1 >= MAX_ATTEMPTS) {
+    const outage = this.inputOpen && this.o.analyzer.isOutage(err);
+    if (!outage && (err instanceof UserError || item.attempts + 1 >= MAX_ATTEMPTS)) {
       this.failed++;
       log.error({ url: item.payload.url, err: message }, 'clip not analysed; left in the queue for the next run');
       markFailed(this.o.db, item.id, this.worker.id, message);
