@@ -88,6 +88,9 @@ export class AnalysisQueue {
       } else log.info({ url: u.url, state: state?.state, owner: state?.owner }, 'analysis not run here: another process has it, or it was given up');
     } finally {
       this.offering--;
+      // Quiet counts from the end of the last offered analysis: one that took longer than the grace (a loaded
+      // machine) must not let the background take the records the input is about to bring, out of order.
+      this.lastOfferMs = Date.now();
       this.loop.wake();
     }
   }
