@@ -60,10 +60,13 @@ describe('cctv upload | cctv analyze', () => {
     p = project();
     const up = await runCctv(['upload', '--camera', 'front', vtA, pattern, vtB], { cwd: p.dir });
     expect(up.code, up.stderr).toBe(0);
-    const uploaded = up.records();
-    expect(uploaded.map((r) => r.kind)).toEqual(['uploaded', 'uploaded', 'uploaded']);
+    // upload works two items at once: its records come in the order they finish. Ordered by clip time (the files'
+    // ages: A, B, then the pattern, made last) and given to analyze as A, pattern, B, the cooldown decision is A's.
+    const byStart = up.records().sort((x, y) => Date.parse(x.start as string) - Date.parse(y.start as string));
+    expect(byStart.map((r) => r.kind)).toEqual(['uploaded', 'uploaded', 'uploaded']);
+    const uploaded = [byStart[0]!, byStart[2]!, byStart[1]!];
     const foreign = { v: 1, kind: 'weather', temp: 3 };
-    input = [JSON.stringify(foreign), up.stdout].join('\n');
+    input = [foreign, ...uploaded].map((r) => `${JSON.stringify(r)}\n`).join('');
     const posterBefore = readFileSync(fileURLToPath(uploaded[0]!.poster as string));
     const patternPosterBefore = readFileSync(fileURLToPath(uploaded[1]!.poster as string));
 
