@@ -39,9 +39,10 @@ describe('cctv record (real RTSP camera, real ffmpeg)', () => {
       const p = probeFile(file);
       expect(p.firstIsKey).toBe(true);
       expect(p.codecs).toEqual(['h264', 'pcm_alaw']); // G.711 kept in mkv
-      // The catalogue's duration is ffmpeg's, within three frames of what the file holds (the wall-clock estimate is
-      // refined as ffmpeg's progress lines arrive: 65 ms seen on a loaded machine).
-      expect(Math.abs((s.end_ms - s.start_ms) / 1000 - p.videoFrames / 25)).toBeLessThanOrEqual(0.12 + 1e-9);
+      // The catalogue's duration is ffmpeg's, close to what the file holds: a segment starts where the previous one
+      // ended, and the wall-clock estimate is refined as ffmpeg's progress lines arrive (65 ms seen at load ~5, 220 ms
+      // at load ~10: the bound is twice that). The frame count over all segments is checked exactly below.
+      expect(Math.abs((s.end_ms - s.start_ms) / 1000 - p.videoFrames / 25)).toBeLessThanOrEqual(0.45);
       const d = decode(file);
       expect(d.frames).toBe(p.videoFrames);
       frames += p.videoFrames;
@@ -124,8 +125,13 @@ describe('cctv record (real RTSP camera, real ffmpeg)', () => {
     const { dir } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url } }, record: { segmentSeconds: 60 } });
     const dataDir = path.join(dir, 'data');
     const rec = spawnCctv(['record'], { cwd: dir });
-    await waitFor('recording', () => existsSync(path.join(dataDir, 'catalog.db')) && rows(dataDir, 'front').segments.length > 0);
-    await new Promise((r) => setTimeout(r, 6000));
+    // Killed mid-segment: once the open segment has grown past 5 s, and not in the last 10 s before a minute boundary
+    // (a boundary just before the kill would leave a fresh, short open segment).
+    const growing = () => {
+      const open = existsSync(path.join(dataDir, 'catalog.db')) ? rows(dataDir, 'front').segments.filter((s) => s.closed === 0) : [];
+      return open.length === 1 && open[0]!.end_ms - open[0]!.start_ms > 5000 && Date.now() - open[0]!.start_ms < 50_000;
+    };
+    await waitFor('an open segment past 5 s', growing, 70_000, 200);
     rec.proc.kill('SIGKILL');
     await rec.exited;
     // One segment is open (a clock boundary may have closed an earlier one of this run).
@@ -153,7 +159,7 @@ describe('cctv record (real RTSP camera, real ffmpeg)', () => {
     expect(recovered.durationSeconds as number).toBeGreaterThan(4);
     const after = rows(dataDir, 'front').segments.find((s) => s.path === open[0]!.path)!;
     expect(after.closed).toBe(1);
-  }, 90_000);
+  }, 150_000);
 
   it('bad configuration: exit 2 naming the key and line', async () => {
     const { dir } = tempProject({ cameras: { front: { url: cam.url } }, record: { segmentSeconds: 5 } });
