@@ -50,23 +50,15 @@ const DAY_MS = 86_400_000;
 
 export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record'>): Route {
   const cameraNames = Object.keys(config.cameras);
-  return async (_req, url) => {
+  const events = eventsRoute(catalog);
+  return async (req, url, ctx) => {
     const q = url.searchParams;
     switch (url.pathname) {
       case '/api/cameras': {
         return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, config.record.stallSeconds))) });
       }
       case '/api/events':
-        return json(
-          await listEvents(catalog, {
-            cameras: q.getAll('camera').filter(Boolean),
-            labels: q.getAll('label').filter(Boolean),
-            sinceMs: timeParam(q.get('since'), 'since'),
-            untilMs: timeParam(q.get('until'), 'until'),
-            limit: q.has('limit') ? intParam(q.get('limit'), 'limit', 1, MAX_PAGE) : 50,
-            cursor: q.get('before') || undefined,
-          }),
-        );
+        return events(req, url, ctx);
       case '/api/timeline': {
         const cam = knownCamera(config, q.get('camera'));
         const day = q.get('day');
@@ -89,8 +81,29 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
   };
 }
 
+/**
+ * /api/events?camera&label&since&until&before&limit over one catalog. `site`: the hosted app's site of that catalog,
+ * carried on the media paths it answers (`?site=`), since the media routes look the key up in that site's catalog.
+ */
+export function eventsRoute(catalog: EventCatalog, site?: string): Route {
+  return async (_req, url) => {
+    if (url.pathname !== '/api/events') return undefined;
+    const q = url.searchParams;
+    return json(
+      await listEvents(catalog, site, {
+        cameras: q.getAll('camera').filter(Boolean),
+        labels: q.getAll('label').filter(Boolean),
+        sinceMs: timeParam(q.get('since'), 'since'),
+        untilMs: timeParam(q.get('until'), 'until'),
+        limit: q.has('limit') ? intParam(q.get('limit'), 'limit', 1, MAX_PAGE) : 50,
+        cursor: q.get('before') || undefined,
+      }),
+    );
+  };
+}
+
 /** A page of events and plain clips as the API answers it. */
-async function listEvents(catalog: EventCatalog, query: Parameters<EventCatalog['listEvents']>[0]): Promise<{ events: EventItem[]; next: string | null }> {
+async function listEvents(catalog: EventCatalog, site: string | undefined, query: Parameters<EventCatalog['listEvents']>[0]): Promise<{ events: EventItem[]; next: string | null }> {
   let page;
   try {
     page = await catalog.listEvents(query);
@@ -106,8 +119,8 @@ async function listEvents(catalog: EventCatalog, query: Parameters<EventCatalog[
       end: m.endMs === null ? null : iso(m.endMs),
       durationSeconds: m.endMs === null ? null : Math.round(m.endMs - m.startMs) / 1000,
       labels: m.labels.map((l) => (l.confidence === null ? l : { ...l, confidence: Math.round(l.confidence * 1000) / 1000 })),
-      clip: m.clipKey === null ? null : mediaPath('clip', m.clipKey),
-      poster: m.clipKey === null || !m.hasPoster ? null : mediaPath('poster', m.clipKey),
+      clip: m.clipKey === null ? null : mediaPath('clip', m.clipKey, site),
+      poster: m.clipKey === null || !m.hasPoster ? null : mediaPath('poster', m.clipKey, site),
     })),
     next: page.next,
   };

@@ -2,7 +2,7 @@ import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { Config } from '../config/schema.js';
 import type { Storage } from '../storage/index.js';
 import { decode, HttpError, intParam, knownCamera, timeParam, type Route } from './http.js';
-import { LatestFrames, recordingPlan, recordingStream, storedObject } from './media.js';
+import { LatestFrames, PRESIGN_SECONDS, recordingPlan, recordingStream, storedObject } from './media.js';
 
 /**
  * The media routes: /media/clip/<key> and /media/poster/<key> (a stored clip and its poster, looked up in the catalog
@@ -12,22 +12,33 @@ import { LatestFrames, recordingPlan, recordingStream, storedObject } from './me
 
 const MAX_RECORDING_SECONDS = 3600;
 
-export function mediaRoutes(catalog: EventCatalog, storage: Storage, config: Pick<Config, 'dataDir' | 'cameras'>): Route {
-  const latest = new LatestFrames(catalog, config.dataDir);
+/**
+ * /media/clip/<key> and /media/poster/<key> of one catalog: the key is looked up in it (a key it does not know is a
+ * 404, whatever the storage holds). `presignSeconds`: how long a presigned URL lives (media.ts PRESIGN_SECONDS).
+ */
+export function storedMediaRoute(catalog: EventCatalog, storage: Storage, presignSeconds = PRESIGN_SECONDS): Route {
   return async (req, url) => {
+    const m = /^\/media\/(clip|poster)\/(.+)$/.exec(url.pathname);
+    if (!m) return undefined;
+    const key = decode(m[2]!);
+    const clip = await catalog.storedClip(key);
+    const stored = m[1] === 'clip' ? clip?.url : clip?.poster;
+    if (!clip || !stored) throw new HttpError(404, `no stored ${m[1]} ${key}`);
+    const download = m[1] === 'clip' && url.searchParams.has('download') ? `${clip.camera}-${new Date(clip.startMs).toISOString().replace(/[:.]/g, '-')}.mp4` : undefined;
+    return storedObject(storage, stored, { method: req.method, range: req.headers.get('range') }, {
+      contentType: m[1] === 'clip' ? 'video/mp4' : 'image/jpeg', download, presignSeconds,
+    });
+  };
+}
+
+export function mediaRoutes(catalog: EventCatalog, storage: Storage, config: Pick<Config, 'dataDir' | 'cameras'>, presignSeconds?: number): Route {
+  const latest = new LatestFrames(catalog, config.dataDir);
+  const stored = storedMediaRoute(catalog, storage, presignSeconds);
+  return async (req, url, ctx) => {
     const q = url.searchParams;
-    let m = /^\/media\/(clip|poster)\/(.+)$/.exec(url.pathname);
-    if (m) {
-      const key = decode(m[2]!);
-      const clip = await catalog.storedClip(key);
-      const stored = m[1] === 'clip' ? clip?.url : clip?.poster;
-      if (!clip || !stored) throw new HttpError(404, `no stored ${m[1]} ${key}`);
-      const download = m[1] === 'clip' && q.has('download') ? `${clip.camera}-${new Date(clip.startMs).toISOString().replace(/[:.]/g, '-')}.mp4` : undefined;
-      return storedObject(storage, stored, { method: req.method, range: req.headers.get('range') }, {
-        contentType: m[1] === 'clip' ? 'video/mp4' : 'image/jpeg', download,
-      });
-    }
-    m = /^\/media\/recording\/([^/]+)\.mp4$/.exec(url.pathname);
+    const answer = await stored(req, url, ctx);
+    if (answer) return answer;
+    let m = /^\/media\/recording\/([^/]+)\.mp4$/.exec(url.pathname);
     if (m) {
       const cam = knownCamera(config, decode(m[1]!));
       const at = timeParam(q.get('at'), 'at');

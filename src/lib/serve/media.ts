@@ -51,7 +51,7 @@ export async function storedObject(
   storage: Storage,
   url: string,
   req: { method: string; range: string | null },
-  opts: { contentType: string; download?: string },
+  opts: { contentType: string; download?: string; presignSeconds?: number },
 ): Promise<Response> {
   let key: string;
   try {
@@ -59,7 +59,7 @@ export async function storedObject(
   } catch {
     return new Response('stored in another storage than the configured one', { status: 404 });
   }
-  const signed = await storage.presign(key, PRESIGN_SECONDS, opts.download ? { downloadAs: opts.download } : {});
+  const signed = await storage.presign(key, opts.presignSeconds ?? PRESIGN_SECONDS, opts.download ? { downloadAs: opts.download } : {});
   if (signed) return new Response(null, { status: 302, headers: { location: signed, 'cache-control': 'no-store' } });
   let size: number;
   try {
