@@ -11,7 +11,7 @@ import { noSignIn } from './auth/none.js';
 import { HttpError, json, type RequestContext, type Route } from './http.js';
 import { mediaRoutes } from './media-routes.js';
 import { csrfRefusal, forwardedClient, hostAllowed, securityHeaders, trustedProxyList } from './security.js';
-import { HOSTED_CAPABILITIES, PREMISE_CAPABILITIES, siteRoutes, visibleSites } from './sites.js';
+import { HOSTED_CAPABILITIES, PREMISE_CAPABILITIES, siteRoutes, visibleSites } from './hosted-routes.js';
 import { staticRoutes } from './static-files.js';
 
 /**
@@ -37,13 +37,13 @@ import { staticRoutes } from './static-files.js';
  *   /api/cameras                        cameras with recorder health                         (api-routes.ts)
  *   /api/events?camera&label&since&until&before&limit   events, newest first, keyset pages
  *   /api/timeline?camera&day            recorded runs, gaps and events of a camera over a UTC day (or from/to)
- *   /api/app                            what this host serves: the principal's sites, capabilities (sites.ts)
+ *   /api/app                            what this host serves: the principal's sites, capabilities (hosted-routes.ts)
  *   /api/admin/…                        users, API tokens (GET, POST, DELETE), the access log (admins; auth/admin-routes.ts)
  *   /media/clip/<uploadKey>             a stored clip (range requests; a presigned redirect for S3); ?download=1 (media-routes.ts)
  *   /media/poster/<uploadKey>           its poster
  *   /media/recording/<camera>.mp4?at&seconds  continuous recording from `at`, fragmented MP4 remuxed on the fly
  *   /media/latest/<camera>.jpg          the camera's latest recorded frame
- * The hosted app (`sites`, issue 15) serves /api/events and /media/clip|poster per site (`?site=`, sites.ts) and
+ * The hosted app (`sites`, issue 15) serves /api/events and /media/clip|poster per site (`?site=`, hosted-routes.ts) and
  * none of the routes that need the house (cameras, timeline, recordings, latest frames).
  */
 export type AppOptions = CommonOptions & (PremiseSource | HostedSource);
