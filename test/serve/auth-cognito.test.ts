@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoSessionStore } from '../../src/lib/catalog/hosted-sessions.js';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoSessionStore, sessionsTableDefinition } from '../../src/lib/catalog/hosted-sessions.js';
 import type { Client, Principal, Role } from '../../src/lib/serve/auth/authenticator.js';
 import { cognitoAuthenticator, groupsToAccess, samePath } from '../../src/lib/serve/auth/cognito.js';
 import { DEFAULT_SESSION_POLICY } from '../../src/lib/serve/auth/session-policy.js';
-import { startDynalite, type DynamoTestServer } from '../helpers/dynalite.js';
+import { startDynamo } from '../helpers/dynamodb.js';
 import { startOidcStub, type OidcStub } from '../helpers/oidc-stub.js';
 import { describeAuthenticator } from './auth-conformance.js';
 
@@ -13,14 +15,15 @@ const ORIGIN = 'http://127.0.0.1:8080';
 const USERS = { admin: 'ada', viewer: 'vic' } as const;
 
 async function setup() {
-  const dynamo = await startDynalite();
-  await dynamo.createTable('cctv-web-sessions', 'idHash');
+  const dynamo = await startDynamo();
+  await dynamo.client.send(new CreateTableCommand(sessionsTableDefinition('cctv-web-sessions')));
+  const doc = DynamoDBDocumentClient.from(dynamo.client);
   const stub = await startOidcStub({
     redirectUris: () => [`${ORIGIN}/auth/callback`],
     users: { ada: { password: 'pw-ada', groups: ['admins'] }, vic: { password: 'pw-vic', groups: ['home'] }, sam: { password: 'pw-sam', groups: ['home', 'cabin'] } },
   });
   let t = Date.now();
-  const sessions = dynamoSessionStore(dynamo.doc, 'cctv-web-sessions');
+  const sessions = dynamoSessionStore(doc, 'cctv-web-sessions');
   const auth = cognitoAuthenticator({
     userPoolId: stub.userPoolId, clientId: stub.clientId, domain: stub.url, publicOrigin: ORIGIN, sessions, jwksUrl: stub.jwksUrl, now: () => t,
   });
@@ -38,11 +41,11 @@ async function setup() {
   }
   const cookieHeader = (setCookie: string[]) => setCookie.map((c) => c.split(';')[0]!).filter((c) => !c.endsWith('=')).join('; ');
   return {
-    dynamo, stub, auth, route, signInAs, cookieHeader,
+    dynamo, doc, stub, auth, route, signInAs, cookieHeader,
     advance: (ms: number) => void (t += ms),
     close: async () => {
       await stub?.close();
-      await dynamo?.close();
+      await dynamo?.stop();
     },
   };
 }
@@ -133,7 +136,7 @@ describe('Cognito sign-in', () => {
       // The app talks to the other "pool" for tokens but verifies them against the real pool's JWKS.
       const forged = cognitoAuthenticator({
         userPoolId: s.stub.userPoolId, clientId: s.stub.clientId, domain: other.url, publicOrigin: ORIGIN, jwksUrl: s.stub.jwksUrl,
-        sessions: dynamoSessionStore(s.dynamo.doc, 'cctv-web-sessions'),
+        sessions: dynamoSessionStore(s.doc, 'cctv-web-sessions'),
       });
       const c = client();
       const start = (await forged.route(new Request(`${ORIGIN}/auth/sign-in`), new URL(`${ORIGIN}/auth/sign-in`), c))!;
@@ -161,7 +164,7 @@ describe('Cognito sign-in', () => {
     const saved = s.stub.url;
     const down = cognitoAuthenticator({
       userPoolId: s.stub.userPoolId, clientId: s.stub.clientId, domain: 'http://127.0.0.1:9', publicOrigin: ORIGIN, jwksUrl: s.stub.jwksUrl,
-      sessions: dynamoSessionStore(s.dynamo.doc, 'cctv-web-sessions'), now: () => Date.now() + 3 * 3600_000,
+      sessions: dynamoSessionStore(s.doc, 'cctv-web-sessions'), now: () => Date.now() + 3 * 3600_000,
     });
     const stillThere = await down.identify(new Request(`${ORIGIN}/api/events`, { headers: { cookie } }), client());
     expect(stillThere.principal?.name, `pool at ${saved} unreachable for this one`).toBe('gus');

@@ -1,3 +1,4 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from './users.js';
 
@@ -37,6 +38,16 @@ export interface HostedSessionStore {
   /** What the pool said at a new check. */
   recheck(idHash: string, r: { role: Role; sites: string[] | null; checkMs: number }): Promise<void>;
   delete(idHash: string): Promise<void>;
+}
+
+/** The table (declared by infra/terraform/web.tf: keep them in step); this definition creates it for tests and benchmarks. */
+export function sessionsTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'idHash', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'idHash', KeyType: 'HASH' }],
+  };
 }
 
 const isConditionFailure = (err: unknown) => (err as { name?: string }).name === 'ConditionalCheckFailedException';

@@ -11,7 +11,7 @@ import { noSignIn } from './auth/none.js';
 import { HttpError, json, type RequestContext, type Route } from './http.js';
 import { mediaRoutes } from './media-routes.js';
 import { csrfRefusal, forwardedClient, hostAllowed, securityHeaders, trustedProxyList } from './security.js';
-import { HOSTED_CAPABILITIES, PREMISE_CAPABILITIES, siteRoutes, visibleSites } from './hosted-routes.js';
+import { HOSTED_CAPABILITIES, PREMISE_CAPABILITIES, siteRoutes, visibleSites, type HostedSite } from './hosted-routes.js';
 import { staticRoutes } from './static-files.js';
 
 /**
@@ -48,22 +48,23 @@ import { staticRoutes } from './static-files.js';
  */
 export type AppOptions = CommonOptions & (PremiseSource | HostedSource);
 
-/** On premise: the catalog, and the cameras and recordings of the config (timeline, live frames, recorder health). */
+/** On premise: the catalog, the storage, and the cameras and recordings of the config (timeline, live frames, recorder health). */
 interface PremiseSource {
   catalog: EventCatalog;
   config: Pick<Config, 'dataDir' | 'cameras' | 'record'>;
+  storage: Storage;
   sites?: undefined;
 }
 
-/** The hosted app: each site's event catalog, by site name; `storage` is the whole bucket. */
+/** The hosted app: each site's event catalog and storage, by site name. */
 interface HostedSource {
-  sites: Readonly<Record<string, EventCatalog>>;
+  sites: Readonly<Record<string, HostedSite>>;
   catalog?: undefined;
   config?: undefined;
+  storage?: undefined;
 }
 
 interface CommonOptions {
-  storage: Storage;
   /** Who is asking; default `noSignIn` (everyone is the local admin, loopback only). */
   authenticator?: Authenticator;
   /** Where sign-ins, refusals and footage watched are recorded; default nowhere. */
@@ -111,7 +112,7 @@ export function createApp(o: AppOptions): App {
       ? json({ hosted: !!o.sites, sites: visibleSites(ctx.principal, siteNames), capabilities: o.sites ? HOSTED_CAPABILITIES : PREMISE_CAPABILITIES })
       : undefined;
   const own = o.sites
-    ? [siteRoutes(o.sites, o.storage, o.presignSeconds)]
+    ? [siteRoutes(o.sites, o.presignSeconds)]
     : [apiRoutes(o.catalog, o.config), mediaRoutes(o.catalog, o.storage, o.config, o.presignSeconds)];
   const routes: Route[] = [...[staticRoutes(), appInfo, ...own].map(readOnly), ...(o.routes ?? [])];
 

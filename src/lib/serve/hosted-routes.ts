@@ -6,7 +6,7 @@ import { storedMediaRoute } from './media-routes.js';
 import type { Storage } from '../storage/index.js';
 
 /**
- * The hosted app's sites (issue 15): one event catalog per site, one storage over the whole bucket. A request names
+ * The hosted app's sites (issue 15): one event catalog and one storage per site. A request names
  * its site (`?site=`); a principal reaches only the sites of their groups, and any other site answers 404 exactly as
  * one that does not exist (the list of sites is not disclosed). The hosted app serves only what is in the cloud:
  * the events list and stored clips and posters; what needs the house (recordings, live frames, recorder health) is
@@ -33,10 +33,16 @@ export function visibleSites(principal: Principal | null, all: readonly string[]
   return mine === undefined ? [...all] : all.filter((s) => mine.includes(s));
 }
 
+/** A site of the hosted app: its events, and its storage (`s3://<bucket>/<site>`: no other site's object is in reach). */
+export interface HostedSite {
+  catalog: EventCatalog;
+  storage: Storage;
+}
+
 /** The routes of the hosted app's sites: /api/events and /media/clip|poster, each for the `?site=` asked. */
-export function siteRoutes(sites: Readonly<Record<string, EventCatalog>>, storage: Storage, presignSeconds?: number): Route {
+export function siteRoutes(sites: Readonly<Record<string, HostedSite>>, presignSeconds?: number): Route {
   const names = Object.keys(sites);
-  const routes = new Map(names.map((s) => [s, [eventsRoute(sites[s]!, s), storedMediaRoute(sites[s]!, storage, presignSeconds)]] as const));
+  const routes = new Map(names.map((s) => [s, [eventsRoute(sites[s]!.catalog, s), storedMediaRoute(sites[s]!.catalog, sites[s]!.storage, presignSeconds)]] as const));
   return async (req, url, ctx) => {
     if (url.pathname !== '/api/events' && !url.pathname.startsWith('/media/')) return undefined;
     const site = url.searchParams.get('site') ?? '';

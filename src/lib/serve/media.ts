@@ -40,6 +40,17 @@ export function parseRange(header: string | null, size: number): ByteRangeReques
   return { start, end };
 }
 
+/** The origin presigned URLs of `storage` point at (the CSP must allow it for media), or none. */
+export async function presignOrigin(storage: Storage): Promise<string[]> {
+  try {
+    const signed = await storage.presign('probe.mp4', 60);
+    return signed ? [new URL(signed).origin] : [];
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'cannot presign storage URLs: stored clips will not play');
+    return [];
+  }
+}
+
 /** How long a presigned media URL stays valid. */
 export const PRESIGN_SECONDS = 300;
 
