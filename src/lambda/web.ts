@@ -37,7 +37,7 @@ export const webSettingsSchema = z.strictObject({
   sessionsTable: z.string().min(3),
   sites: z.array(z.string().regex(SITE_PATTERN, 'each must be a site name (lowercase letters, digits, inner hyphens)')).min(1),
   adminGroup: z.string().min(1).default('admins'),
-  presignSeconds: z.number().int().min(30).max(3600).default(PRESIGN_SECONDS),
+  presignSeconds: z.number().int().min(2).max(3600).default(PRESIGN_SECONDS),
   sessionIdleHours: z.number().positive().max(24 * 365).default(DEFAULT_SESSION_POLICY.idleMs / HOUR_MS),
   sessionMaxDays: z.number().positive().max(365).default(DEFAULT_SESSION_POLICY.absoluteMs / HOUR_MS / 24),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),

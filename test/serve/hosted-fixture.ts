@@ -5,6 +5,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { dynamoEventCatalog } from '../../src/lib/catalog/dynamodb/catalog.js';
 import { sessionsTableDefinition } from '../../src/lib/catalog/hosted-sessions.js';
+import type { FunctionUrlEvent } from '../../src/lib/serve/function-url.js';
 import { S3Storage } from '../../src/lib/storage/index.js';
 import { createWebHandler, type WebDeps, type WebSettings } from '../../src/lambda/web.js';
 import { startDynamo, type DynamoTestServer } from '../helpers/dynamodb.js';
@@ -35,6 +36,8 @@ export interface HostedFixture {
   events: { home: string[]; cabin: string[] };
   /** Clip keys inside their site (`clips/…`). */
   clips: { home: string[]; cabin: string[] };
+  /** Every function-URL event the handler was given, in order. */
+  requests: FunctionUrlEvent[];
   close(): Promise<void>;
 }
 
@@ -108,7 +111,7 @@ export async function startHostedFixture(o: { presignSeconds?: number; longClip?
     };
     parameters.set(SETTINGS_PARAMETER, JSON.stringify(settings));
     return {
-      url: host.url, settings, deps, tls, stub, s3, dynamo, events, clips,
+      url: host.url, settings, deps, tls, stub, s3, dynamo, events, clips, requests: host.events,
       close: async () => {
         for (const s of started.reverse()) await s.close();
         rmSync(work, { recursive: true, force: true });

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -7,28 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebHandler, hostedApp, parseWebSettings } from '../../src/lambda/web.js';
 import { eventToRequest, responseToResult, viewerAddress } from '../../src/lib/serve/function-url.js';
 import { listen, type Listening } from '../../src/lib/serve/node.js';
-import { functionUrlEvent, startSsmStub } from '../helpers/function-url-host.js';
+import { functionUrlEvent, send, startSsmStub, type Answer } from '../helpers/function-url-host.js';
 import { startHostedFixture, USERS, type HostedFixture } from './hosted-fixture.js';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** An HTTPS request to a loopback server with the fixture's self-signed certificate. */
-function send(url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: o.method ?? 'GET', headers: o.headers, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
 
 const cookiesOf = (a: Answer) => ([] as string[]).concat(a.headers['set-cookie'] ?? []);
 const jar = (setCookie: string[]) => setCookie.map((c) => c.split(';')[0]!).filter((c) => !c.endsWith('=')).join('; ');
@@ -88,7 +67,7 @@ describe('the hosted app (web Lambda behind the CloudFront + function-URL emulat
       { path: '/' }, { path: '/app.js' }, { path: '/app.css' }, { path: '/icon.svg' }, { path: '/no-such-page' },
       { path: '/', headers: { 'sec-fetch-mode': 'navigate', accept: 'text/html' } },
       { path: '/api/events?site=home' }, { path: '/auth/session' }, { path: '/auth/sign-in?next=/%23/people' },
-      { path: '/api/app', headers: { cookie: vic } }, { path: '/api/app', headers: { cookie: ada } },
+      { path: '/api/config', headers: { cookie: vic } }, { path: '/api/config', headers: { cookie: ada } },
       { path: '/api/events?site=home&limit=2', headers: { cookie: vic } }, { path: '/api/events?site=home&label=person', headers: { cookie: vic } },
       { path: '/api/events?site=cabin', headers: { cookie: vic } }, { path: '/api/events', headers: { cookie: vic } },
       { path: '/api/events?site=cabin', headers: { cookie: ada } }, { path: '/api/events?site=home&before=garbage', headers: { cookie: ada } },
@@ -115,8 +94,10 @@ describe('the hosted app (web Lambda behind the CloudFront + function-URL emulat
 
   it('users see only their groups\' sites; another site\'s event, clip or poster answers 404 like one that does not exist', async () => {
     const get = async (p: string, cookie: string) => send(`${f.url}${p}`, { headers: { cookie } });
-    expect(JSON.parse((await get('/api/app', vic)).body.toString())).toEqual({ hosted: true, sites: ['home'], capabilities: { cameras: false, timeline: false, live: false } });
-    expect(JSON.parse((await get('/api/app', ada)).body.toString()).sites).toEqual(['home', 'cabin']);
+    expect(JSON.parse((await get('/api/config', vic)).body.toString())).toEqual({
+      user: { name: 'vic', role: 'viewer', sites: ['home'] }, capabilities: { live: false, timeline: false, export: false, review: false }, cameras: [], sites: ['home'], mediaUrlSeconds: 300,
+    });
+    expect(JSON.parse((await get('/api/config', ada)).body.toString()).sites).toEqual(['home', 'cabin']);
     const homeEvents = JSON.parse((await get('/api/events?site=home', vic)).body.toString()) as { events: { id: string; clip: string; poster: string }[] };
     expect(homeEvents.events.map((e) => e.id)).toEqual([...f.events.home].reverse());
     expect(homeEvents.events[0]!.clip).toBe(`/media/clip/${f.clips.home[2]!.split('/').map(encodeURIComponent).join('/')}?site=home`);
@@ -154,7 +135,7 @@ describe('the hosted app (web Lambda behind the CloudFront + function-URL emulat
     const res = await send(`${f.url}/auth/sign-out`, { method: 'POST', headers: { cookie, 'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' } });
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body.toString()).error).toMatch(/no Origin header/);
-    expect((await send(`${f.url}/api/app`, { headers: { cookie } })).status).toBe(200); // still signed in
+    expect((await send(`${f.url}/api/config`, { headers: { cookie } })).status).toBe(200); // still signed in
     // Without the body's hash the function URL itself refuses a POST behind OAC (the emulator does as AWS documents).
     expect((await send(`${f.url}/auth/sign-out`, { method: 'POST', headers: { cookie, origin: f.url } })).status).toBe(403);
   });
@@ -183,7 +164,7 @@ describe('the hosted app (web Lambda behind the CloudFront + function-URL emulat
     const ssm = await startSsmStub(parameters);
     try {
       const handler = createWebHandler({ ...f.deps, env: { CCTV_WEB_SETTINGS: '/x/web/settings', AWS_REGION: 'eu-west-2' }, ssm: new SSMClient({ endpoint: ssm.endpoint, region: 'eu-west-2', credentials: { accessKeyId: 't', secretAccessKey: 't' } }) });
-      const event = functionUrlEvent({ method: 'GET', url: '/api/app', headers: {}, body: Buffer.alloc(0), viewerIp: '198.51.100.7' });
+      const event = functionUrlEvent({ method: 'GET', url: '/api/config', headers: {}, body: Buffer.alloc(0), viewerIp: '198.51.100.7' });
       await expect(handler(event)).rejects.toThrow(/\/x\/web\/settings: sites\.0 each must be a site name.*; presignSeconds/);
       parameters.set('/x/web/settings', JSON.stringify(f.settings));
       expect((await handler(event)).statusCode).toBe(401);

@@ -11,7 +11,7 @@ import { noSignIn } from './auth/none.js';
 import { HttpError, json, type RequestContext, type Route } from './http.js';
 import { mediaRoutes } from './media-routes.js';
 import { csrfRefusal, forwardedClient, hostAllowed, securityHeaders, trustedProxyList } from './security.js';
-import { HOSTED_CAPABILITIES, PREMISE_CAPABILITIES, siteRoutes, visibleSites, type HostedSite } from './hosted-routes.js';
+import { siteRoutes, type HostedSite } from './hosted-routes.js';
 import { staticRoutes } from './static-files.js';
 
 /**
@@ -37,14 +37,14 @@ import { staticRoutes } from './static-files.js';
  *   /api/cameras                        cameras with recorder health                         (api-routes.ts)
  *   /api/events?camera&label&since&until&before&limit   events, newest first, keyset pages
  *   /api/timeline?camera&day            recorded runs, gaps and events of a camera over a UTC day (or from/to)
- *   /api/app                            what this host serves: the principal's sites, capabilities (hosted-routes.ts)
  *   /api/admin/…                        users, API tokens (GET, POST, DELETE), the access log (admins; auth/admin-routes.ts)
  *   /media/clip/<uploadKey>             a stored clip (range requests; a presigned redirect for S3); ?download=1 (media-routes.ts)
  *   /media/poster/<uploadKey>           its poster
  *   /media/recording/<camera>.mp4?at&seconds  continuous recording from `at`, fragmented MP4 remuxed on the fly
  *   /media/latest/<camera>.jpg          the camera's latest recorded frame
- * The hosted app (`sites`, issue 15) serves /api/events and /media/clip|poster per site (`?site=`, hosted-routes.ts) and
- * none of the routes that need the house (cameras, timeline, recordings, latest frames).
+ * The hosted app (`sites`, issue 15) serves /api/config (capabilities, the principal's sites), /api/events and
+ * /media/clip|poster per site (`?site=`, hosted-routes.ts), and none of the routes that need the house (cameras,
+ * timeline, recordings, latest frames).
  */
 export type AppOptions = CommonOptions & (PremiseSource | HostedSource);
 
@@ -106,15 +106,10 @@ export function createApp(o: AppOptions): App {
   const footageSeen = new RecentKeys(FOOTAGE_LOG_WINDOW_MS);
   // GET-only route modules: another method on their paths is answered 405 below.
   const readOnly = (route: Route): Route => async (req, url, ctx) => (req.method === 'GET' || req.method === 'HEAD' ? route(req, url, ctx) : undefined);
-  const siteNames = o.sites ? Object.keys(o.sites) : [];
-  const appInfo: Route = async (_req, url, ctx) =>
-    url.pathname === '/api/app'
-      ? json({ hosted: !!o.sites, sites: visibleSites(ctx.principal, siteNames), capabilities: o.sites ? HOSTED_CAPABILITIES : PREMISE_CAPABILITIES })
-      : undefined;
   const own = o.sites
     ? [siteRoutes(o.sites, o.presignSeconds)]
     : [apiRoutes(o.catalog, o.config), mediaRoutes(o.catalog, o.storage, o.config, o.presignSeconds)];
-  const routes: Route[] = [...[staticRoutes(), appInfo, ...own].map(readOnly), ...(o.routes ?? [])];
+  const routes: Route[] = [...[staticRoutes(), ...own].map(readOnly), ...(o.routes ?? [])];
 
   const record = (action: 'refused' | 'footage', req: Request, url: URL, client: Client, status: number, principal: Principal | null, detail: string | null) => {
     if (o.accessLog) {

@@ -22,12 +22,40 @@ function el(tag, attrs = {}, ...children) {
 
 async function api(path, params = {}) {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) for (const one of [].concat(v)) if (one !== '' && one !== undefined) q.append(k, one);
+  for (const [k, v] of Object.entries({ ...params, site })) for (const one of [].concat(v)) if (one !== '' && one !== undefined) q.append(k, one);
   const res = await fetch(`${path}${q.size ? `?${q}` : ''}`, { headers: { accept: 'application/json' } });
-  if (res.status === 401) toSignIn();
-  if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error || res.statusText);
-  return res.json();
+  const body = await res.json().catch(() => ({}));
+  if (res.status === 401) toSignIn(body.signIn);
+  if (!res.ok) throw new Error(body.error || res.statusText);
+  return body;
 }
+
+// ---- the hosted app (issue 15): /api/config names the viewer's sites and what this host cannot do -------------------
+
+/** The site whose events are shown (hosted app); '' on premise. */
+let site = '';
+/** Capabilities of this host: the hosted app has no live view or continuous timeline (null: all, on premise). */
+let capabilities = null;
+/** How long the app's presigned media URLs live. */
+let mediaUrlSeconds = 300;
+const hostReady = fetch('/api/config', { headers: { accept: 'application/json' } })
+  .then((res) => (res.ok ? res.json() : null))
+  .then((config) => {
+    if (!config || !Array.isArray(config.sites)) return; // on premise
+    capabilities = config.capabilities;
+    mediaUrlSeconds = config.mediaUrlSeconds || mediaUrlSeconds;
+    for (const a of document.querySelectorAll('nav a')) if (capabilities[a.dataset.view] === false) a.hidden = true;
+    const saved = localStorage.getItem('cctv-site');
+    site = config.sites.includes(saved) ? saved : config.sites[0] || '';
+    const picker = el('select', { id: 'site', 'aria-label': 'site', onchange: (ev) => {
+      site = ev.target.value;
+      localStorage.setItem('cctv-site', site);
+      route();
+    } }, config.sites.map((s) => el('option', { value: s, selected: s === site }, s)));
+    picker.hidden = config.sites.length < 2;
+    document.querySelector('nav').after(picker);
+    if (!config.sites.length) view.replaceChildren(el('p', { class: 'empty' }, 'No site is shared with you yet: ask the owner to add you to a site\'s group.'));
+  }, () => {});
 
 const fmtTime = (iso) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' });
 const fmtClock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -37,20 +65,39 @@ const dayStart = (day) => new Date(`${day}T00:00:00`);
 
 let cameras = [];
 async function loadCameras() {
+  if (capabilities) return cameras; // the hosted app knows events, not the house's cameras
   cameras = (await api('/api/cameras')).cameras;
   return cameras;
 }
 
+let playing = null;
 function play(src, title, download) {
   document.getElementById('player-title').textContent = title;
   const link = document.getElementById('player-download');
   link.hidden = !download;
   if (download) link.href = download;
+  playing = { src, askedMs: Date.now() };
   video.src = src;
   if (!player.open) player.showModal();
   video.play().catch(() => {});
 }
+// A stored clip plays from a short-lived presigned URL (the app redirects to it; Chromium then keeps asking that URL,
+// and an expired one fails without an error event for a long while): a seek or a stall after most of its life asks the
+// app for a new one and carries on from the same moment.
+function askAgainIfStale() {
+  if (!playing || Date.now() - playing.askedMs < mediaUrlSeconds * 800) return;
+  const at = video.currentTime;
+  const paused = video.paused;
+  playing.askedMs = Date.now();
+  video.src = playing.src;
+  video.addEventListener('loadedmetadata', () => {
+    video.currentTime = at;
+    if (!paused) video.play().catch(() => {});
+  }, { once: true });
+}
+for (const name of ['seeking', 'waiting', 'error']) video.addEventListener(name, askAgainIfStale);
 function closePlayer() {
+  playing = null;
   video.pause();
   video.removeAttribute('src');
   video.load();
@@ -65,7 +112,7 @@ function eventCard(e) {
   const chips = e.labels.map((l) => l.confidence === null
     ? el('span', { class: `chip source ${l.name}` }, l.name)
     : el('span', { class: `chip ${l.name}` }, `${l.name} ${Math.round(l.confidence * 100)}%`));
-  const open = () => e.clip && play(e.clip, `${e.camera} · ${fmtTime(e.start)}`, `${e.clip}?download=1`);
+  const open = () => e.clip && play(e.clip, `${e.camera} · ${fmtTime(e.start)}`, `${e.clip}${e.clip.includes('?') ? '&' : '?'}download=1`);
   return el('article', { class: 'event-card', tabindex: 0, 'data-id': e.id || e.clip, onclick: open, onkeydown: (ev) => ev.key === 'Enter' && open() },
     el('div', { class: 'thumb' }, e.poster ? el('img', { class: 'poster', src: e.poster, alt: `${e.camera} event`, loading: 'lazy' }) : e.clip ? 'no poster' : 'not stored yet'),
     el('div', { class: 'meta' },
@@ -198,8 +245,10 @@ async function liveView() {
 
 async function route() {
   clearInterval(liveTimer);
+  await hostReady;
   const [path, query] = location.hash.slice(1).split('?');
-  const name = (path || '/events').replace(/^\//, '') || 'events';
+  let name = (path || '/events').replace(/^\//, '') || 'events';
+  if (capabilities && capabilities[name] === false) name = 'events';
   const params = new URLSearchParams(query || '');
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === name);
   try {
@@ -215,9 +264,9 @@ route();
 
 // ---- who is signed in (auth/local.ts) -------------------------------------------------------------------------
 
-/** The session ended (signed out elsewhere, expired): sign in again, then come back here. */
-function toSignIn() {
-  location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.hash)}`);
+/** The session ended (signed out elsewhere, expired): sign in again (where the app's 401 says), then come back here. */
+function toSignIn(where = '/sign-in') {
+  location.assign(`${where}?next=${encodeURIComponent(location.pathname + location.hash)}`);
 }
 
 fetch('/auth/session', { headers: { accept: 'application/json' } })
@@ -228,7 +277,10 @@ fetch('/auth/session', { headers: { accept: 'application/json' } })
     document.getElementById('who').hidden = false;
   }, () => {});
 document.getElementById('sign-out').addEventListener('click', async () => {
-  const res = await fetch('/auth/sign-out', { method: 'POST', headers: { accept: 'application/json' } }).catch(() => null);
+  // The hosted app is behind CloudFront's Origin Access Control, which needs a POST body's sha256 (here: of nothing).
+  const res = await fetch('/auth/sign-out', {
+    method: 'POST', headers: { accept: 'application/json', 'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+  }).catch(() => null);
   const next = res && res.ok ? (await res.json()).next : '/sign-in';
   location.replace(next || '/sign-in');
 });
