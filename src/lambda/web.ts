@@ -32,7 +32,8 @@ export const webSettingsSchema = z.strictObject({
   clientId: z.string().regex(/^[a-z0-9]{1,128}$/, 'must be the app client id'),
   /** The pool's sign-in domain, https://<prefix>.auth.<region>.amazoncognito.com. */
   cognitoDomain: z.url({ protocol: /^https?$/, error: 'must be the https:// URL of the pool\'s domain' }),
-  bucket: z.string().min(3),
+  /** Where every site's clips are: s3://<bucket> or s3://<bucket>/<key_prefix> (a site's under <site>/clips/). */
+  storageUrl: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://<bucket> or s3://<bucket>/<prefix>'),
   eventsTable: z.string().min(3),
   sessionsTable: z.string().min(3),
   sites: z.array(z.string().regex(SITE_PATTERN, 'each must be a site name (lowercase letters, digits, inner hyphens)')).min(1),
@@ -68,8 +69,8 @@ export interface WebDeps {
   env?: Record<string, string | undefined>;
   ssm?: SSMClient;
   dynamo?: DynamoDBClient;
-  /** A site's storage (default: S3 at s3://<bucket>/<site>). */
-  storage?: (site: string, settings: WebSettings) => Storage;
+  /** The storage of storageUrl (default: S3 in the function's region). */
+  storage?: Storage;
   /** The pool's JWKS from somewhere else than the pool (a test's OIDC stand-in). */
   jwksUrl?: string;
 }
@@ -78,9 +79,10 @@ export interface WebDeps {
 export async function hostedApp(settings: WebSettings, deps: WebDeps = {}): Promise<App> {
   const region = (deps.env ?? process.env).AWS_REGION ?? 'us-east-1'; // Lambda always sets it
   const dynamo = deps.dynamo ?? new DynamoDBClient({ region });
-  const storageOf = deps.storage ?? ((site: string) => new S3Storage(`s3://${settings.bucket}/${site}`, { region, checksums: 'when_required' }));
+  // One storage for every site: a clip is reached only through its site's catalog, which holds its URL.
+  const storage = deps.storage ?? new S3Storage(settings.storageUrl, { region, checksums: 'when_required' });
   const sites: Record<string, HostedSite> = Object.fromEntries(
-    settings.sites.map((site) => [site, { catalog: dynamoEventCatalog({ client: dynamo, tableName: settings.eventsTable, site }), storage: storageOf(site, settings) }]),
+    settings.sites.map((site) => [site, { catalog: dynamoEventCatalog({ client: dynamo, tableName: settings.eventsTable, site }), storage }]),
   );
   const policy = { ...DEFAULT_SESSION_POLICY, idleMs: settings.sessionIdleHours * HOUR_MS, absoluteMs: settings.sessionMaxDays * 24 * HOUR_MS };
   const authenticator = cognitoAuthenticator({
@@ -88,7 +90,7 @@ export async function hostedApp(settings: WebSettings, deps: WebDeps = {}): Prom
     sessions: dynamoSessionStore(DynamoDBDocumentClient.from(dynamo), settings.sessionsTable), adminGroup: settings.adminGroup, policy,
     ...(deps.jwksUrl ? { jwksUrl: deps.jwksUrl } : {}),
   });
-  const mediaOrigins = await presignOrigin(sites[settings.sites[0]!]!.storage);
+  const mediaOrigins = await presignOrigin(storage);
   return createApp({ sites, authenticator, presignSeconds: settings.presignSeconds, mediaOrigins });
 }
 

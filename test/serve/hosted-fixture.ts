@@ -98,14 +98,14 @@ export async function startHostedFixture(o: { presignSeconds?: number; longClip?
       env,
       ssm: new SSMClient({ endpoint: ssmStub.endpoint, region: s3.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
       dynamo: dynamo.client,
-      storage: (site) => storageOf(site),
+      storage: new S3Storage(`s3://${s3.bucket}`, { region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, checksums: 'when_required', configureClient: fixS3rverClient }),
       jwksUrl: stub.jwksUrl,
     };
     const host = await startFunctionUrlHost(createWebHandler(deps), tls);
     started.push(host);
     publicOrigin = host.url;
     const settings: WebSettings = {
-      publicOrigin, userPoolId: stub.userPoolId, clientId: stub.clientId, cognitoDomain: stub.url, bucket: s3.bucket,
+      publicOrigin, userPoolId: stub.userPoolId, clientId: stub.clientId, cognitoDomain: stub.url, storageUrl: `s3://${s3.bucket}`,
       eventsTable: dynamo.tableName, sessionsTable: 'cctv-web-sessions', sites: ['home', 'cabin'], adminGroup: 'admins',
       presignSeconds: o.presignSeconds ?? 300, sessionIdleHours: 72, sessionMaxDays: 30, logLevel: 'warn',
     };

@@ -5,8 +5,8 @@ import { isRecording, recordingWrittenMs } from '../record/paths.js';
 import { HttpError, intParam, json, knownCamera, mediaPath, timeParam, type Route } from './http.js';
 
 /**
- * The JSON API: /api/cameras (recorder health), /api/events (events and plain clips, newest first, by pages) and
- * /api/timeline (a camera's recordings, gaps and events over a day). Answers are plain JSON with ISO times; media is
+ * The JSON API: /api/config (who asks, what this host can do, the cameras), /api/cameras (recorder health),
+ * /api/events (events and plain clips, newest first, by pages) and /api/timeline (a camera's recordings, gaps and events over a day). Answers are plain JSON with ISO times; media is
  * referred to by API paths built from catalog keys, never by file paths or storage URLs.
  */
 
@@ -45,6 +45,9 @@ export interface Timeline {
   events: { id: string; start: string; end: string | null; labels: string[] }[];
 }
 
+/** What the on-premise app can do (/api/config; the hosted app's are in hosted-routes.ts). */
+export const PREMISE_CAPABILITIES = Object.freeze({ live: true, timeline: true, export: true, review: true });
+
 const MAX_PAGE = 200;
 const DAY_MS = 86_400_000;
 
@@ -54,6 +57,8 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
   return async (req, url, ctx) => {
     const q = url.searchParams;
     switch (url.pathname) {
+      case '/api/config':
+        return json({ user: ctx.principal, capabilities: PREMISE_CAPABILITIES, cameras: cameraNames.map((name) => ({ name })) });
       case '/api/cameras': {
         return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, config.record.stallSeconds))) });
       }

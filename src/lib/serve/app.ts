@@ -34,6 +34,7 @@ import { staticRoutes } from './static-files.js';
  *   /                                   the web app (static files shipped in ./static; static-files.ts)
  *   /sign-in                            the sign-in page (public)
  *   /auth/…                             sign-in, sign-out, session (the authenticator's; auth/local.ts)
+ *   /api/config                         who asks, what this host can do (capabilities), the cameras (api-routes.ts)
  *   /api/cameras                        cameras with recorder health                         (api-routes.ts)
  *   /api/events?camera&label&since&until&before&limit   events, newest first, keyset pages
  *   /api/timeline?camera&day            recorded runs, gaps and events of a camera over a UTC day (or from/to)

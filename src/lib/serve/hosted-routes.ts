@@ -28,7 +28,7 @@ export function visibleSites(principal: Principal | null, all: readonly string[]
   return mine === undefined ? [...all] : all.filter((s) => mine.includes(s));
 }
 
-/** A site of the hosted app: its events, and its storage (`s3://<bucket>/<site>`: no other site's object is in reach). */
+/** A site of the hosted app: its events, and the storage its clips' URLs are in. */
 export interface HostedSite {
   catalog: EventCatalog;
   storage: Storage;
