@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { configSchema, type Config } from '../lib/config/schema.js';
 import { UserError } from '../lib/errors.js';
 import { registerSecret } from '../lib/redact.js';
+import { siteNameProblem } from '../lib/sites.js';
 
 /**
  * The hooks' environment (set by infra/terraform/lambda.tf) parsed with zod into the shapes the library uses:
@@ -58,6 +59,27 @@ const analyzeEnv = commonEnv.extend({
   /** Not set by the Terraform: VPC endpoints or test servers. */
   CCTV_REKOGNITION_ENDPOINT: z.string().optional(),
   CCTV_SNS_ENDPOINT: z.url().optional(),
+});
+
+const siteName = z.string().refine((v) => siteNameProblem(v) === null, { error: (i) => siteNameProblem(String(i.input)) ?? 'not a site name' });
+
+const indexerEnv = commonEnv.extend({
+  CCTV_EVENTS_TABLE: z.string({ error: 'is required (the DynamoDB table of the event index)' }).regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  /** The sites a reindex invocation without its own list walks (`<site>/clips/`), comma-separated. */
+  CCTV_SITES: z.string().default('').transform((v, ctx) => {
+    const sites = list(v);
+    for (const s of sites) {
+      const problem = siteNameProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${s}: ${problem}` });
+    }
+    return sites;
+  }),
+  /** The site of 0.1 keys (`clips/…` without a site); unset: they are not indexed. */
+  CCTV_LEGACY_SITE: siteName.optional(),
+  /** Index entries expire this many days after their start (the bucket's expiry). */
+  CCTV_INDEX_EXPIRE_DAYS: z.coerce.number().int('must be a whole number of days').min(1).max(36500).optional(),
+  /** Not set by the Terraform: DynamoDB-compatible servers, VPC endpoints, tests. */
+  CCTV_DYNAMODB_ENDPOINT: z.url().optional(),
 });
 
 /** Which variable a config key came from (for error messages). */
@@ -171,5 +193,25 @@ export function analyzeSettings(env: Env): AnalyzeSettings {
     localGraceSeconds: e.CCTV_LOCAL_GRACE_SECONDS,
     ...(e.CCTV_SNS_TOPIC_ARN ? { snsTopicArn: e.CCTV_SNS_TOPIC_ARN } : {}),
     ...(e.CCTV_SNS_ENDPOINT ? { snsEndpoint: e.CCTV_SNS_ENDPOINT } : {}),
+  };
+}
+
+export interface IndexerSettings extends HookCommon {
+  tableName: string;
+  sites: string[];
+  legacySite: string | null;
+  expireAfterDays?: number;
+  dynamodbEndpoint?: string;
+}
+
+export function indexerSettings(env: Env): IndexerSettings {
+  const e = parseEnv('indexer', indexerEnv, env);
+  return {
+    ...common('indexer', e, {}),
+    tableName: e.CCTV_EVENTS_TABLE,
+    sites: e.CCTV_SITES,
+    legacySite: e.CCTV_LEGACY_SITE ?? null,
+    ...(e.CCTV_INDEX_EXPIRE_DAYS !== undefined ? { expireAfterDays: e.CCTV_INDEX_EXPIRE_DAYS } : {}),
+    ...(e.CCTV_DYNAMODB_ENDPOINT ? { dynamodbEndpoint: e.CCTV_DYNAMODB_ENDPOINT } : {}),
   };
 }
