@@ -50,6 +50,10 @@ const analyzeEnv = commonEnv.extend({
   CCTV_MAX_FRAMES: z.coerce.number().optional(),
   CCTV_SNS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN').optional(),
   CCTV_WEBHOOK_URL: z.string().optional(),
+  /** alerts.publicUrl: the hosted app's address; alert links then open its media routes. */
+  CCTV_ALERT_PUBLIC_URL: z.string().optional(),
+  /** alerts.presignSeconds: without a public URL, how long presigned alert links stay valid. */
+  CCTV_ALERT_PRESIGN_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).optional(),
   CCTV_LOCAL_GRACE_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')
@@ -93,6 +97,8 @@ const SOURCE: Record<string, string> = {
   'detect.endpoint': 'CCTV_REKOGNITION_ENDPOINT',
   'alerts.on': 'CCTV_ALERT_LABELS',
   'alerts.webhook.url': 'CCTV_WEBHOOK_URL',
+  'alerts.publicUrl': 'CCTV_ALERT_PUBLIC_URL',
+  'alerts.presignSeconds': 'CCTV_ALERT_PRESIGN_SECONDS',
 };
 
 function fail(hook: string, issues: readonly z.core.$ZodIssue[], name: (path: PropertyKey[]) => string): never {
@@ -179,6 +185,8 @@ export function analyzeSettings(env: Env): AnalyzeSettings {
     alerts: {
       ...(e.CCTV_ALERT_LABELS !== undefined ? { on: list(e.CCTV_ALERT_LABELS) } : {}),
       ...(e.CCTV_WEBHOOK_URL ? { webhook: { url: e.CCTV_WEBHOOK_URL } } : {}),
+      ...(e.CCTV_ALERT_PUBLIC_URL ? { publicUrl: e.CCTV_ALERT_PUBLIC_URL } : {}),
+      ...(e.CCTV_ALERT_PRESIGN_SECONDS !== undefined ? { presignSeconds: e.CCTV_ALERT_PRESIGN_SECONDS } : {}),
     },
   });
   const { config } = settings;
