@@ -1,6 +1,6 @@
-// Bundles the AWS hooks (src/lambda/transcode.ts, src/lambda/analyze.ts) with esbuild into
-// dist/lambda/<hook>.zip, each holding index.mjs (handler: index.handler, runtime nodejs20.x).
-//   npm run build:lambda           → dist/lambda/transcode.zip, dist/lambda/analyze.zip (+ meta json)
+// Bundles the AWS hooks (src/lambda/transcode.ts, analyze.ts, indexer.ts) with esbuild into
+// dist/lambda/<hook>.zip, each holding index.mjs (handler: index.handler, runtime nodejs22.x: built for node22).
+//   npm run build:lambda           → dist/lambda/{transcode,analyze,indexer}.zip (+ meta json)
 // Everything is bundled, the AWS SDK v3 included (the runtime has one, but pinning ours is safer).
 // The local detector's model and wasm (@vladmandic/human, tfjs) stay out: src/lib/detect/local.ts loads them by
 // a computed path at run time only, and the analyze hook never asks for the local detector; the build fails if
@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outRoot = path.join(root, 'dist/lambda');
-const HOOKS = ['transcode', 'analyze'];
+const HOOKS = ['transcode', 'analyze', 'indexer'];
 /** Packages that must never be in a hook bundle (the local detector's heavy parts, the CLI's native/UI parts). */
 const FORBIDDEN = [/node_modules\/@vladmandic\/human\//, /node_modules\/@tensorflow\//, /node_modules\/better-sqlite3\//, /node_modules\/ink\//, /node_modules\/react\//];
 const LIMIT = 50 * 1024 * 1024; // Lambda's direct-upload limit for a zip
@@ -29,7 +29,7 @@ for (const hook of HOOKS) {
     outfile: path.join(dir, 'index.mjs'),
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     format: 'esm',
     minify: true,
     sourcemap: false,

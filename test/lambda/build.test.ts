@@ -5,15 +5,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-/** `npm run build:lambda`: two zips Lambda can run (index.mjs exporting handler), small, without the local model. */
+/** `npm run build:lambda`: three zips Lambda can run (index.mjs exporting handler), small, without the local model. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const unzipped = mkdtempSync(path.join(tmpdir(), 'cctv-lambda-zip-'));
 afterAll(() => rmSync(unzipped, { recursive: true, force: true }));
 
 describe('build:lambda', () => {
-  it('bundles transcode.zip and analyze.zip with index.mjs exporting handler, below 50 MB, no local detector inside', async () => {
+  it('bundles transcode.zip, analyze.zip and indexer.zip (for node22) with index.mjs exporting handler, below 50 MB, no local detector inside', async () => {
     execFileSync('npm', ['run', '--silent', 'build:lambda'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const hook of ['transcode', 'analyze']) {
+    for (const hook of ['transcode', 'analyze', 'indexer']) {
       const zip = path.join(root, 'dist/lambda', `${hook}.zip`);
       expect(statSync(zip).size).toBeLessThan(50 * 1024 * 1024);
       // Small in practice (about 0.35 MB each, the AWS SDK clients included): cold starts stay short.
