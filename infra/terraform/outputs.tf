@@ -72,3 +72,23 @@ output "ffmpeg_layer_arn" {
   description = "ffmpeg layer the hooks use (the one given, or the one published from ffmpeg_layer_zip_path)."
   value       = local.ffmpeg_layer_arn
 }
+
+output "web_url" {
+  description = "The hosted web app (null without enable_web)."
+  value       = var.enable_web ? "https://${aws_cloudfront_distribution.web[0].domain_name}" : null
+}
+
+output "web_user_pool_id" {
+  description = "The user pool to create the web app's users in (`aws cognito-idp admin-create-user --user-pool-id <this>`), null without enable_web."
+  value       = one(aws_cognito_user_pool.web[*].id)
+}
+
+output "web_function_name" {
+  description = "The web app's Lambda function (null without enable_web)."
+  value       = one(aws_lambda_function.web[*].function_name)
+}
+
+output "web_settings_parameter" {
+  description = "The SSM parameter holding the web app's settings (null without enable_web)."
+  value       = var.enable_web ? aws_ssm_parameter.web_settings[0].name : null
+}

@@ -471,3 +471,118 @@ variable "uploader_can_list_and_delete" {
   type        = bool
   default     = false
 }
+
+# ---------------------------------------------------------------------------------------------
+# The hosted web app (web.tf, cognito.tf)
+# ---------------------------------------------------------------------------------------------
+
+variable "enable_web" {
+  description = "Create the hosted web app: CloudFront in front of the web Lambda's function URL (Origin Access Control), a Cognito user pool for sign-in, its sessions table and settings parameter. Needs enable_index."
+  type        = bool
+  default     = false
+}
+
+variable "web_zip_path" {
+  description = "Path of the web app zip built by `npm run build:lambda`. null = <repo>/dist/lambda/web.zip."
+  type        = string
+  default     = null
+}
+
+variable "web_memory_mb" {
+  description = "Web app memory in MB (CPU comes in proportion: more memory, faster cold starts)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.web_memory_mb >= 128 && var.web_memory_mb <= 10240 && floor(var.web_memory_mb) == var.web_memory_mb
+    error_message = "web_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "web_timeout_seconds" {
+  description = "Web app timeout in seconds (a request is a few index reads and a presigned URL)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.web_timeout_seconds >= 3 && var.web_timeout_seconds <= 60 && floor(var.web_timeout_seconds) == var.web_timeout_seconds
+    error_message = "web_timeout_seconds must be a whole number between 3 and 60."
+  }
+}
+
+variable "web_reserved_concurrency" {
+  description = "Reserved concurrency of the web app: the most requests answered at once (also a cost ceiling). At least 1."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.web_reserved_concurrency >= 1 && var.web_reserved_concurrency <= 1000 && floor(var.web_reserved_concurrency) == var.web_reserved_concurrency
+    error_message = "web_reserved_concurrency must be a whole number between 1 and 1000."
+  }
+}
+
+variable "web_price_class" {
+  description = "CloudFront price class of the web app (PriceClass_100: North America and Europe edges, the cheapest)."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.web_price_class)
+    error_message = "web_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "cognito_domain_prefix" {
+  description = "Prefix of the user pool's sign-in domain (<prefix>.auth.<region>.amazoncognito.com), unique across AWS. null = \"<name>-<account id>\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_domain_prefix == null ? true : can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.cognito_domain_prefix)) && !can(regex("aws|amazon|cognito", var.cognito_domain_prefix))
+    error_message = "cognito_domain_prefix must be lowercase letters, digits and inner hyphens (up to 63), without aws, amazon or cognito."
+  }
+}
+
+variable "web_admin_group" {
+  description = "The user pool group whose members see every site."
+  type        = string
+  default     = "admins"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.web_admin_group))
+    error_message = "web_admin_group must be 1-128 letters, digits, _ or -."
+  }
+}
+
+variable "web_presign_seconds" {
+  description = "How long a clip's or poster's presigned URL lives (the player asks for a new one before a seek past that)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.web_presign_seconds >= 60 && var.web_presign_seconds <= 3600 && floor(var.web_presign_seconds) == var.web_presign_seconds
+    error_message = "web_presign_seconds must be a whole number between 60 and 3600."
+  }
+}
+
+variable "web_session_idle_hours" {
+  description = "A web session ends after this many hours without a request."
+  type        = number
+  default     = 72
+
+  validation {
+    condition     = var.web_session_idle_hours > 0 && var.web_session_idle_hours <= 8760
+    error_message = "web_session_idle_hours must be more than 0 and at most 8760."
+  }
+}
+
+variable "web_session_max_days" {
+  description = "A web session ends this many days after signing in, whatever happens (also the pool's refresh token validity)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.web_session_max_days >= 1 && var.web_session_max_days <= 3650 && floor(var.web_session_max_days) == var.web_session_max_days
+    error_message = "web_session_max_days must be a whole number of days between 1 and 3650."
+  }
+}
