@@ -9,14 +9,14 @@ locals {
         Sid      = "ReadClipVideos"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [local.clip_video_arn]
+        Resource = local.clip_video_arns
       },
       {
         # In-place faststart/H.264 rewrite of the clip (re-tagged class=clip) and its poster.
         Sid      = "WriteClipVideosAndPosters"
         Effect   = "Allow"
         Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
-        Resource = [local.clip_video_arn, local.clip_poster_arn]
+        Resource = concat(local.clip_video_arns, local.clip_poster_arns)
       },
     ]
     analyze = [
@@ -24,13 +24,13 @@ locals {
         Sid      = "ReadClipsAndManifests"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [local.clip_video_arn, local.clip_manifest_arn]
+        Resource = concat(local.clip_video_arns, local.clip_manifest_arns)
       },
       {
         Sid      = "WriteLabelsIntoManifests"
         Effect   = "Allow"
         Action   = ["s3:PutObject"]
-        Resource = [local.clip_manifest_arn]
+        Resource = local.clip_manifest_arns
       },
       {
         # DetectLabels supports no resource-level permissions: "*" is the only valid resource.
@@ -97,8 +97,10 @@ resource "aws_iam_role_policy" "hook" {
 # Uploader: the on-premise cctv server
 # ---------------------------------------------------------------------------------------------
 
+# The 0.1 uploader (clips/ without a site): only while that layout is in use. Sites have their own (sites.tf).
 locals {
-  create_uploader_role = length(var.uploader_role_trusted_principal_arns) > 0
+  create_uploader_role = local.legacy_layout && length(var.uploader_role_trusted_principal_arns) > 0
+  create_uploader_user = local.legacy_layout && var.create_uploader_user
 
   uploader_statements = concat(
     [
@@ -137,7 +139,7 @@ locals {
 }
 
 resource "aws_iam_policy" "uploader" {
-  count = var.create_uploader_user || local.create_uploader_role ? 1 : 0
+  count = local.create_uploader_user || local.create_uploader_role ? 1 : 0
 
   name        = "${var.name}-uploader"
   description = "cctv on-premise server: store clips under ${local.clip_prefix} in ${aws_s3_bucket.clips.bucket}"
@@ -148,14 +150,14 @@ resource "aws_iam_policy" "uploader" {
 }
 
 resource "aws_iam_user" "uploader" {
-  count = var.create_uploader_user ? 1 : 0
+  count = local.create_uploader_user ? 1 : 0
 
   name = "${var.name}-uploader"
   path = "/cctv/"
 }
 
 resource "aws_iam_user_policy_attachment" "uploader" {
-  count = var.create_uploader_user ? 1 : 0
+  count = local.create_uploader_user ? 1 : 0
 
   user       = aws_iam_user.uploader[0].name
   policy_arn = aws_iam_policy.uploader[0].arn
