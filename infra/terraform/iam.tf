@@ -3,6 +3,16 @@
 # `*` resource is rekognition:DetectLabels, which has no resource-level permissions.
 
 locals {
+  # Who may assume a function's execution role: Lambda.
+  lambda_trust_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
   hook_statements = {
     transcode = [
       {
@@ -56,16 +66,9 @@ locals {
 resource "aws_iam_role" "hook" {
   for_each = toset(local.hooks)
 
-  name        = "${var.name}-${each.key}"
-  description = "Execution role of the cctv ${each.key} hook"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  name               = "${var.name}-${each.key}"
+  description        = "Execution role of the cctv ${each.key} hook"
+  assume_role_policy = local.lambda_trust_policy
 }
 
 resource "aws_iam_role_policy" "hook" {
@@ -102,40 +105,8 @@ locals {
   create_uploader_role = local.legacy_layout && length(var.uploader_role_trusted_principal_arns) > 0
   create_uploader_user = local.legacy_layout && var.create_uploader_user
 
-  uploader_statements = concat(
-    [
-      {
-        # Clips, posters, manifests; multipart for large clips; the class=clip tag.
-        Sid      = "PutClips"
-        Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
-        Resource = [local.clip_objects]
-      },
-      {
-        # cctv verifies every upload (size, ETag, read-back when the ETag is not an MD5).
-        Sid      = "VerifyClips"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = [local.clip_objects]
-      },
-    ],
-    [for s in [
-      {
-        Sid       = "ListClips"
-        Effect    = "Allow"
-        Action    = ["s3:ListBucket"]
-        Resource  = [local.bucket_arn]
-        Condition = { StringLike = { "s3:prefix" = ["${local.clip_prefix}*"] } }
-      },
-      {
-        Sid      = "DeleteClips"
-        Effect   = "Allow"
-        Action   = ["s3:DeleteObject"]
-        Resource = [local.clip_objects]
-      },
-    ] : s if var.uploader_can_list_and_delete],
-    local.kms_statements,
-  )
+  # The same statements as a site's uploader (sites.tf), over the 0.1 clip prefix.
+  uploader_statements = local.uploader_statements_by_prefix[""]
 }
 
 resource "aws_iam_policy" "uploader" {

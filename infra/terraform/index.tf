@@ -53,16 +53,9 @@ resource "aws_cloudwatch_log_group" "indexer" {
 resource "aws_iam_role" "indexer" {
   count = var.enable_index ? 1 : 0
 
-  name        = "${var.name}-indexer"
-  description = "Execution role of the cctv event indexer"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  name               = "${var.name}-indexer"
+  description        = "Execution role of the cctv event indexer"
+  assume_role_policy = local.lambda_trust_policy
 }
 
 resource "aws_iam_role_policy" "indexer" {

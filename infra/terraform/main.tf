@@ -22,8 +22,7 @@ locals {
   storage_url = var.key_prefix == "" ? "s3://${aws_s3_bucket.clips.bucket}" : "s3://${aws_s3_bucket.clips.bucket}/${var.key_prefix}"
 
   # Object ARNs under the clip prefixes (every site's), by kind. In IAM resource ARNs `*` also matches `/`, so
-  # ".../clips/*.mp4" is every clip video at any depth and nothing else. clip_objects: the 0.1 uploader's.
-  clip_objects       = "${local.bucket_arn}/${local.clip_prefix}*"
+  # ".../clips/*.mp4" is every clip video at any depth and nothing else.
   clip_video_arns    = [for p in values(local.clip_prefixes) : "${local.bucket_arn}/${p}*.mp4"]
   clip_poster_arns   = [for p in values(local.clip_prefixes) : "${local.bucket_arn}/${p}*.jpg"]
   clip_manifest_arns = [for p in values(local.clip_prefixes) : "${local.bucket_arn}/${p}*.json"]

@@ -3,20 +3,24 @@
 # (iam.tf) stays only while the 0.1 layout is in use (no sites, or legacy_site).
 
 locals {
-  site_uploader_statements = {
-    for site, _ in var.sites : site => concat(
+  # An uploader's statements for each clip prefix ("" = the 0.1 layout's, iam.tf): put, tag and read back under it;
+  # list and delete there too with uploader_can_list_and_delete.
+  uploader_statements_by_prefix = {
+    for key, prefix in merge(local.clip_prefixes, { "" = local.clip_prefix }) : key => concat(
       [
         {
+          # Clips, posters, manifests; multipart for large clips; the class=clip tag.
           Sid      = "PutClips"
           Effect   = "Allow"
           Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
-          Resource = ["${local.bucket_arn}/${local.clip_prefixes[site]}*"]
+          Resource = ["${local.bucket_arn}/${prefix}*"]
         },
         {
+          # cctv verifies every upload (size, ETag, read-back when the ETag is not an MD5).
           Sid      = "VerifyClips"
           Effect   = "Allow"
           Action   = ["s3:GetObject"]
-          Resource = ["${local.bucket_arn}/${local.clip_prefixes[site]}*"]
+          Resource = ["${local.bucket_arn}/${prefix}*"]
         },
       ],
       [for s in [
@@ -25,13 +29,13 @@ locals {
           Effect    = "Allow"
           Action    = ["s3:ListBucket"]
           Resource  = [local.bucket_arn]
-          Condition = { StringLike = { "s3:prefix" = ["${local.clip_prefixes[site]}*"] } }
+          Condition = { StringLike = { "s3:prefix" = ["${prefix}*"] } }
         },
         {
           Sid      = "DeleteClips"
           Effect   = "Allow"
           Action   = ["s3:DeleteObject"]
-          Resource = ["${local.bucket_arn}/${local.clip_prefixes[site]}*"]
+          Resource = ["${local.bucket_arn}/${prefix}*"]
         },
       ] : s if var.uploader_can_list_and_delete],
       local.kms_statements,
@@ -48,7 +52,7 @@ resource "aws_iam_policy" "site_uploader" {
   description = "cctv site ${each.key}: store clips under ${local.clip_prefixes[each.key]} in ${aws_s3_bucket.clips.bucket}"
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = local.site_uploader_statements[each.key]
+    Statement = local.uploader_statements_by_prefix[each.key]
   })
 }
 
