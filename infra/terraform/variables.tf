@@ -199,13 +199,13 @@ variable "ffprobe_path" {
 }
 
 variable "lambda_runtime" {
-  description = "Node.js runtime of both hooks."
+  description = "Node.js runtime of every function (the bundles are built for node22). nodejs20.x is gone: AWS blocks creating such functions from 2026-08-31 and updating them from 2026-09-30."
   type        = string
-  default     = "nodejs20.x"
+  default     = "nodejs22.x"
 
   validation {
-    condition     = contains(["nodejs20.x", "nodejs22.x"], var.lambda_runtime)
-    error_message = "lambda_runtime must be nodejs20.x or nodejs22.x."
+    condition     = contains(["nodejs22.x"], var.lambda_runtime)
+    error_message = "lambda_runtime must be nodejs22.x (AWS no longer creates or updates nodejs20.x functions; provider 5.x does not know nodejs24.x)."
   }
 }
 
@@ -445,6 +445,28 @@ variable "webhook_url" {
   }
 }
 
+variable "alert_public_url" {
+  description = "The hosted web app's address as alert recipients reach it (cctv alerts.publicUrl): alert links then open its media routes (?site=). null: presigned S3 links valid alert_presign_seconds. CCTV_ALERT_PUBLIC_URL."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_public_url == null ? true : can(regex("^https://[^\\s/]+(/[^\\s]*)?$", var.alert_public_url))
+    error_message = "alert_public_url must be an https:// URL."
+  }
+}
+
+variable "alert_presign_seconds" {
+  description = "Without alert_public_url: how long presigned links in alerts stay valid (cctv alerts.presignSeconds, 60-604800; the function's role session bounds it too). CCTV_ALERT_PRESIGN_SECONDS."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.alert_presign_seconds >= 60 && var.alert_presign_seconds <= 604800 && floor(var.alert_presign_seconds) == var.alert_presign_seconds
+    error_message = "alert_presign_seconds must be a whole number of seconds between 60 and 604800."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # Uploader (the on-premise cctv server)
 # ---------------------------------------------------------------------------------------------
@@ -473,6 +495,50 @@ variable "uploader_can_list_and_delete" {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Sites (sites.tf) and the event index (index.tf, dynamodb.tf)
+# ---------------------------------------------------------------------------------------------
+
+variable "sites" {
+  description = "The installations sharing this bucket, by site name (cctv's `site`): each stores under <key_prefix>/<site>/clips/ with its own uploader identity limited to that prefix, and gets its own lifecycle rules and hook triggers. {} (default) keeps the 0.1 layout (clips/ and one uploader)."
+  type = map(object({
+    create_uploader_user                 = optional(bool, true)
+    uploader_role_trusted_principal_arns = optional(list(string), [])
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for s in keys(var.sites) : can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", s)) && !contains(["clips", "recordings", "lambda-artifacts"], s)])
+    error_message = "Site names are 1-32 lowercase letters, digits or inner hyphens (they become key prefixes), and not clips, recordings or lambda-artifacts."
+  }
+  validation {
+    condition = alltrue(flatten([for s in values(var.sites) : [
+      for a in s.uploader_role_trusted_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", a))
+    ]]))
+    error_message = "uploader_role_trusted_principal_arns of a site must be IAM ARNs (arn:aws:iam::<account>:root, :role/<name> or :user/<name>)."
+  }
+}
+
+variable "legacy_site" {
+  description = "The site that 0.1 clips (<key_prefix>/clips/… without a site) belong to. With sites declared, setting it keeps the 0.1 uploader, lifecycle and triggers for those clips until they expire; without sites, the index files them under this name (default \"home\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.legacy_site == null ? true : can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", var.legacy_site))
+    error_message = "legacy_site must be a site name: 1-32 lowercase letters, digits or inner hyphens."
+  }
+}
+
+variable "enable_index" {
+  description = "Create the event index: a DynamoDB table filled from the manifests by the indexer function (through EventBridge), what the hosted web app lists events from."
+  type        = bool
+  default     = true
+}
+
+variable "indexer_zip_path" {
+  description = "Path of the indexer zip built by `npm run build:lambda`. null = <repo>/dist/lambda/indexer.zip."
+
 # The hosted web app (web.tf, cognito.tf)
 # ---------------------------------------------------------------------------------------------
 
@@ -487,6 +553,26 @@ variable "web_zip_path" {
   type        = string
   default     = null
 }
+
+variable "indexer_memory_mb" {
+  description = "Indexer memory in MB (a manifest is a GET and two PutItems; a reindex works 8 at a time)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.indexer_memory_mb >= 128 && var.indexer_memory_mb <= 10240 && floor(var.indexer_memory_mb) == var.indexer_memory_mb
+    error_message = "indexer_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "indexer_timeout_seconds" {
+  description = "Indexer timeout in seconds; a reindex invocation must finish within it (about 40 manifests a second were measured against local servers)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.indexer_timeout_seconds >= 10 && var.indexer_timeout_seconds <= 900 && floor(var.indexer_timeout_seconds) == var.indexer_timeout_seconds
+    error_message = "indexer_timeout_seconds must be a whole number between 10 and 900."
 
 variable "web_memory_mb" {
   description = "Web app memory in MB (CPU comes in proportion: more memory, faster cold starts)."

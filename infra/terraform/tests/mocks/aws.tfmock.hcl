@@ -55,3 +55,11 @@ mock_resource "aws_lambda_layer_version" {
     signing_profile_version_arn = "arn:aws:signer:eu-west-2:123456789012:/signing-profiles/mock/1"
   }
 }
+
+mock_resource "aws_dynamodb_table" {
+  defaults = { arn = "arn:aws:dynamodb:eu-west-2:123456789012:table/cctv-events" }
+}
+
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = { arn = "arn:aws:events:eu-west-2:123456789012:rule/cctv-manifests" }
+}

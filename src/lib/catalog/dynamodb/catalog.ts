@@ -88,8 +88,6 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
     } while (start);
   }
 
-  const ttl = (startMs: number) => (o.expireAfterDays === undefined ? {} : { [TTL_ATTRIBUTE]: Math.floor(startMs / 1000) + o.expireAfterDays * 86_400 });
-
   async function put(item: Record<string, unknown>, v: WriteVersion): Promise<boolean> {
     const bookkeeping = { readAtMs: v.readAtMs, ...(v.sequencer !== undefined ? { seq: v.sequencer } : {}) };
     try {
@@ -111,20 +109,11 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
     site,
 
     async putEntry(e, v) {
-      if (e.eventId === null && e.clip === null) throw new Error('a plain clip needs its stored clip');
-      const id = entryId(e.eventId, e.clip?.key ?? null);
-      const lsk = listSk(e.startMs, id);
-      const labelNames = [...new Set([...e.detected.map((l) => l.name), ...e.cameraLabels])];
-      // The stored clip first: an entry is listed only once its clip can be served.
-      const clipWritten = e.clip === null ? false : await put({
-        pk: site, sk: clipSk(e.clip.key), ...e.clip, camera: e.camera, ...ttl(e.startMs),
-      }, v);
-      const entryWritten = await put({
-        pk: site, sk: entrySk(id), lpk: site, cpk: cameraPk(site, e.camera), lsk, kind: e.eventId === null ? 'clip' : 'event',
-        eventId: e.eventId, camera: e.camera, startMs: e.startMs, endMs: e.endMs, cameraLabels: e.cameraLabels, detected: e.detected,
-        labelNames, clipKey: e.clip?.key ?? null, hasPoster: e.clip !== null && e.clip.poster !== null, ...ttl(e.startMs),
-      }, v);
-      return clipWritten || entryWritten;
+      const [first, second] = entryItems(site, e, o.expireAfterDays);
+      // The stored clip first (when there is one): an entry is listed only once its clip can be served.
+      const a = await put(first!, v);
+      const b = second ? await put(second, v) : false;
+      return a || b;
     },
 
     async putRecording(s) {
@@ -229,6 +218,23 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
       return { key: i.key as string, url: i.url as string, poster: (i.poster as string | null) ?? null, camera: i.camera as string, startMs: i.startMs as number };
     },
   };
+}
+
+/**
+ * Pure: the items of an entry, in write order: its stored clip's (when it has one), then the entry's own (listed by
+ * the indexes). Without the write bookkeeping (putEntry adds it); benchmarks batch-write them.
+ */
+export function entryItems(site: string, e: IndexEntry, expireAfterDays?: number): Record<string, unknown>[] {
+  if (e.eventId === null && e.clip === null) throw new Error('a plain clip needs its stored clip');
+  const id = entryId(e.eventId, e.clip?.key ?? null);
+  const ttl = expireAfterDays === undefined ? {} : { [TTL_ATTRIBUTE]: Math.floor(e.startMs / 1000) + expireAfterDays * 86_400 };
+  const labelNames = [...new Set([...e.detected.map((l) => l.name), ...e.cameraLabels])];
+  const entry = {
+    pk: site, sk: entrySk(id), lpk: site, cpk: cameraPk(site, e.camera), lsk: listSk(e.startMs, id), kind: e.eventId === null ? 'clip' : 'event',
+    eventId: e.eventId, camera: e.camera, startMs: e.startMs, endMs: e.endMs, cameraLabels: e.cameraLabels, detected: e.detected,
+    labelNames, clipKey: e.clip?.key ?? null, hasPoster: e.clip !== null && e.clip.poster !== null, ...ttl,
+  };
+  return e.clip === null ? [entry] : [{ pk: site, sk: clipSk(e.clip.key), ...e.clip, camera: e.camera, ...ttl }, entry];
 }
 
 function toSummary(i: Record<string, unknown>): EventSummary {
