@@ -73,26 +73,6 @@ output "ffmpeg_layer_arn" {
   value       = local.ffmpeg_layer_arn
 }
 
-<<<<<<< HEAD
-output "web_url" {
-  description = "The hosted web app (null without enable_web)."
-  value       = var.enable_web ? "https://${aws_cloudfront_distribution.web[0].domain_name}" : null
-}
-
-output "web_user_pool_id" {
-  description = "The user pool to create the web app's users in (`aws cognito-idp admin-create-user --user-pool-id <this>`), null without enable_web."
-  value       = one(aws_cognito_user_pool.web[*].id)
-}
-
-output "web_function_name" {
-  description = "The web app's Lambda function (null without enable_web)."
-  value       = one(aws_lambda_function.web[*].function_name)
-}
-
-output "web_settings_parameter" {
-  description = "The SSM parameter holding the web app's settings (null without enable_web)."
-  value       = var.enable_web ? aws_ssm_parameter.web_settings[0].name : null
-=======
 output "site_storage_urls" {
   description = "cctv's storage.url for each site (with `site: <name>` in its config): s3://<bucket>/[<key_prefix>/]<site>."
   value       = { for site, _ in var.sites : site => "s3://${aws_s3_bucket.clips.bucket}/${local.key_prefix}${site}" }
@@ -116,5 +96,24 @@ output "events_table_name" {
 output "indexer_function_name" {
   description = "The indexer function: `aws lambda invoke --function-name <this> --payload '{\"reindex\":true}' out.json` rebuilds the index."
   value       = one(aws_lambda_function.indexer[*].function_name)
->>>>>>> i15
+}
+
+output "web_url" {
+  description = "The hosted web app (null without enable_web)."
+  value       = var.enable_web ? "https://${aws_cloudfront_distribution.web[0].domain_name}" : null
+}
+
+output "web_user_pool_id" {
+  description = "The user pool to create the web app's users in (`aws cognito-idp admin-create-user --user-pool-id <this>`), null without enable_web."
+  value       = one(aws_cognito_user_pool.web[*].id)
+}
+
+output "web_function_name" {
+  description = "The web app's Lambda function (null without enable_web)."
+  value       = one(aws_lambda_function.web[*].function_name)
+}
+
+output "web_settings_parameter" {
+  description = "The SSM parameter holding the web app's settings (null without enable_web)."
+  value       = var.enable_web ? aws_ssm_parameter.web_settings[0].name : null
 }

@@ -538,18 +538,6 @@ variable "enable_index" {
 
 variable "indexer_zip_path" {
   description = "Path of the indexer zip built by `npm run build:lambda`. null = <repo>/dist/lambda/indexer.zip."
-
-# The hosted web app (web.tf, cognito.tf)
-# ---------------------------------------------------------------------------------------------
-
-variable "enable_web" {
-  description = "Create the hosted web app: CloudFront in front of the web Lambda's function URL (Origin Access Control), a Cognito user pool for sign-in, its sessions table and settings parameter. Needs enable_index."
-  type        = bool
-  default     = false
-}
-
-variable "web_zip_path" {
-  description = "Path of the web app zip built by `npm run build:lambda`. null = <repo>/dist/lambda/web.zip."
   type        = string
   default     = null
 }
@@ -573,6 +561,24 @@ variable "indexer_timeout_seconds" {
   validation {
     condition     = var.indexer_timeout_seconds >= 10 && var.indexer_timeout_seconds <= 900 && floor(var.indexer_timeout_seconds) == var.indexer_timeout_seconds
     error_message = "indexer_timeout_seconds must be a whole number between 10 and 900."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# The hosted web app (web.tf, cognito.tf)
+# ---------------------------------------------------------------------------------------------
+
+variable "enable_web" {
+  description = "Create the hosted web app: CloudFront in front of the web Lambda's function URL (Origin Access Control), a Cognito user pool for sign-in, its sessions table and settings parameter. Needs enable_index."
+  type        = bool
+  default     = false
+}
+
+variable "web_zip_path" {
+  description = "Path of the web app zip built by `npm run build:lambda`. null = <repo>/dist/lambda/web.zip."
+  type        = string
+  default     = null
+}
 
 variable "web_memory_mb" {
   description = "Web app memory in MB (CPU comes in proportion: more memory, faster cold starts)."

@@ -53,14 +53,15 @@ resource "aws_iam_role_policy" "web" {
         Sid      = "ReadSettings"
         Effect   = "Allow"
         Action   = ["ssm:GetParameter"]
-        Resource = [aws_ssm_parameter.web_settings[0].arn]
+        # By name, not by the resource: the parameter depends on the distribution, which depends on this function.
+        Resource = ["arn:aws:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.web_settings_parameter}"]
       },
       {
         # The events list and a clip's lookup: reads of the index, never a write.
         Sid      = "ReadEventIndex"
         Effect   = "Allow"
         Action   = ["dynamodb:GetItem", "dynamodb:Query"]
-        Resource = [aws_dynamodb_table.events[0].arn, "${aws_dynamodb_table.events[0].arn}/index/*"]
+        Resource = flatten([for arn in aws_dynamodb_table.events[*].arn : [arn, "${arn}/index/*"]])
       },
       {
         Sid      = "KeepSessions"
@@ -261,7 +262,7 @@ resource "aws_ssm_parameter" "web_settings" {
     clientId         = aws_cognito_user_pool_client.web[0].id
     cognitoDomain    = "https://${aws_cognito_user_pool_domain.web[0].domain}.auth.${var.region}.amazoncognito.com"
     storageUrl       = local.storage_url
-    eventsTable      = aws_dynamodb_table.events[0].name
+    eventsTable      = one(aws_dynamodb_table.events[*].name)
     sessionsTable    = aws_dynamodb_table.web_sessions[0].name
     sites            = local.web_sites
     adminGroup       = var.web_admin_group
