@@ -50,9 +50,9 @@ resource "aws_iam_role_policy" "web" {
     Version = "2012-10-17"
     Statement = concat([
       {
-        Sid      = "ReadSettings"
-        Effect   = "Allow"
-        Action   = ["ssm:GetParameter"]
+        Sid    = "ReadSettings"
+        Effect = "Allow"
+        Action = ["ssm:GetParameter"]
         # By name, not by the resource: the parameter depends on the distribution, which depends on this function.
         Resource = ["arn:aws:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.web_settings_parameter}"]
       },
