@@ -29,16 +29,9 @@ resource "aws_cloudwatch_log_group" "web" {
 resource "aws_iam_role" "web" {
   count = local.web_count
 
-  name        = "${var.name}-web"
-  description = "Execution role of the cctv hosted web app"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  name               = "${var.name}-web"
+  description        = "Execution role of the cctv hosted web app"
+  assume_role_policy = local.lambda_trust_policy
 }
 
 resource "aws_iam_role_policy" "web" {

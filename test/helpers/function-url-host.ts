@@ -78,6 +78,13 @@ export function functionUrlEvent(r: { method: string; url: string; headers: Reco
   };
 }
 
+function closeServer(server: { close(cb: () => void): unknown; closeAllConnections(): void }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -113,10 +120,7 @@ export async function startFunctionUrlHost(handler: (e: FunctionUrlEvent) => Pro
   return {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
     events,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () => closeServer(server),
   };
 }
 
@@ -143,10 +147,7 @@ export async function startSsmStub(parameters: Map<string, string>): Promise<{ e
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     asked,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () => closeServer(server),
   };
 }
 
