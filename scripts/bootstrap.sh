@@ -21,7 +21,7 @@ declare -A pkgs=(
 if [ "$what" = test ]; then
   pkgs+=(
     [gst-launch-1.0]=gstreamer1.0-tools [mosquitto]=mosquitto [chromium]=chromium [rclone]=rclone [nginx]=nginx-light
-    [openssl]=openssl
+    [openssl]=openssl [faketime]=faketime [systemd-analyze]=systemd [useradd]=passwd
   )
 fi
 missing=()
@@ -32,6 +32,10 @@ done
 if [ "$what" = test ] && ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' >/dev/null 2>&1; then
   missing+=(gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
     gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)
+fi
+# /metrics is read in the tests with the Prometheus project's own text-format parser (its Python client).
+if [ "$what" = test ] && ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
+  missing+=(python3-prometheus-client)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing: ${missing[*]}"

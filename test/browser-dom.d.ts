@@ -12,6 +12,7 @@ declare global {
   interface HTMLImageElement {
     readonly complete: boolean;
     readonly naturalWidth: number;
+    hidden: boolean;
   }
   interface HTMLVideoElement {
     readonly readyState: number;
@@ -19,6 +20,9 @@ declare global {
     readonly buffered: { readonly length: number; start(i: number): number; end(i: number): number };
     pause(): void;
     play(): Promise<void>;
+    readonly paused: boolean;
+    hidden: boolean;
+    readonly error: { readonly message: string } | null;
   }
   interface HTMLOptionElement {
     readonly value: string;

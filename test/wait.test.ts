@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, fullJitter, sleep } from '../src/lib/wait.js';
+import { backoffMs, fullJitter, restartBackoff, sleep } from '../src/lib/wait.js';
 
 describe('backoffMs', () => {
   it.each([
     [1, 1000], [2, 2000], [3, 4000], [5, 16_000], [6, 30_000], [20, 30_000],
   ])('before attempt %i+1: %i ms', (attempt, ms) => {
     expect(backoffMs(attempt, { baseMs: 1000, maxMs: 30_000 })).toBe(ms);
+  });
+});
+
+describe('restartBackoff', () => {
+  it.each([
+    [0, 0, 30, 1, 1],
+    [1, 1000, 30, 2, 2],
+    [5, 1000, 30, 6, 30], // after 16 s
+    [6, 1000, 30, 7, 30], // after 30 s
+    [5, 60_000, 30, 1, 1], // a healthy minute resets the series
+  ])('after %i failures, ran %ims, max %i → failure %i, %is', (failures, ran, max, nth, seconds) => {
+    expect(restartBackoff(failures, ran, max)).toEqual({ failures: nth, seconds });
   });
 });
 

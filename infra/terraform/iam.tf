@@ -14,27 +14,38 @@ locals {
   })
 
   hook_statements = {
+    # What each hook's code does is listed in src/lambda/permissions.ts (IAM_GRANTS); test/infra checks these
+    # statements against that table, and the Lambda tests check the hooks' operations against it.
     transcode = [
       {
-        Sid      = "ReadClipVideos"
+        # The clip it rewrites; the poster it wrote (cctv verifies every put: HEAD for size and sha256).
+        Sid      = "ReadClipVideosAndPosters"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = local.clip_video_arns
+        Resource = concat(local.clip_video_arns, local.clip_poster_arns)
       },
       {
-        # In-place faststart/H.264 rewrite of the clip (re-tagged class=clip) and its poster.
+        # In-place faststart/H.264 rewrite of the clip and its poster.
         Sid      = "WriteClipVideosAndPosters"
         Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+        Action   = ["s3:PutObject", "s3:AbortMultipartUpload"]
         Resource = concat(local.clip_video_arns, local.clip_poster_arns)
+      },
+      {
+        Sid      = "RetagClipVideos"
+        Effect   = "Allow"
+        Action   = ["s3:PutObjectTagging"]
+        Resource = local.clip_video_arns
       },
     ]
     analyze = [
       {
-        Sid      = "ReadClipsAndManifests"
+        # Manifests; clips (frames through a presigned URL); clips and posters again through the presigned links
+        # its alerts carry, which are signed with this role: without the posters the alert's picture is a 403.
+        Sid      = "ReadClipsPostersAndManifests"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = concat(local.clip_video_arns, local.clip_manifest_arns)
+        Resource = concat(local.clip_video_arns, local.clip_poster_arns, local.clip_manifest_arns)
       },
       {
         Sid      = "WriteLabelsIntoManifests"

@@ -2,6 +2,8 @@
 #   <key_prefix>/<site>/clips/<camera>/<YYYY>/<MM>/<DD>/<eventId>.mp4   the clip      (tagged class=clip)
 #   <key_prefix>/<site>/clips/<camera>/<YYYY>/<MM>/<DD>/<eventId>.jpg   its poster
 #   <key_prefix>/<site>/clips/<camera>/<YYYY>/<MM>/<DD>/<eventId>.json  its manifest  (written last)
+#   <key_prefix>/<site>/recordings/<camera>/<YYYY-MM-DD>/<HHMMSS>.<ext>  whole recordings (upload.continuous,
+#                                  upload.mode: segment; the uploader may write them only with allow_recording_uploads)
 # and, in the 0.1 layout (no sites, or legacy_site), the same without <site>/.
 
 locals {

@@ -23,6 +23,21 @@ locals {
           Resource = ["${local.bucket_arn}/${prefix}*"]
         },
       ],
+      # upload.continuous and upload.mode: segment store whole recordings under recordings/ (cctv doctor checks it).
+      [for s in [
+        {
+          Sid      = "PutRecordings"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+          Resource = ["${local.bucket_arn}/${trimsuffix(prefix, "clips/")}recordings/*"]
+        },
+        {
+          Sid      = "VerifyRecordings"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject"]
+          Resource = ["${local.bucket_arn}/${trimsuffix(prefix, "clips/")}recordings/*"]
+        },
+      ] : s if var.allow_recording_uploads],
       [for s in [
         {
           Sid       = "ListClips"

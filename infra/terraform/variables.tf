@@ -488,6 +488,12 @@ variable "uploader_role_trusted_principal_arns" {
   }
 }
 
+variable "allow_recording_uploads" {
+  description = "Also let the uploader store whole recordings under recordings/ (cctv's upload.continuous or upload.mode: segment). false: only clips; cctv doctor then refuses those options, saying why."
+  type        = bool
+  default     = false
+}
+
 variable "uploader_can_list_and_delete" {
   description = "Also let the uploader list and delete under the clip prefix (needed for `cctv serve`/`search` straight from the bucket and remote `cctv prune`). false keeps a compromised server from erasing evidence."
   type        = bool

@@ -25,7 +25,7 @@ export type AlertTestRecord = {
  * answer printed; exit 1 when one failed. Filters do not hold a test back: it is built to match each sink's cameras
  * and labels, and quiet hours are only noted.
  */
-export async function alertTest(opts: { sink?: string }, ctx: CommandContext): Promise<void> {
+export async function alertTest(opts: { sink?: string; json?: boolean }, ctx: CommandContext): Promise<void> {
   const { config } = ctx;
   const names = sinkNames(config);
   if (names.length === 0) throw new UserError('no alert sinks configured: add alerts.sinks, alerts.webhook or alerts.mqtt (see config.example.yaml)');
@@ -56,7 +56,7 @@ export async function alertTest(opts: { sink?: string }, ctx: CommandContext): P
     }),
   );
   for (const r of results) {
-    if (ctx.machineOutput) await ctx.write(r);
+    if (opts.json || ctx.machineOutput) await ctx.write(r);
     else process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.sink} (${r.ms} ms): ${r.answer}${r.note ? `\n     note: ${r.note}` : ''}\n`);
   }
   const failed = results.filter((r) => !r.ok).map((r) => r.sink);

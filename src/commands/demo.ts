@@ -3,9 +3,9 @@ import { openDb } from '../lib/catalog/db.js';
 import type { CommandContext } from '../lib/context.js';
 import { configSchema, type Config } from '../lib/config/schema.js';
 import { demoCameras } from '../lib/demo/simulated-cameras.js';
-import { runPipeline } from '../lib/demo/pipeline.js';
 import { UserError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
+import { runService } from '../lib/run/service.js';
 
 export interface DemoOptions {
   host?: string;
@@ -24,7 +24,8 @@ export function demoConfig(dataDir: string, cameras: Record<string, { url: strin
     dataDir,
     cameras,
     record: { segmentSeconds },
-    events: { preRollSeconds: 2, postRollSeconds: 3, maxEventSeconds: 20, mergeGapSeconds: 3 },
+    // The simulated cameras' streams are small: the motion source decodes every frame (a keyframe is 1 s apart).
+    events: { preRollSeconds: 2, postRollSeconds: 3, maxEventSeconds: 20, mergeGapSeconds: 3, motion: { decode: 'all' } },
     storage: { url: `file://${path.join(dataDir, 'archive')}` },
     detect: { detector: 'local', maxFramesPerEvent: 4 },
   });
@@ -50,7 +51,8 @@ export async function demo(opts: DemoOptions, ctx: CommandContext): Promise<void
     config = demoConfig(dataDir, await demoCameras(), segmentSeconds ?? 60);
   }
   const db = ctx.configPath ? ctx.catalog : openDb(config.dataDir);
-  await runPipeline({
+  // `cctv run` on the simulated cameras: the same supervised stages, the same /readyz and /metrics.
+  await runService({
     config, db, signal: ctx.signal,
     host: opts.host ?? config.serve.host,
     port: port ?? config.serve.port,

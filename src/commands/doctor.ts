@@ -9,8 +9,10 @@ import { errorMessage, RuntimeError } from '../lib/errors.js';
 import { BROWSER_CODECS } from '../lib/ffmpeg/args.js';
 import { measureKeyframeInterval, probeStream } from '../lib/ffmpeg/probe.js';
 import { FFMPEG, FFPROBE } from '../lib/ffmpeg/run.js';
-import { redactUrl } from '../lib/redact.js';
+import { redactText, redactUrl } from '../lib/redact.js';
 import { storageFromConfig } from '../lib/storage/index.js';
+import { describeStuck, stuckWork } from '../lib/catalog/outbox.js';
+import { monotonicMs } from '../lib/time.js';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -20,7 +22,7 @@ interface Check {
 }
 
 /** `cctv doctor`: a report of everything cctv depends on, with the fix in words; exit 1 when something fails. */
-export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void> {
+export async function doctor(opts: { json?: boolean }, ctx: CommandContext): Promise<void> {
   const checks: Check[] = [];
   const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
 
@@ -33,6 +35,8 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
     }
   }
   add('ok', 'config', ctx.configPath ?? 'no file found: built-in defaults');
+  // Every command needs the variables of the keys it reads; doctor names them all.
+  for (const u of ctx.unset) add('fail', 'environment', u.message);
 
   const { dataDir } = ctx.config;
   try {
@@ -77,11 +81,33 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
   // Storage: a tiny object written where clips go (the uploader may write only there), integrity-checked by put().
   const storage = ctx.config.storage.url!;
   try {
-    const started = Date.now();
+    const started = monotonicMs();
     const put = await storageFromConfig(ctx.config).put('clips/cctv-doctor.txt', { body: Buffer.from(`cctv doctor ${new Date().toISOString()}\n`) }, { contentType: 'text/plain' });
-    add('ok', 'storage', `${redactUrl(storage)} writable (${put.url}, ${Date.now() - started} ms)`);
+    add('ok', 'storage', `${redactUrl(storage)} writable (${put.url}, ${Math.round(monotonicMs() - started)} ms)`);
   } catch (err) {
     add('fail', 'storage', `${redactUrl(storage)}: ${errorMessage(err)} (check storage.url, the credentials and the endpoint)`);
+  }
+
+  // Recordings under recordings/: upload.continuous and upload.mode segment store them (the shipped Terraform lets the
+  // uploader write there only with allow_recording_uploads = true).
+  const { upload } = ctx.config;
+  if (upload.continuous || upload.mode === 'segment') {
+    const why = upload.continuous ? 'upload.continuous' : 'upload.mode: segment';
+    try {
+      await storageFromConfig(ctx.config).put('recordings/cctv-doctor.txt', { body: Buffer.from('cctv doctor\n') }, { contentType: 'text/plain' });
+      add('ok', 'storage', `${why}: recordings/ writable`);
+    } catch (err) {
+      add('fail', 'storage', `${why} stores whole recordings under recordings/, and the storage refuses them (${errorMessage(err)}): ` +
+        'every segment would fail and stay on disk; with the shipped Terraform set allow_recording_uploads = true, or turn the option off');
+    }
+  }
+
+  // Upload work that does not move: it keeps recordings on disk until emergency pruning gives it up.
+  const stuck = stuckWork(ctx.catalog);
+  if (stuck.failed + stuck.retrying + stuck.abandoned > 0) {
+    const e = stuck.examples[0];
+    add('warn', 'upload work', `${describeStuck(stuck)}${e ? `; latest: ${e.key} (${e.state}): ${e.error ?? 'no error recorded'}` : ''} ` +
+      '(fix the cause, e.g. storage permissions, then run cctv upload; abandoned work is not retried)');
   }
 
   const a = ctx.config.alerts;
@@ -93,9 +119,13 @@ export async function doctor(_opts: unknown, ctx: CommandContext): Promise<void>
   if (advice.length > 0) add('warn', 'alerts', advice.join('; '));
   else add('ok', 'alerts', sinks.length > 0 ? `sinks ${sinks.join(', ')} (\`cctv alert test\` sends a test alert through them)` : 'no alert sinks configured');
 
-  const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
-  const lines = checks.map((c) => `${mark[c.level]}  ${c.what.padEnd(16)} ${c.detail}`);
-  process.stdout.write(`${lines.join('\n')}\n\nresolved configuration (secrets redacted):\n${stringify(redactedConfig(ctx.config))}`);
   const failed = checks.filter((c) => c.level === 'fail').length;
+  if (opts.json) {
+    process.stdout.write(redactText(`${JSON.stringify({ ok: failed === 0, checks, config: redactedConfig(ctx.config) })}\n`));
+  } else {
+    const mark: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
+    const lines = checks.map((c) => `${mark[c.level]}  ${c.what.padEnd(16)} ${c.detail}`);
+    process.stdout.write(redactText(`${lines.join('\n')}\n\nresolved configuration (secrets redacted):\n${stringify(redactedConfig(ctx.config))}`));
+  }
   if (failed > 0) throw new RuntimeError(`${failed} check${failed > 1 ? 's' : ''} failed (see FAIL above)`);
 }

@@ -1,3 +1,4 @@
+import { pruneCatalogRows } from '../lib/catalog/housekeeping.js';
 import type { CommandContext } from '../lib/context.js';
 import { RuntimeError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
@@ -25,7 +26,7 @@ export type PruneSummaryRecord = {
   unknownFiles: UnknownFiles;
   /** Per camera: start of the oldest recording left (ISO). */
   oldestKept: Record<string, string>;
-} & PruneResult & Pick<Plan, 'kept' | 'usageBytes' | 'usageAfterBytes' | 'freeBytes' | 'freeAfterBytes' | 'quotaShortfallBytes' | 'emergencyShortfallBytes'>;
+} & PruneResult & Pick<Plan, 'kept' | 'usageBytes' | 'usageAfterBytes' | 'freeBytes' | 'freeAfterBytes' | 'quotaShortfallBytes' | 'emergencyShortfallBytes' | 'clockBehindMs'>;
 
 export function planItems(plan: Plan): PruneItemRecord[] {
   const item = (what: PruneItemRecord['what'], camera: string, p: string, bytes: number, reason: string): PruneItemRecord =>
@@ -47,14 +48,14 @@ export function summaryRecord(plan: Plan, unknown: UnknownFiles, result: PruneRe
     localClips: { files: plan.localClips.length, bytes: plan.localClips.reduce((n, c) => n + c.bytes, 0) },
     stored: { objects: plan.stored.length, bytes: plan.stored.reduce((n, o) => n + o.bytes, 0) },
   };
-  const done = result ?? { ...planned, skipped: 0, errors: [] };
+  const done = result ?? { ...planned, skipped: 0, abandonedWork: plan.segments.filter((s) => s.abandonsWork).length, gaps: 0, errors: [] };
   return {
     v: 1, kind: 'prune-summary', dryRun: result === null, segments: done.segments, localClips: done.localClips, stored: done.stored,
     kept: plan.kept, unknownFiles: unknown, usageBytes: plan.usageBytes, usageAfterBytes: plan.usageAfterBytes,
     freeBytes: plan.freeBytes, freeAfterBytes: plan.freeAfterBytes, quotaShortfallBytes: plan.quotaShortfallBytes,
     emergencyShortfallBytes: plan.emergencyShortfallBytes,
     oldestKept: Object.fromEntries(Object.entries(plan.oldestKept).map(([c, ms]) => [c, new Date(ms).toISOString()])),
-    skipped: done.skipped, errors: done.errors,
+    skipped: done.skipped, abandonedWork: done.abandonedWork, gaps: done.gaps, clockBehindMs: plan.clockBehindMs, errors: done.errors,
   };
 }
 
@@ -75,6 +76,8 @@ export function formatSummary(s: PruneSummaryRecord): string {
     lines.push(`${s.unknownFiles.count} files under recordings/ unknown to the catalog (${size(s.unknownFiles.bytes)}), left alone: ` +
       `${s.unknownFiles.examples.slice(0, 5).join(', ')}${s.unknownFiles.count > 5 ? ', …' : ''}`);
   }
+  if (s.clockBehindMs > 0) lines.push(`age rules skipped: the clock is ${Math.round(s.clockBehindMs / 1000)} s behind the newest recording`);
+  if (s.abandonedWork > 0) lines.push(`${s.abandonedWork} upload work items abandoned: emergency pruning deleted recordings they needed`);
   if (s.skipped > 0) lines.push(`${s.skipped} skipped: changed since planning (reopened, now awaiting upload, or gone)`);
   return lines.join('\n') + '\n';
 }
@@ -88,6 +91,10 @@ export async function prune(opts: { dryRun?: boolean; json?: boolean }, ctx: Com
   const { config } = ctx;
   const machine = opts.json || ctx.machineOutput;
   const { plan, unknown } = survey(ctx.catalog, config);
+  if (plan.clockBehindMs > 0) {
+    log.error({ behindSeconds: Math.round(plan.clockBehindMs / 1000) },
+      'the clock is earlier than the newest recording: no deletion by age this time (quota and free-space rules still apply); check the system clock (NTP)');
+  }
   if (unknown.count > 0) log.warn({ count: unknown.count, examples: unknown.examples.slice(0, 5) }, 'files under recordings/ the catalog does not know: left alone');
   let result: PruneResult | null = null;
   if (opts.dryRun) {
@@ -98,6 +105,8 @@ export async function prune(opts: { dryRun?: boolean; json?: boolean }, ctx: Com
   } else {
     const storage = plan.stored.length > 0 ? storageFromConfig(config) : undefined;
     result = await executePlan(ctx.catalog, config, plan, storage);
+    const rows = pruneCatalogRows(ctx.catalog, config);
+    log.info(rows, 'catalog rows that served their purpose removed (finished work, old events and alerts, gone drop-folder files)');
   }
   if (plan.quotaShortfallBytes > 0) {
     log.warn({ bytes: plan.quotaShortfallBytes }, 'recordings stay above retention.maxDiskGb: the rest is protected by events or awaiting upload');

@@ -92,7 +92,9 @@ export async function searchCommand(opts: SearchOptions, ctx: CommandContext): P
   for (const c of q.cameras) {
     if (!ctx.config.cameras[c]) log.warn({ camera: c }, `--camera ${c} is not a configured camera; searching the catalog anyway`);
   }
-  const matches = search(ctx.catalog, q);
+  const db = ctx.existingCatalog();
+  if (!db) log.warn({ dataDir: ctx.config.dataDir }, 'no catalog in the data folder: nothing recorded there yet (check dataDir or --config)');
+  const matches = db ? search(db, q) : [];
   if (opts.json || ctx.machineOutput) {
     for (const m of matches) await ctx.write(matchRecord(m));
   } else {

@@ -28,7 +28,8 @@ export async function tokenCreate(opts: { role?: string; expires?: string }, ctx
 
 export async function tokenList(opts: { json?: boolean }, ctx: CommandContext): Promise<void> {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  for (const t of tokenStore(ctx.catalog).list()) {
+  const db = ctx.existingCatalog();
+  for (const t of db ? tokenStore(db).list() : []) {
     const row = { id: t.id, name: t.name, role: t.role, createdBy: t.createdBy, created: iso(t.createdMs), expires: iso(t.expiresMs), lastUsed: iso(t.usedMs) };
     process.stdout.write(
       opts.json || ctx.machineOutput

@@ -87,7 +87,8 @@ export async function userRemove(_opts: unknown, ctx: CommandContext, args: stri
 }
 
 export async function userList(opts: { json?: boolean }, ctx: CommandContext): Promise<void> {
-  for (const u of listUsers(ctx.catalog)) {
+  const db = ctx.existingCatalog();
+  for (const u of db ? listUsers(db) : []) {
     const row = { name: u.name, role: u.role, source: u.source, created: new Date(u.createdMs).toISOString() };
     process.stdout.write(opts.json || ctx.machineOutput ? `${JSON.stringify(row)}\n` : `${u.name.padEnd(20)} ${u.role.padEnd(7)} ${u.source === 'config' ? 'serve.auth (config)' : 'cctv user add'}\n`);
   }

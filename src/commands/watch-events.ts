@@ -1,4 +1,5 @@
 import { seenDropFiles } from '../lib/catalog/drop-files.js';
+import { openEvents } from '../lib/catalog/events.js';
 import { selectCameras } from '../lib/config/cameras.js';
 import type { CommandContext } from '../lib/context.js';
 import { errorMessage, RuntimeError, UserError } from '../lib/errors.js';
@@ -7,12 +8,14 @@ import type { TopicListing } from '../lib/events/onvif/topic-set.js';
 import { watchEvents } from '../lib/events/watch.js';
 
 /**
- * `cctv watch-events [--camera NAME]...`: subscribes to each selected camera's ONVIF events and drop folder until
- * SIGINT/SIGTERM; writes `event` and `clip` records to stdout. Cameras without `onvif` or `dropDir` are skipped.
+ * `cctv watch-events [--camera NAME]...`: subscribes to each selected camera's ONVIF events, drop folder and software
+ * motion source until SIGINT/SIGTERM; writes `event` and `clip` records to stdout. Cameras with none are skipped.
  * `--list-topics` prints instead what each camera advertises (GetEventProperties) and what every topic maps to.
  */
 export async function watchEventsCommand(opts: { camera?: string[]; listTopics?: boolean }, ctx: CommandContext): Promise<void> {
-  const cameras = Object.fromEntries(selectCameras(ctx.config, opts.camera).map(({ name, camera }) => [name, camera]));
+  const cameras = Object.fromEntries(
+    selectCameras(ctx.config, opts.camera).map(({ name, camera, record }) => [name, { ...camera, transport: record.transport }]),
+  );
   if (opts.listTopics) return listTopics(cameras, ctx);
   await watchEvents({
     cameras,
@@ -20,6 +23,7 @@ export async function watchEventsCommand(opts: { camera?: string[]; listTopics?:
     signal: ctx.signal,
     emit: (record) => ctx.write(record),
     seen: seenDropFiles(ctx.catalog),
+    openEvents: (camera) => openEvents(ctx.catalog, { camera }),
   });
 }
 

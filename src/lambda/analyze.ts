@@ -19,6 +19,7 @@ import { HOOK_FIELD, manifestAgeSeconds, planAnalysis, pollIntervalMs, type Anal
 import { analyzeSettings, type AnalyzeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
 import { createSnsSink } from './sns.js';
+import { monotonicMs } from '../lib/time.js';
 
 /**
  * The analyze hook: S3 → `clips/…/<id>.json` (the manifest, which cctv uploads after the clip and poster).
@@ -67,7 +68,7 @@ export function createAnalyzeHandler(deps: HookDeps = {}): (event: S3Event, cont
     const h = hook;
     const objects = createdObjects(event);
     // Without a Lambda context (tests, other runtimes) the grace period is not capped.
-    const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - WORK_RESERVE_MS : Number.POSITIVE_INFINITY;
+    const deadlineMs = context ? monotonicMs() + context.getRemainingTimeInMillis() - WORK_RESERVE_MS : Number.POSITIVE_INFINITY;
     return { results: await eachObject(objects, (o) => analyzeObject(h, o, deadlineMs)) };
   };
 }
@@ -97,7 +98,7 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
   let waitedMs = 0;
   // The grace period: re-read until an on-premise analysis settles the clip or the manifest is old enough.
   while (plan.action === 'wait') {
-    const ms = Math.min(plan.seconds * 1000, pollIntervalMs(h.settings.localGraceSeconds), deadlineMs - Date.now());
+    const ms = Math.min(plan.seconds * 1000, pollIntervalMs(h.settings.localGraceSeconds), deadlineMs - monotonicMs());
     if (ms <= 0) {
       plan = planFor(manifest, 0); // out of time budget: the grace period ends here
       break;

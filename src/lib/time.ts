@@ -36,3 +36,11 @@ export function parseTime(text: string, nowMs: number): number | null {
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? null : ms;
 }
+
+/**
+ * Milliseconds of a monotonic clock (performance.now()): for every duration, timeout, watchdog and backoff. The
+ * wall clock (Date.now()) may step (NTP, a dead RTC battery) and is only for times that are written down.
+ */
+export function monotonicMs(): number {
+  return performance.now();
+}

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Alerter, createAlertSinks, decideAlert, type Alert, type AlertSink } from '../../src/lib/alerts/index.js';
-import { openDb, type Db } from '../../src/lib/catalog/db.js';
+import { deliveredTo } from '../../src/lib/catalog/alerts.js';
+import { openDb, writeTransaction, type Db } from '../../src/lib/catalog/db.js';
 import { configSchema } from '../../src/lib/config/schema.js';
 import { startMosquitto, type Broker } from './mosquitto.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -77,22 +78,34 @@ describe('sinks against a real broker and a real HTTP receiver', () => {
     receiver.status = 200;
   });
 
-  it('Alerter: delivers once per event and sink, retries a failing sink with backoff, then releases its claim', async () => {
+  it('Alerter: one alert per event, delivered once per sink; a failing sink is retried with backoff, then by the next run', async () => {
     let calls = 0;
-    const flaky: AlertSink = { name: 'flaky', send: async () => { calls++; throw new Error('down'); }, close: async () => {} };
+    let down = true;
+    const flaky: AlertSink = { name: 'flaky', send: async () => { calls++; if (down) throw new Error('down'); }, close: async () => {} };
     const [webhook] = sinksFor({ webhook: { url: receiver.url } });
+    const media = { poster: null, clip: null };
     const alerter = new Alerter({ db, sinks: [webhook!, flaky], maxAttempts: 3, backoff: { baseMs: 50, maxMs: 100 } });
     const before = receiver.requests.length;
     const t0 = Date.now();
-    expect(alerter.dispatch('ev-a', alert)).toEqual(['webhook', 'flaky']);
-    expect(Date.now() - t0).toBeLessThan(50); // dispatch does not wait for delivery
-    expect(alerter.dispatch('ev-a', alert)).toEqual([]); // claimed: never twice
+    expect(writeTransaction(db, () => alerter.queue('ev-a', 'analysis', 0, alert, media))).toBe(true);
+    alerter.wake();
+    expect(Date.now() - t0).toBeLessThan(50); // queuing does not wait for delivery
+    expect(alerter.queue('ev-a', 'live', 0, alert, media)).toBe(false); // the event has its alert: never twice
     await alerter.close();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // 50 + 100 ms of backoff
     expect(calls).toBe(3);
     expect(receiver.requests.length - before).toBe(1);
-    const rows = db.prepare("SELECT sink FROM alerts_sent WHERE event_key = 'ev-a' ORDER BY sink").all();
-    expect(rows).toEqual([{ sink: 'webhook' }]); // the failed sink may be retried by a later run
-    expect(() => alerter.dispatch('ev-b', alert)).toThrow('closed');
+    // The receiver may deduplicate a re-driven delivery on a key that depends on the event only.
+    expect(receiver.requests.at(-1)!.headers['idempotency-key']).toMatch(/^cctv-[0-9a-f]{32}$/);
+    expect(deliveredTo(db, 'ev-a')).toEqual(['webhook']);
+    expect(db.prepare("SELECT state FROM outbox WHERE key = 'alert:ev-a:flaky'").pluck().get()).toBe('failed');
+
+    // The next run (a new Alerter) tries the failed delivery again, and only that one.
+    down = false;
+    const next = new Alerter({ db, sinks: [webhook!, flaky], maxAttempts: 3, backoff: { baseMs: 50, maxMs: 100 } });
+    await next.close();
+    expect(calls).toBe(4);
+    expect(receiver.requests.length - before).toBe(1);
+    expect(deliveredTo(db, 'ev-a')).toEqual(['flaky', 'webhook']);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toLabels } from '../../src/lib/analyze/results.js';
-import { hasAlerted, lastAlertBefore, saveAnalysis } from '../../src/lib/catalog/analyses.js';
+import { lastAlertBefore, saveAnalysis } from '../../src/lib/catalog/analyses.js';
 import { openDb } from '../../src/lib/catalog/db.js';
 
 describe('catalog rows', async () => {
@@ -28,13 +28,10 @@ describe('catalog rows', async () => {
     ]);
   });
 
-  it('hasAlerted and lastAlertBefore see events, clips without event, and only earlier alerts of the camera', () => {
+  it('lastAlertBefore sees events, clips without event, and only earlier alerts of the camera', () => {
     saveAnalysis(db, row({ clipUrl: 'file:///b.mp4', eventId: null, startMs: 5000, alert: false }));
     saveAnalysis(db, row({ clipUrl: 'file:///c.mp4', eventId: null, startMs: 9000 }));
     saveAnalysis(db, row({ clipUrl: 'file:///d.mp4', eventId: 'ev-d', camera: 'back', startMs: 4000 }));
-    expect(hasAlerted(db, 'ev-a')).toBe(true);
-    expect(hasAlerted(db, 'file:///b.mp4')).toBe(false);
-    expect(hasAlerted(db, 'file:///c.mp4')).toBe(true);
     expect(lastAlertBefore(db, 'front', 5000, 'file:///b.mp4')).toBe(1000);
     expect(lastAlertBefore(db, 'front', 9500, 'x')).toBe(9000);
     expect(lastAlertBefore(db, 'front', 9500, 'file:///c.mp4')).toBe(1000); // its own event does not count

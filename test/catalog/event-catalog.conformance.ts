@@ -102,14 +102,14 @@ export function describeEventCatalog(name: string, setup: (data: CatalogData) =>
         expect(page.next).toBeNull();
         const byId = new Map(page.events.map((e) => [e.eventId ?? e.clipKey, e]));
         expect(byId.get('e1')).toEqual({
-          eventId: 'e1', camera: 'front', startMs: T0, endMs: T0 + M, clipKey: 'clips/front/2024/05/01/e1.mp4', hasPoster: true,
+          eventId: 'e1', camera: 'front', startMs: T0, endMs: T0 + M, clipKey: 'clips/front/2024/05/01/e1.mp4', hasPoster: true, reviewed: false,
           labels: [{ name: 'person', confidence: 0.9, source: 'detector' }, { name: 'car', confidence: 0.7, source: 'detector' }, { name: 'motion', confidence: null, source: 'camera' }],
         });
         expect(byId.get('e3')).toMatchObject({ clipKey: 'clips/front/2024/05/01/e3.mp4', hasPoster: false });
         expect(byId.get('e2')).toMatchObject({ clipKey: null, hasPoster: false, labels: [{ name: 'person', confidence: null, source: 'camera' }] });
         expect(byId.get('e4')).toMatchObject({ endMs: null, labels: [{ name: 'motion', confidence: null, source: 'camera' }] });
         expect(byId.get('clips/side/2024/05/01/drop1.mp4')).toEqual({
-          eventId: null, camera: 'side', startMs: T0 + 40 * M, endMs: T0 + 40 * M + 20 * S, clipKey: 'clips/side/2024/05/01/drop1.mp4', hasPoster: true,
+          eventId: null, camera: 'side', startMs: T0 + 40 * M, endMs: T0 + 40 * M + 20 * S, clipKey: 'clips/side/2024/05/01/drop1.mp4', hasPoster: true, reviewed: false,
           labels: [{ name: 'dog', confidence: 0.8, source: 'detector' }],
         });
       });
@@ -188,14 +188,55 @@ export function describeEventCatalog(name: string, setup: (data: CatalogData) =>
       it('the events of a camera overlapping a span, oldest first; an open one that starts in it', async () => {
         const hour = { fromMs: T0, toMs: T0 + 3_600_000 };
         expect(await c.cameraEvents('front', hour)).toEqual([
-          { id: 'e1', startMs: T0, endMs: T0 + M, labels: ['motion'] },
-          { id: 'e3', startMs: T0 + 20 * M, endMs: T0 + 21 * M, labels: ['motion'] },
+          { id: 'e1', startMs: T0, endMs: T0 + M, labels: ['motion'], reviewed: false },
+          { id: 'e3', startMs: T0 + 20 * M, endMs: T0 + 21 * M, labels: ['motion'], reviewed: false },
         ]);
         expect(await c.cameraEvents('back', { fromMs: T0 + 45 * M, toMs: T0 + 60 * M })).toEqual([
-          { id: 'e6', startMs: T0 + 50 * M, endMs: null, labels: ['motion', 'person'] },
+          { id: 'e6', startMs: T0 + 50 * M, endMs: null, labels: ['motion', 'person'], reviewed: false },
         ]);
         expect(await c.cameraEvents('front', { fromMs: T0 + 2 * M, toMs: T0 + 10 * M })).toEqual([]); // e1 ended before
-        expect(await c.cameraEvents('front', { fromMs: T0 + 30 * S, toMs: T0 + 2 * M })).toEqual([{ id: 'e1', startMs: T0, endMs: T0 + M, labels: ['motion'] }]);
+        expect(await c.cameraEvents('front', { fromMs: T0 + 30 * S, toMs: T0 + 2 * M })).toEqual([{ id: 'e1', startMs: T0, endMs: T0 + M, labels: ['motion'], reviewed: false }]);
+      });
+    });
+
+    describe('review marks', () => {
+      // Runs after the read-only tests above (vitest keeps the order); it leaves nothing marked.
+      const DROP = 'clips/side/2024/05/01/drop1.mp4';
+      it('marks per user: the reviewer sees their own marks, another user none; unreviewed filters them out', async () => {
+        await c.setReviewed('ann', ['e1', 'e3', DROP], true);
+        await c.setReviewed('ann', ['e1'], true); // idempotent
+        const mine = await c.listEvents(q({ reviewer: 'ann' }));
+        expect(mine.events.filter((e) => e.reviewed).map((e) => e.eventId ?? e.clipKey)).toEqual([DROP, 'e3', 'e1']);
+        expect((await c.listEvents(q({ reviewer: 'bob' }))).events.every((e) => !e.reviewed)).toBe(true);
+        expect((await c.listEvents(q())).events.every((e) => !e.reviewed)).toBe(true);
+        expect(ids((await c.listEvents(q({ reviewer: 'ann', unreviewed: true }))).events)).toEqual(['e6', 't1', 't2', 't3', 't4', 'e4', 'e2', 'e5']);
+        expect(ids((await c.listEvents(q({ reviewer: 'ann', unreviewed: true, labels: ['person'] }))).events)).toEqual(['e6', 'e2', 'e5']);
+        expect(await c.cameraEvents('front', { fromMs: T0, toMs: T0 + 3_600_000 }, 'ann')).toMatchObject([{ id: 'e1', reviewed: true }, { id: 'e3', reviewed: true }]);
+        expect(await c.cameraEvents('front', { fromMs: T0, toMs: T0 + 3_600_000 }, 'bob')).toMatchObject([{ id: 'e1', reviewed: false }, { id: 'e3', reviewed: false }]);
+      });
+
+      it('pages through unreviewed items by cursor: each once, in order, whatever the page size', async () => {
+        const want = ids((await c.listEvents(q({ reviewer: 'ann', unreviewed: true }))).events);
+        for (const limit of [1, 2, 3, 7]) {
+          const seen: (string | null)[] = [];
+          let cursor: string | undefined;
+          for (let pages = 0; pages < 20; pages++) {
+            const page = await c.listEvents(q({ reviewer: 'ann', unreviewed: true, limit, ...(cursor ? { cursor } : {}) }));
+            seen.push(...ids(page.events));
+            if (page.next === null) break;
+            cursor = page.next;
+          }
+          expect(seen, `limit ${limit}`).toEqual(want);
+        }
+      });
+
+      it('unmarks; unmarking what is not marked and marking unknown items is harmless', async () => {
+        await c.setReviewed('ann', ['e1', 'e3', DROP, 'not-yet-arrived'], false);
+        await c.setReviewed('bob', ['e1'], false);
+        await c.setReviewed('bob', ['future-event'], true);
+        await c.setReviewed('bob', ['future-event'], false);
+        expect((await c.listEvents(q({ reviewer: 'ann' }))).events.every((e) => !e.reviewed)).toBe(true);
+        expect(ids((await c.listEvents(q({ reviewer: 'ann', unreviewed: true }))).events)).toEqual(ids((await c.listEvents(q())).events));
       });
     });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, redactedConfig } from '../../src/lib/config/load.js';
+import { keyCovers, loadConfig, redactedConfig, requireEnv } from '../../src/lib/config/load.js';
 import { UserError } from '../../src/lib/errors.js';
 import { redactText } from '../../src/lib/redact.js';
 
@@ -58,7 +58,6 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['an unset variable', CAMERA, /cameras\.front\.url \(cctv\.config\.yaml line 3\): environment variable FRONT_PASSWORD is not set/],
     ['a value out of range', 'record:\n  segmentSeconds: 5\n', /record\.segmentSeconds \(cctv\.config\.yaml line 2\): .*10/],
     ['a typo', 'record:\n  segmentSecond: 60\n', /record\.segmentSecond \(cctv\.config\.yaml line 2\): unknown key "segmentSecond"/],
     ['a per-camera override', 'cameras:\n  front:\n    url: rtsp://h/s\n    record:\n      segmentSeconds: 4000\n', /cameras\.front\.record\.segmentSeconds \(cctv\.config\.yaml line 5\)/],
@@ -95,5 +94,33 @@ describe('loadConfig', () => {
   it('names a missing --config file', async () => {
     const err = await loadConfig({ cwd: project({}), explicit: 'nope.yaml', env: {} }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/config file not found: nope\.yaml/);
+  });
+
+  it('an unset ${VAR} is required only by a command that reads its key, with the key, file and line', async () => {
+    const dir = project({ 'cctv.config.yaml': `${CAMERA}serve:\n  auth: { username: admin, password: \"\${WEB_PASSWORD}\" }\n` });
+    const { config, unset } = await loadConfig({ cwd: dir, env: {} });
+    expect(unset.map((u) => [u.name, u.key])).toEqual([['FRONT_PASSWORD', 'cameras.front.url'], ['WEB_PASSWORD', 'serve.auth.password']]);
+    expect(config.cameras.front!.url).not.toContain('${');
+    expect(() => requireEnv(unset, ['dataDir', 'storage'])).not.toThrow();
+    expect(() => requireEnv(unset, ['cameras.*.url'])).toThrow(/cameras\.front\.url \(cctv\.config\.yaml line 3\): environment variable FRONT_PASSWORD is not set/);
+    expect(() => requireEnv(unset, ['serve'])).toThrow(/serve\.auth\.password \(cctv\.config\.yaml line 5\): environment variable WEB_PASSWORD is not set/);
+    expect(() => requireEnv(unset, ['*'])).toThrow(UserError);
+  });
+
+  it('an unset ${VAR} whose placeholder breaks its key is reported as the unset variable', async () => {
+    const dir = project({ 'cctv.config.yaml': 'storage:\n  endpoint: ${S3_ENDPOINT}\n' });
+    await expect(loadConfig({ cwd: dir, env: {} })).rejects.toThrow(/storage\.endpoint \(cctv\.config\.yaml line 2\): environment variable S3_ENDPOINT is not set/);
+  });
+
+  it.each([
+    ['serve', 'serve.auth.password', true],
+    ['cameras.*.url', 'cameras.front.url', true],
+    ['cameras.*.url', 'cameras.front.onvif.password', false],
+    ['cameras.back.url', 'cameras.front.url', false],
+    ['cameras', 'cameras.front.onvif.password', true],
+    ['serve.publicUrl', 'serve.auth.password', false],
+    ['alerts.sinks', 'alerts.sinks.0.token', true],
+  ])('keyCovers(%s, %s) = %s', (pattern, key, expected) => {
+    expect(keyCovers(pattern, key)).toBe(expected);
   });
 });

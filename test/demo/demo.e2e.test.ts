@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnCctv, type Running } from '../helpers/cli.js';
+import { processesMatching, spawnCctv, type Running } from '../helpers/cli.js';
 import { waitFor } from '../helpers/ports.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cctv-demo-'));
@@ -13,15 +12,6 @@ afterAll(() => {
   if (demo && demo.proc.exitCode === null) demo.proc.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** PIDs of processes whose command line mentions the demo folder (ffmpeg recorders and readers). */
-const childrenUsing = (folder: string) => {
-  try {
-    return execFileSync('pgrep', ['-f', folder], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
 
 describe('cctv demo', () => {
   it('records simulated cameras, finds motion, stores clips, detects the pedestrians, serves them; stops cleanly on Ctrl-C', async () => {
@@ -48,8 +38,8 @@ describe('cctv demo', () => {
 
     demo.proc.kill('SIGINT');
     expect(await demo.exited).toBe(0);
-    expect(childrenUsing(path.join(dir, 'data'))).toEqual([]);
-    expect(childrenUsing('demo-walkway.mp4')).toEqual([]);
+    expect(processesMatching(path.join(dir, 'data'))).toEqual([]);
+    expect(processesMatching('demo-walkway.mp4')).toEqual([]);
     const db = new Database(path.join(dir, 'data', 'catalog.db'), { readonly: true });
     expect((db.prepare('SELECT COUNT(*) AS n FROM segments WHERE closed = 0').get() as { n: number }).n).toBe(0);
     expect((db.prepare("SELECT COUNT(*) AS n FROM detections WHERE label = 'person'").get() as { n: number }).n).toBeGreaterThan(0);

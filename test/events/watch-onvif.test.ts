@@ -149,7 +149,7 @@ describe('watchEvents over ONVIF (test device, real HTTP)', () => {
     expect(w.states.find((s) => s.state === 'online')?.detail).toMatch(/clock off by 10(799|800) s/);
     const sent = d.trigger('motion', true);
     await w.waitFor('start', () => w.records.length === 1);
-    expect(Math.abs(Date.parse(w.records[0]!.at) - sent)).toBeLessThan(1_500);
+    expect(Math.abs(Date.parse(w.records[0]!.at) - sent)).toBeLessThan(3_000); // the camera clock is read to the second; the skew is hours
   });
 
   it('a camera offline for 10 s is reported once, then events resume', async () => {
@@ -337,7 +337,7 @@ describe('watchEvents over ONVIF (test device, real HTTP)', () => {
     await w.waitFor('a renew after the step', () => (d.stats.requests.Renew ?? 0) >= renews + 1, 6_000);
     const sent = d.trigger('motion', true);
     await w.waitFor('start', () => w.records.length === 1);
-    expect(Math.abs(Date.parse(w.records[0]!.at) - sent)).toBeLessThan(1_500);
+    expect(Math.abs(Date.parse(w.records[0]!.at) - sent)).toBeLessThan(3_000); // the camera clock is read to the second; the skew is hours
   });
 
   it('topicMap maps a topic no table knows; --list-topics shows every advertised topic and its mapping', async () => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  boxedPosterArgs, clipPosterArgs, concatScript, cutArgs, drawboxFilter, frameExtractionArgs, h264Args, mp4OutputOptions, playbackArgs,
-  probeVideoArgs, recordInputOptions, recordOutputOptions, sampleJpegArgs, sourceInputOptions, walkwayArgs, yardArgs,
+  boxedPosterArgs, clipPosterArgs, concatScript, cutArgs, drawboxFilter, exportArgs, frameExtractionArgs, h264Args, keyframeBeforeArgs, liveArgs,
+  mp4OutputOptions, playbackArgs, probeVideoArgs, recordInputOptions, recordOutputOptions, sampleJpegArgs, sourceInputOptions, thumbnailArgs,
+  walkwayArgs, yardArgs,
 } from '../../src/lib/ffmpeg/args.js';
 
 /** Every ffmpeg/ffprobe argument list the product builds, by table (the builders are pure: src/lib/ffmpeg/args.ts). */
 
-const base = { url: 'rtsp://cam/x', transport: 'tcp' as const, segmentSeconds: 900, outputPattern: '/d/%H.mkv', segmentList: '/d/l.csv', timeoutSeconds: 5 };
+const base = { url: 'rtsp://cam/x', transport: 'tcp' as const, segmentSeconds: 900, outputPattern: '/d/.run-x/%06d.mkv', segmentList: '/d/l.csv', timeoutSeconds: 5 };
 
 describe('record arguments', () => {
   it('RTSP input over TCP with a socket timeout in microseconds', () => {
@@ -24,7 +25,8 @@ describe('record arguments', () => {
     const joined = args.join(' ');
     expect(joined).toContain(['-c:v', 'copy', ...audio].join(' '));
     expect(joined).toContain(muxer.join(' '));
-    expect(joined).toContain('-segment_time 900 -segment_atclocktime 1 -reset_timestamps 1 -strftime 1');
+    expect(joined).toContain('-segment_time 900 -segment_atclocktime 1 -reset_timestamps 1 -');
+    expect(joined).not.toContain('strftime'); // names from the clock could repeat after a step back: numbered, then linked
     expect(joined).toContain('-segment_list /d/l.csv -segment_list_type csv');
   });
 });
@@ -68,12 +70,63 @@ describe('playback arguments', () => {
     [{ video: 'hevc', audio: null }, ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-an']],
   ] as const)('%j: the concat script on stdin to fragmented MP4 on stdout, %j', (media, codecs) => {
     expect(playbackArgs(media)).toEqual([
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-loglevel', 'error',
       '-f', 'concat', '-safe', '0', '-protocol_whitelist', 'file,pipe', '-i', 'pipe:0',
       '-map', '0:v:0', '-map', '0:a:0?', ...codecs,
       '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '1000000',
       '-f', 'mp4', 'pipe:1',
     ]);
+  });
+});
+
+describe('export arguments: always copied (evidence), audio as MP4 carries it, bit-exact fragmented MP4 on stdout', () => {
+  it.each([
+    [{ video: 'h264', audio: 'pcm_alaw' }, ['-c:v', 'copy', '-c:a', 'aac', '-b:a', '64k']],
+    [{ video: 'h264', audio: 'aac' }, ['-c:v', 'copy', '-c:a', 'copy']],
+    [{ video: 'hevc', audio: null }, ['-c:v', 'copy', '-tag:v', 'hvc1', '-an']],
+  ] as const)('%j: %j', (media, codecs) => {
+    expect(exportArgs(media)).toEqual([
+      '-loglevel', 'error',
+      '-f', 'concat', '-safe', '0', '-protocol_whitelist', 'file,pipe', '-i', 'pipe:0',
+      '-map', '0:v:0', '-map', '0:a:0?', ...codecs,
+      '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact',
+      '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '2000000',
+      '-f', 'mp4', 'pipe:1',
+    ]);
+  });
+});
+
+describe('timeline arguments', () => {
+  it.each([
+    [12.3456, '12.346'],
+    [-1, '0.000'],
+  ])('the keyframe at or before %s s: one packet from a backward seek', (at, shown) => {
+    expect(keyframeBeforeArgs('/r/a.mkv', at)).toEqual([
+      '-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${shown}%+#1`, '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', '/r/a.mkv',
+    ]);
+  });
+  it.each([
+    [7.5, 160, '7.500', 'scale=160:-2'],
+    [-3, 320, '0.000', 'scale=320:-2'],
+  ])('a thumbnail at %s s, %i px: keyframes only, no accurate seek, one small JPEG on stdout', (at, width, shown, scale) => {
+    expect(thumbnailArgs('/r/a.mkv', at, width)).toEqual([
+      '-loglevel', 'error', '-threads', '1', '-skip_frame', 'nokey', '-noaccurate_seek', '-ss', shown, '-i', '/r/a.mkv',
+      '-map', '0:v:0', '-frames:v', '1', '-vf', scale, '-q:v', '7', '-f', 'image2', '-c:v', 'mjpeg', 'pipe:1',
+    ]);
+  });
+});
+
+describe('live arguments', () => {
+  const tail = ['-map', '0:v:0', '-an', '-c:v', 'copy', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+frag_every_frame', '-flush_packets', '1', '-f', 'mp4', 'pipe:1'];
+  it.each([
+    ['rtsp, fast start (no probing)', { url: 'rtsp://cam/1', transport: 'tcp', fastStart: true } as const,
+      ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-probesize', '32', '-analyzeduration', '0', '-fflags', 'nobuffer', '-i', 'rtsp://cam/1']],
+    ['rtsp over UDP, probing (the retry)', { url: 'rtsp://cam/1', transport: 'udp', fastStart: false } as const,
+      ['-rtsp_transport', 'udp', '-timeout', '5000000', '-fflags', 'nobuffer', '-i', 'rtsp://cam/1']],
+    ['a simulated camera (file)', { url: 'file:///d/yard.mp4', transport: 'tcp', fastStart: false } as const,
+      ['-re', '-stream_loop', '-1', '-fflags', 'nobuffer', '-i', '/d/yard.mp4']],
+  ])('%s: copied video only, a fragment per frame, flushed', (_what, a, input) => {
+    expect(liveArgs(a)).toEqual(['-loglevel', 'error', ...input, ...tail]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,9 +24,13 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
-/** Spawns the real `cctv` binary (built dist/) with stdout and stderr captured. */
-export function spawnCctv(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Running {
-  const proc = spawn(process.execPath, [BIN, ...args], {
+/**
+ * Spawns the real `cctv` binary (built dist/) with stdout and stderr captured; `wrap` runs it under another command
+ * (e.g. `['faketime', '-f', '-2d']`).
+ */
+export function spawnCctv(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; wrap?: string[] }): Running {
+  const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
+  const proc = spawn(cmd!, [...pre, BIN, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -47,8 +51,17 @@ export function spawnCctv(args: string[], opts: { cwd: string; env?: NodeJS.Proc
 }
 
 /** Runs `cctv` to completion. */
-export async function runCctv(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }) {
+export async function runCctv(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; wrap?: string[] }) {
   const r = spawnCctv(args, { ...opts, input: opts.input ?? '' });
   const code = await r.exited;
   return { code, stdout: r.stdout(), stderr: r.stderr(), records: r.records };
+}
+
+/** PIDs of processes whose command line contains `text` (ffmpeg children a test must not leave behind). */
+export function processesMatching(text: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', text], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }

@@ -13,6 +13,10 @@ export interface CameraOptions {
   bitrate?: number;
   /** A still black picture (almost no bits per second). */
   static?: boolean;
+  /** Replay this H.264 MP4 (from its start when the first client connects, once) instead of a live test picture. */
+  file?: string;
+  /** The wall-clock ms burned into each picture as blocks (rtsp-camera.py --stamp; read with test/serve/stamp.ts). */
+  stamp?: boolean;
 }
 
 /** A real RTSP camera (GStreamer's RTSP server, see rtsp-camera.py) that tests start, kill, freeze and restart. */
@@ -27,14 +31,15 @@ export class TestCamera {
   }
 
   get url(): string {
-    return `rtsp://127.0.0.1:${this.port}/cam`;
+    return `rtsp://127.0.0.1:${this.port}/cam${this.opts.file ? '0' : ''}`;
   }
 
   /** (Re)starts the server on the same port; resolves when it listens. */
   async up(): Promise<void> {
     const o = this.opts;
     const args = [SCRIPT, String(this.port), '--audio', o.audio ?? 'none', '--size', o.size ?? '640x360',
-      '--fps', String(o.fps ?? 25), '--gop', String(o.gop ?? 50), '--bitrate', String(o.bitrate ?? 1000), ...(o.static ? ['--static'] : [])];
+      '--fps', String(o.fps ?? 25), '--gop', String(o.gop ?? 50), '--bitrate', String(o.bitrate ?? 1000), ...(o.static ? ['--static'] : []),
+      ...(o.file ? ['--file', o.file, '--mounts', '1'] : []), ...(o.stamp ? ['--stamp'] : [])];
     const proc = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let stderr = '';

@@ -5,7 +5,7 @@ import { DAY_MS, overlapChecker, planRetention, type PlanInput, type RetentionPo
 const NOW = Date.UTC(2024, 5, 30, 12);
 const H = 3_600_000;
 const policy: RetentionPolicy = {
-  recordingsDays: 7, keepEventsDays: 30, maxDiskBytes: 1e12, minFreeBytes: 0, remote: false, preRollMs: 5000, postRollMs: 10_000,
+  recordingsDays: 7, keepEventsDays: 30, maxDiskBytes: 1e12, minFreeBytes: 0, remote: false, preRollMs: 5000, postRollMs: 10_000, maxEventMs: 300_000,
 };
 /** A closed 1-hour, 100-byte segment of `camera` starting `daysAgo` days (+ `h` hours) before NOW. */
 const seg = (daysAgo: number, o: Partial<SegmentRow> = {}): SegmentRow => {
@@ -42,6 +42,12 @@ describe('planRetention: recordings', () => {
     { name: 'an open event protects from its start on', in: {
       segments: [seg(40), seg(9)], events: [{ camera: 'front', startMs: NOW - 9 * DAY_MS + 60_000, endMs: null }],
     }, want: ['p40-front:age'] },
+    { name: 'an open event whose end never came (orphan) protects maxEventMs + post-roll, never endlessly', in: {
+      segments: [seg(9), seg(8), seg(8, { camera: 'back' })], events: [{ camera: 'front', startMs: NOW - 9 * DAY_MS + 60_000, endMs: null }],
+    }, want: ['p8-front:age', 'p8-back:age'] },
+    { name: 'quota goes on past an orphan', in: {
+      policy: { ...policy, maxDiskBytes: 200 }, segments: [seg(3), seg(2), seg(1)], events: [{ camera: 'front', startMs: NOW - 3 * DAY_MS, endMs: null }],
+    }, want: ['p2-front:quota'] },
     { name: 'pending upload window keeps it (in use)', in: {
       segments: [seg(9)], inUse: { windows: [{ camera: 'front', fromMs: NOW - 9 * DAY_MS + 10, toMs: NOW - 9 * DAY_MS + 20 }], paths: new Set() },
     }, want: [] },
@@ -64,9 +70,20 @@ describe('planRetention: recordings', () => {
       policy: { ...policy, minFreeBytes: 1000 }, freeBytes: 750,
       segments: [seg(6), seg(5), seg(4), seg(3)], events: [{ camera: 'front', startMs: NOW - 6 * DAY_MS, endMs: NOW - 5 * DAY_MS + 1000 }],
     }, want: ['p4-front:emergency', 'p3-front:emergency', 'p6-front:emergency'] },
-    { name: 'emergency never takes open or in-use segments', in: {
-      policy: { ...policy, minFreeBytes: 1e9 }, freeBytes: 0, segments: [seg(2, { closed: false }), seg(1)], inUse: { windows: [], paths: new Set(['p1-front']) },
+    { name: 'emergency never takes the open segment', in: {
+      policy: { ...policy, minFreeBytes: 1e9 }, freeBytes: 0, segments: [seg(2, { closed: false })],
     }, want: [] },
+    { name: 'emergency takes what upload work reads last (recording wins over stuck work), oldest first', in: {
+      policy: { ...policy, minFreeBytes: 250 }, freeBytes: 0, segments: [seg(5), seg(4), seg(3), seg(2)],
+      inUse: { windows: [{ camera: 'front', fromMs: NOW - 5 * DAY_MS, toMs: NOW - 4 * DAY_MS + 1 }], paths: new Set() },
+      events: [{ camera: 'front', startMs: NOW - 3 * DAY_MS, endMs: NOW - 3 * DAY_MS + 1 }],
+    }, want: ['p2-front:emergency', 'p3-front:emergency', 'p5-front:emergency'] },
+    { name: 'a clock behind the newest recording: no age deletion (quota still applies)', in: {
+      nowMs: NOW - 2 * DAY_MS, policy: { ...policy, recordingsDays: 1, maxDiskBytes: 250 }, segments: [seg(9), seg(8), seg(1)],
+    }, want: ['p9-front:quota'] },
+    { name: 'a clock within the tolerance of the newest recording is trusted', in: {
+      nowMs: NOW - 30_000, policy: { ...policy, recordingsDays: 1 }, segments: [seg(9), seg(H / DAY_MS)],
+    }, want: ['p9-front:age'] },
     { name: 'age deletions count toward the emergency', in: {
       policy: { ...policy, minFreeBytes: 1000 }, freeBytes: 900, segments: [seg(8), seg(2)],
     }, want: ['p8-front:age'] },
@@ -85,6 +102,29 @@ describe('planRetention: recordings', () => {
       kept: { open: 1, inUse: 0, eventProtected: 0 }, oldestKept: { front: NOW - 4 * DAY_MS },
     });
     expect(p.oldestKept.back).toBeUndefined();
+    expect(p.gapAgeCutoffMs).toBe(NOW - 7 * DAY_MS);
+    expect(p.clockBehindMs).toBe(0);
+  });
+
+  it('emergency deletions of recordings that work reads are marked (that work is abandoned), and counted out of kept.inUse', () => {
+    const p = planRetention(input({
+      policy: { ...policy, minFreeBytes: 100 }, freeBytes: 0, segments: [seg(3), seg(2)], inUse: { windows: [], paths: new Set(['p3-front', 'p2-front']) },
+    }));
+    expect(p.segments).toEqual([{ segment: seg(3), reason: 'emergency', abandonsWork: true }]);
+    expect(p.kept.inUse).toBe(1);
+  });
+
+  it('an implausible clock skips every age rule (clips, stored objects, gaps) and says by how much', () => {
+    const clip = { camera: 'front', path: '/drop/c.mp4', atMs: NOW - 20 * DAY_MS, bytes: 5, uploaded: true };
+    const stored = { key: 'clips/x.mp4', url: 's3://b/clips/x.mp4', kind: 'clip' as const, eventId: 'e', camera: 'front', startMs: NOW - 60 * DAY_MS, bytes: 5, poster: null, manifest: null };
+    const p = planRetention(input({
+      nowMs: NOW - DAY_MS, policy: { ...policy, remote: true }, segments: [seg(20), seg(0)], localClips: [clip], stored: [stored],
+    }));
+    expect(p.segments).toEqual([]);
+    expect(p.localClips).toEqual([]);
+    expect(p.stored).toEqual([]);
+    expect(p.gapAgeCutoffMs).toBeNull();
+    expect(p.clockBehindMs).toBe(DAY_MS + H);
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/lib/catalog/db.js';
 import { upsertSegment } from '../../src/lib/catalog/segments.js';
 import { recordEvent } from '../../src/lib/catalog/events.js';
-import { enqueue, markDone } from '../../src/lib/catalog/outbox.js';
+import { claimKey, enqueue, markDone } from '../../src/lib/catalog/outbox.js';
 import { runCctv, spawnCctv, tempProject } from '../helpers/cli.js';
 import { decode } from '../helpers/media.js';
 import { waitFor } from '../helpers/ports.js';
@@ -84,19 +84,32 @@ describe('cctv prune (real files, real catalog)', () => {
       const file = path.join(p.dropDir, name);
       writeFileSync(file, 'clip bytes');
       enqueue(p.db, { key: `file:${name}`, kind: 'file', payload: { v: 1, kind: 'clip', camera: 'front', path: file, at: iso(NOW - 9 * DAY) } });
-      if (done) markDone(p.db, (p.db.prepare('SELECT id FROM outbox WHERE key = ?').pluck().get(`file:${name}`) as number));
+      if (done) markDone(p.db, claimKey(p.db, `file:${name}`, 'test-worker')!.id, 'test-worker');
       return file;
     };
     const uploadedClip = clip('a.mp4', true);
     const waitingClip = clip('b.mp4', false);
+    // Gaps: one before the oldest recording that stays (it goes with the recordings), one after it (it stays), and an
+    // old one of a camera that has no recording left (older than recordingsDays: it goes).
+    const gap = (camera: string, fromMs: number, toMs: number) =>
+      p.db.prepare('INSERT INTO gaps (camera, from_ms, to_ms, reason) VALUES (?, ?, ?, ?)').run(camera, fromMs, toMs, 'ffmpeg exited');
+    gap('front', p.at(10 * 24 + 3), p.at(10 * 24 + 2));
+    gap('front', p.at(9 * 24 + 1), p.at(9 * 24));
+    gap('gone', p.at(20 * 24), p.at(20 * 24 - 1));
     p.db.close();
+
+    // A clock a day behind the newest recording (a step back, a dead RTC before NTP): nothing goes by age.
+    const behind = await runCctv(['prune'], { cwd: p.dir, wrap: ['faketime', '-f', '-3d'] });
+    expect(behind.code, behind.stderr).toBe(0);
+    expect(behind.stderr).toMatch(/the clock is earlier than the newest recording: no deletion by age/);
+    expect(behind.records().at(-1)).toMatchObject({ segments: { files: 1, byReason: { missing: 1 } }, localClips: { files: 0 }, gaps: 1 });
+    expect((behind.records().at(-1)!.clockBehindMs as number) > DAY).toBe(true); // 3 days back, the newest ended 2 days ago
+    expect(onDisk(p.dataDir, p.paths)).toEqual(p.paths);
 
     const dry = await runCctv(['prune', '--dry-run'], { cwd: p.dir });
     expect(dry.code, dry.stderr).toBe(0);
     const items = dry.records().filter((r) => r.kind === 'prune-item').map((r) => `${r.what} ${r.path} ${r.reason}`);
-    expect(items.sort()).toEqual([
-      `local-clip ${uploadedClip} uploaded`, `segment ${old1} age`, `segment ${old3} age`, `segment ${segPath('front', p.at(5 * 24))} missing`,
-    ].sort());
+    expect(items.sort()).toEqual([`local-clip ${uploadedClip} uploaded`, `segment ${old1} age`, `segment ${old3} age`].sort());
     expect(onDisk(p.dataDir, p.paths)).toEqual(p.paths);
     expect(existsSync(uploadedClip)).toBe(true);
 
@@ -104,8 +117,8 @@ describe('cctv prune (real files, real catalog)', () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = run.records().at(-1)!;
     expect(summary).toMatchObject({
-      kind: 'prune-summary', dryRun: false, segments: { files: 3, bytes: 2 * sampleBytes, byReason: { age: 2, missing: 1 } },
-      localClips: { files: 1, bytes: 10 }, kept: { open: 0, inUse: 1, eventProtected: 1 }, skipped: 0, errors: [],
+      kind: 'prune-summary', dryRun: false, segments: { files: 2, bytes: 2 * sampleBytes, byReason: { age: 2 } },
+      localClips: { files: 1, bytes: 10 }, kept: { open: 0, inUse: 1, eventProtected: 1 }, skipped: 0, errors: [], gaps: 1, clockBehindMs: 0,
       unknownFiles: { count: 1, examples: [unknown] }, oldestKept: { front: iso(p.at(10 * 24 + 1)) },
     });
     expect(onDisk(p.dataDir, p.paths)).toEqual([evented, pending, recent]);
@@ -113,6 +126,9 @@ describe('cctv prune (real files, real catalog)', () => {
     expect(existsSync(path.join(p.dataDir, unknown))).toBe(true);
     expect(existsSync(uploadedClip)).toBe(false);
     expect(existsSync(waitingClip)).toBe(true);
+    const gapsLeft = new Database(path.join(p.dataDir, 'catalog.db'), { readonly: true });
+    expect(gapsLeft.prepare('SELECT camera, from_ms FROM gaps').all()).toEqual([{ camera: 'front', from_ms: p.at(9 * 24 + 1) }]);
+    gapsLeft.close();
   }, 30_000);
 
   it('disk quota: oldest first until under it, event-protected segments stay; the TTY-less summary is one JSON line', async () => {
@@ -128,7 +144,7 @@ describe('cctv prune (real files, real catalog)', () => {
     expect(onDisk(p.dataDir, p.paths)).toEqual([p.paths[0], p.paths[4]]);
   }, 30_000);
 
-  it('emergency mode during a real `cctv record`: closed segments go (events too), the one being written and pending uploads stay', async () => {
+  it('emergency mode during a real `cctv record`: closed segments go (events, then what upload work reads: that work is abandoned), the one being written stays', async () => {
     const cam = await TestCamera.start();
     try {
       // Free space can never reach a floor of 1 PB: emergency mode deletes everything it may.
@@ -150,11 +166,15 @@ retention: { recordingsDays: 7, keepEventsDays: 30, maxDiskGb: 100, minFreeGb: 1
         const run = await runCctv(['prune'], { cwd: p.dir });
         expect(run.code, run.stderr).toBe(0);
         const summary = run.records().at(-1)!;
-        expect(summary).toMatchObject({ kept: { open: 1, inUse: 1, eventProtected: 0 }, errors: [] });
+        expect(summary).toMatchObject({ kept: { open: 1, inUse: 0, eventProtected: 0 }, abandonedWork: 1, errors: [] });
         expect((summary.emergencyShortfallBytes as number) > 0).toBe(true);
-        // The segment being written was not touched; the one a pending upload needs is kept; all the others went.
+        // The segment being written was not touched; every other went, the one a pending upload needed too: that
+        // work is abandoned, saying why (recording wins over stuck work).
         expect(existsSync(path.join(p.dataDir, open[0]!))).toBe(true);
-        expect(onDisk(p.dataDir, p.paths)).toEqual([p.paths[1]]);
+        expect(onDisk(p.dataDir, p.paths)).toEqual([]);
+        expect(p.db.prepare("SELECT state, last_error FROM outbox WHERE key = 'event:ev-pending'").get()).toEqual({
+          state: 'abandoned', last_error: `abandoned: recording ${p.paths[1]} deleted by emergency pruning (free space below retention.minFreeGb)`,
+        });
         expect(onDisk(p.dataDir, before.filter((s) => s.closed === 1).map((s) => s.path))).toEqual([]);
         const left = catalogued(p.dataDir);
         expect(left).toContain(open[0]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSegmentList, progressSeconds, restartBackoff, segmentWallTimes, StreamClock } from '../../src/lib/record/supervision.js';
+import { parseSegmentList, progressSeconds, segmentWallTimes, StreamClock } from '../../src/lib/record/supervision.js';
 import { segmentTimeFromPath } from '../../src/lib/record/paths.js';
 
 describe('parseSegmentList', () => {
@@ -10,18 +10,6 @@ describe('parseSegmentList', () => {
     ['a.mkv,0.0,8.0\nb.mkv,8.0,18.0\n', 14, [{ name: 'b.mkv', start: 8, end: 18 }], 29],
   ])('%j from %i', (text, offset, entries, consumed) => {
     expect(parseSegmentList(text, offset)).toEqual({ entries, consumed });
-  });
-});
-
-describe('restartBackoff', () => {
-  it.each([
-    [0, 0, 30, 1, 1],
-    [1, 1000, 30, 2, 2],
-    [5, 1000, 30, 6, 30], // after 16 s
-    [6, 1000, 30, 7, 30], // after 30 s
-    [5, 60_000, 30, 1, 1], // a healthy minute resets the series
-  ])('after %i failures, ran %ims, max %i → failure %i, %is', (failures, ran, max, nth, seconds) => {
-    expect(restartBackoff(failures, ran, max)).toEqual({ failures: nth, seconds });
   });
 });
 
@@ -61,6 +49,8 @@ describe('segmentTimeFromPath', () => {
     ['/x/recordings/a/2024-02-29/000000.mp4', '2024-02-29T00:00:00.000Z'],
     ['recordings/front/2026-11-23/231135.avi', null],
     ['recordings/front/2026-11-23/.segments.csv', null],
+    ['recordings/front/2026-11-23/231135-2.mkv', '2026-11-23T23:11:35.000Z'], // the second repeat after a clock step
+    ['recordings/front/.run-ab12/000003.mkv', null], // ffmpeg's numbered name in its run folder
   ])('%s → %s', (p, want) => {
     expect(segmentTimeFromPath(p)?.toISOString() ?? null).toBe(want);
   });

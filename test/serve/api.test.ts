@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,15 +160,39 @@ describe('/api/timeline and continuous recordings', () => {
   it('remuxes the covering segments from a moment into fragmented MP4 (video copied, G.711 to AAC)', async () => {
     const res = await get(`/media/recording/front.mp4?at=${new Date(T0 + 15_000).toISOString()}&seconds=12`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('video/mp4');
+    // The codecs MSE needs, read from the stream's own init segment; media time 0 is the keyframe before 12:00:15.
+    expect(res.headers.get('content-type')).toBe('video/mp4; codecs="avc1.42c00d, mp4a.40.2"');
+    expect(res.headers.get('x-start')).toBe(new Date(T0 + 14_000).toISOString());
+    expect(res.headers.get('x-end')).toBe(new Date(T0 + 27_000).toISOString());
     const out = path.join(f.dataDir, 'remux.mp4');
     writeFileSync(out, Buffer.from(await res.arrayBuffer()));
     const info = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', out], { encoding: 'utf8' }));
     expect(info.streams.map((s: any) => s.codec_name).sort()).toEqual(['aac', 'h264']);
-    // From the keyframe at or before 12:00:15 (every 2 s) for 12 s, across two segments.
-    expect(Number(info.format.duration)).toBeGreaterThan(11);
-    expect(Number(info.format.duration)).toBeLessThan(14.5);
+    // From the keyframe at 12:00:14 to 12:00:27, across two segments.
+    expect(Number(info.format.duration)).toBeGreaterThan(12.5);
+    expect(Number(info.format.duration)).toBeLessThan(13.5);
     expect(readFileSync(out).includes(Buffer.from('moof'))).toBe(true);
+  });
+
+  it('a run ends at the first gap (x-end), so the player places the next run after it', async () => {
+    const res = await get(`/media/recording/front.mp4?at=${new Date(T0 + 25_000).toISOString()}&seconds=60`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-start')).toBe(new Date(T0 + 24_000).toISOString());
+    expect(res.headers.get('x-end')).toBe(new Date(T0 + 30_000).toISOString());
+    await res.body!.cancel();
+  });
+
+  it('timeline thumbnails: a small JPEG of the keyframe at or before the moment; 404 in the gap, 400 for a bad width', async () => {
+    const res = await get(`/media/thumb/front.jpg?at=${T0 + 15_000}&w=120`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toContain('max-age');
+    const jpeg = Buffer.from(await res.arrayBuffer());
+    expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
+    expect(jpeg.length).toBeLessThan(20_000);
+    const again = Buffer.from(await (await get(`/media/thumb/front.jpg?at=${T0 + 15_400}&w=120`)).arrayBuffer());
+    expect(again.equals(jpeg)).toBe(true); // the same second: from the cache
+    expect((await get(`/media/thumb/front.jpg?at=${T0 + 33_000}`)).status).toBe(404);
+    expect((await get(`/media/thumb/front.jpg?at=${T0 + 15_000}&w=5000`)).status).toBe(400);
   });
 
   it('404s for a moment nothing was recorded (the gap)', async () => {
@@ -197,5 +222,146 @@ describe('/api/cameras and the latest frame', () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 2).toString('hex')).toBe('ffd8');
     expect((await get('/media/latest/back.jpg')).status).toBe(404);
+  });
+});
+
+describe('/api/config: who asks and what this host can do', () => {
+  it('without auth the principal is local (admin); every capability; cameras and their sub streams', async () => {
+    expect(await getJson('/api/config')).toEqual({
+      user: { name: 'local', role: 'admin' },
+      capabilities: { live: true, timeline: true, export: true, review: true },
+      cameras: [{ name: 'front', subStream: false }, { name: 'back', subStream: false }],
+    });
+  });
+
+  it('a host without some capabilities says so and refuses those routes', async () => {
+    const hosted = createApp({ catalog: sqliteEventCatalog(f.db), config: f.config, storage: f.storage, capabilities: { live: false, export: false } });
+    const res = await hosted.handle(new Request('http://127.0.0.1:8080/api/config', { headers: { host: '127.0.0.1:8080' } }));
+    expect(((await res.json()) as { capabilities: unknown }).capabilities).toEqual({ live: false, timeline: true, export: false, review: true });
+    for (const p of ['/media/live/front.mp4', `/api/export?camera=front&from=${T0}&to=${T0 + 10_000}`]) {
+      expect((await hosted.handle(new Request(`http://127.0.0.1:8080${p}`, { headers: { host: '127.0.0.1:8080' } }))).status, p).toBe(404);
+    }
+    await hosted.close();
+  });
+});
+
+describe('review marks (POST /api/reviews) and the CSRF rule', () => {
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    app.handle(new Request('http://127.0.0.1:8080/api/reviews', {
+      method: 'POST', body: JSON.stringify(body),
+      headers: { host: '127.0.0.1:8080', 'content-type': 'application/json', origin: 'http://127.0.0.1:8080', ...headers },
+    }));
+
+  it('marks, lists with marks, filters unreviewed, unmarks', async () => {
+    const res = await post({ items: [f.events.person], reviewed: true });
+    expect(res.status).toBe(200);
+    const all = (await getJson<{ events: any[] }>('/api/events')).events;
+    expect(all.map((e) => [e.review, e.reviewed])).toEqual([[all[0].review, false], [f.events.motion, false], [f.events.person, true]]);
+    expect(all[0].review).toMatch(/^clips\/back\//); // a plain clip is marked by its key
+    expect((await getJson<{ events: any[] }>('/api/events?unreviewed=1')).events.map((e) => e.id)).toEqual([null, f.events.motion]);
+    expect((await getJson<any>(`/api/timeline?camera=front&day=${DAY}`)).events.map((e: any) => e.reviewed)).toEqual([true, false]);
+    expect((await post({ items: [f.events.person], reviewed: false })).status).toBe(200);
+    expect((await getJson<{ events: any[] }>('/api/events?unreviewed=1')).events).toHaveLength(3);
+  });
+
+  it('refuses cross-site writes, non-JSON bodies, bad bodies and other methods', async () => {
+    expect((await post({ items: ['x'], reviewed: true }, { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({ items: ['x'], reviewed: true }, { origin: 'null' })).status).toBe(403);
+    expect((await post({ items: ['x'], reviewed: true }, { origin: '', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await post({ items: ['x'], reviewed: true }, { 'content-type': 'text/plain' })).status).toBe(415);
+    const bad = await post({ items: [], reviewed: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^body: items/);
+    expect((await get('/api/reviews')).status).toBe(405);
+    expect((await get('/api/events', { origin: 'http://127.0.0.1:8080' }, 'POST')).status).toBe(405);
+    expect((await get('/api/events', { origin: 'http://evil.example' }, 'DELETE')).status).toBe(403);
+  });
+
+  it('a script without Origin (curl: no Sec-Fetch-Site either) is refused unless it sends Origin (security.ts csrfRefusal)', async () => {
+    const res = await app.handle(new Request('http://127.0.0.1:8080/api/reviews', {
+      method: 'POST', body: JSON.stringify({ items: ['later-event'], reviewed: false }), headers: { host: '127.0.0.1:8080', 'content-type': 'application/json' },
+    }));
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toMatch(/no Origin header/);
+    expect((await post({ items: ['later-event'], reviewed: false })).status).toBe(200);
+  });
+});
+
+describe('limits (serve.limits)', () => {
+  it('a second remux beyond remuxes: 1 is a 429 naming the key; it is free again once the first stream ends', async () => {
+    const limited = createApp({
+      catalog: sqliteEventCatalog(f.db), storage: f.storage,
+      config: { ...f.config, serve: { ...f.config.serve, limits: { ...f.config.serve.limits, remuxes: 1 } } },
+    });
+    const ask = () => limited.handle(new Request(`http://127.0.0.1:8080/media/recording/front.mp4?at=${T0 + 1000}&seconds=4`, { headers: { host: '127.0.0.1:8080' } }));
+    const first = await ask();
+    expect(first.status).toBe(200);
+    const second = await ask();
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBe('5');
+    expect(((await second.json()) as { error: string }).error).toMatch(/serve\.limits\.remuxes/);
+    await first.body!.cancel();
+    const third = await ask();
+    expect(third.status).toBe(200);
+    await third.arrayBuffer();
+    expect((await ask()).status).toBe(200);
+    await limited.close();
+  });
+});
+
+describe('export from the web app', () => {
+  it('/api/export: what the range holds per camera, with the gap', async () => {
+    const plan = await getJson<any>(`/api/export?camera=front&camera=back&from=${new Date(T0 + 20_000).toISOString()}&to=${new Date(T0 + 45_000).toISOString()}`);
+    expect(plan.cameras).toEqual([{
+      camera: 'front', file: 'front-2024-05-01T120020Z.mp4', recordedSeconds: 15,
+      gaps: [{ start: new Date(T0 + 30_000).toISOString(), end: new Date(T0 + 40_000).toISOString() }],
+    }]);
+    expect(plan.empty).toEqual(['back']);
+    expect((await get(`/api/export?camera=front&from=${T0 + 31_000}&to=${T0 + 39_000}`)).status).toBe(404);
+    expect((await get(`/api/export?camera=front&from=${T0}&to=${T0 + 25 * 3_600_000}`)).status).toBe(400);
+    expect((await get(`/api/export?camera=nope&from=${T0}&to=${T0 + 1000}`)).status).toBe(404);
+  });
+
+  it('/media/export.zip: the MP4, manifest.json and SHA256SUMS that sha256sum -c verifies; the MP4 probes at the recorded length', async () => {
+    const res = await get(`/media/export.zip?camera=front&from=${new Date(T0 + 20_000).toISOString()}&to=${new Date(T0 + 45_000).toISOString()}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="cctv-export-2024-05-01T12-00-20-000Z\.zip"$/);
+    const dir = path.join(f.dataDir, 'unzipped');
+    writeFileSync(path.join(f.dataDir, 'export.zip'), Buffer.from(await res.arrayBuffer()));
+    execFileSync('unzip', ['-q', '-o', path.join(f.dataDir, 'export.zip'), '-d', dir]);
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })).toBe('front-2024-05-01T120020Z.mp4: OK\nmanifest.json: OK\n');
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const mp4 = readFileSync(path.join(dir, 'front-2024-05-01T120020Z.mp4'));
+    expect(manifest.files[0]).toMatchObject({ camera: 'front', bytes: mp4.length, sha256: createHash('sha256').update(mp4).digest('hex') });
+    expect(manifest.files[0].gaps).toEqual([{ start: new Date(T0 + 30_000).toISOString(), end: new Date(T0 + 40_000).toISOString() }]);
+    const info = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', path.join(dir, manifest.files[0].file)], { encoding: 'utf8' }));
+    expect(info.streams.map((x: any) => x.codec_name).sort()).toEqual(['aac', 'h264']);
+    // 12:00:20-30 and 12:00:40-45 (keyframes every 2 s: both pieces start on one), joined: 15 s.
+    expect(Number(info.format.duration)).toBeGreaterThan(14.5);
+    expect(Number(info.format.duration)).toBeLessThan(15.5);
+  });
+});
+
+describe('installable: the web app manifest and its icons', () => {
+  it('names a standalone app starting on Live, and every icon it names is served, of the type and size it says', async () => {
+    const res = await get('/manifest.webmanifest');
+    expect(res.headers.get('content-type')).toBe('application/manifest+json');
+    const manifest = (await res.json()) as { display: string; start_url: string; name: string; icons: { src: string; sizes: string; type: string; purpose?: string }[] };
+    expect(manifest).toMatchObject({ name: 'cctv', display: 'standalone', start_url: '/#/live' });
+    expect(manifest.icons.filter((i) => i.type === 'image/png').map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    expect(manifest.icons.some((i) => i.purpose === 'maskable')).toBe(true);
+    for (const icon of [...manifest.icons, { src: '/apple-touch-icon.png', sizes: '180x180', type: 'image/png' }]) {
+      const r = await get(icon.src);
+      expect(r.status, icon.src).toBe(200);
+      expect(r.headers.get('content-type'), icon.src).toBe(icon.type);
+      if (icon.type !== 'image/png') continue;
+      const png = Buffer.from(await r.arrayBuffer());
+      // The PNG signature, then IHDR's width and height.
+      expect(png.subarray(1, 4).toString('latin1'), icon.src).toBe('PNG');
+      expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+    }
+    const page = await (await get('/')).text();
+    expect(page).toContain('<link rel="manifest" href="/manifest.webmanifest"');
+    expect(page).toContain('<link rel="apple-touch-icon" href="/apple-touch-icon.png">');
   });
 });

@@ -6,6 +6,7 @@ import { createApp, type App, type Connection } from '../../src/lib/serve/app.js
 import { addAccount } from '../../src/lib/serve/auth/accounts.js';
 import { ACCESS_RULES } from '../../src/lib/serve/auth/access.js';
 import { adminRoutes } from '../../src/lib/serve/auth/admin-routes.js';
+import { healthRoutes, serveHealth } from '../../src/lib/serve/health-routes.js';
 import { localAuthenticator } from '../../src/lib/serve/auth/local.js';
 import { createToken } from '../../src/lib/serve/auth/tokens.js';
 import { makeServeFixture, T0, type ServeFixture } from './fixture.js';
@@ -42,7 +43,7 @@ beforeAll(async () => {
   await addAccount(f.db, { name: 'ada', password: 'ada-password-1', role: 'admin' });
   await addAccount(f.db, { name: 'vic', password: 'vic-password-1', role: 'viewer' });
   const accessLog = accessLogStore(f.db);
-  const base = { catalog: sqliteEventCatalog(f.db), config: f.config, storage: f.storage, accessLog, routes: [adminRoutes(f.db, accessLog)] };
+  const base = { catalog: sqliteEventCatalog(f.db), config: f.config, storage: f.storage, accessLog, routes: [adminRoutes(f.db, accessLog), healthRoutes(serveHealth(f.db, f.config))] };
   app = createApp({ ...base, authenticator: localAuthenticator({ db: f.db, accessLog }) });
   open = createApp({ ...base, trustedProxies: ['127.0.0.1'] });
   cookies = { admin: await signIn('ada', 'ada-password-1'), viewer: await signIn('vic', 'vic-password-1') };
@@ -60,7 +61,14 @@ describe('the access table, entry by entry, through the app', () => {
     '/sign-in.js': [{ path: '/sign-in.js', ok: 200 }],
     '/app.css': [{ path: '/app.css', ok: 200 }],
     '/icon.svg': [{ path: '/icon.svg', ok: 200 }],
+    '/manifest.webmanifest': [{ path: '/manifest.webmanifest', ok: 200 }],
+    '/icon-192.png': [{ path: '/icon-192.png', ok: 200 }],
+    '/icon-512.png': [{ path: '/icon-512.png', ok: 200 }],
+    '/icon-maskable-512.png': [{ path: '/icon-maskable-512.png', ok: 200 }],
+    '/apple-touch-icon.png': [{ path: '/apple-touch-icon.png', ok: 200 }],
     '/auth/': [{ path: '/auth/session', ok: 401 }],
+    '/healthz': [{ path: '/healthz', ok: 200 }],
+    '/readyz': [{ path: '/readyz', ok: 200 }],
     '/api/admin/': [
       { path: '/api/admin/users', ok: 200 },
       { path: '/api/admin/tokens', ok: 200 },
@@ -88,7 +96,7 @@ describe('the access table, entry by entry, through the app', () => {
   });
 
   it('everything else: any signed-in role, nobody gets 401', async () => {
-    for (const p of ['/', '/app.js', '/api/cameras', '/api/events', clip]) {
+    for (const p of ['/', '/app.js', '/api/cameras', '/api/events', clip, '/metrics']) {
       expect((await ask(app, p)).status, p).toBe(401);
       expect((await ask(app, p, { headers: { cookie: cookies.viewer } })).status, p).toBe(200);
     }

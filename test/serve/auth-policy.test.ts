@@ -196,8 +196,8 @@ describe('who may reach what (the access table)', () => {
     for (const p of ['/', '/app.js', '/api/events', '/media/clip/x.mp4', '/sign-in/x', '/api/adminx', '/nope']) expect(requiredAccess(p), p).toBe('signed-in');
   });
   it('footage paths', () => {
-    expect(['/media/clip/a.mp4', '/media/recording/front.mp4', '/media/latest/front.jpg'].every(isFootage)).toBe(true);
-    expect(['/media/poster/a.mp4', '/api/events', '/'].some(isFootage)).toBe(false);
+    expect(['/media/clip/a.mp4', '/media/recording/front.mp4', '/media/latest/front.jpg', '/media/live/front.mp4', '/media/live', '/media/export.zip'].every(isFootage)).toBe(true);
+    expect(['/media/poster/a.mp4', '/media/thumb/front.jpg', '/media/livex', '/api/export', '/api/events', '/'].some(isFootage)).toBe(false);
   });
   it('recent keys: once per window', () => {
     const r = new RecentKeys(1000, 2);

@@ -47,8 +47,9 @@ describe('authentication on every route', () => {
   const routes = () => [
     '/', '/app.js', '/api/cameras', '/api/events', '/api/timeline?camera=front&day=2024-05-01', '/api/admin/users',
     clip, `${clip}?download=1`, poster, `/media/recording/front.mp4?at=${T0 + 5000}`, '/media/latest/front.jpg', '/nope',
+    '/api/config', `/media/thumb/front.jpg?at=${T0 + 5000}`, `/api/export?camera=front&from=${T0}&to=${T0 + 10_000}`,
   ];
-  const publicRoutes = ['/sign-in', '/sign-in.js', '/app.css', '/icon.svg'];
+  const publicRoutes = ['/sign-in', '/sign-in.js', '/app.css', '/icon.svg', '/manifest.webmanifest', '/icon-192.png', '/apple-touch-icon.png'];
 
   it('answers 401 (JSON, no Basic prompt) with the security headers without credentials, or with wrong ones', async () => {
     for (const [i, p] of routes().entries()) {

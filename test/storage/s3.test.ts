@@ -104,8 +104,37 @@ describe('S3 storage against s3rver', () => {
     expect(dl.headers.get('content-disposition')).toBe('attachment; filename="front-2024-05-01T12_00_00Z.mp4"');
   });
 
+  it('asks for no server-side encryption by default (the bucket default applies, its KMS key too); AES256 or aws:kms with a key when configured', async () => {
+    const sent: (string | undefined)[][] = [];
+    const recording = (client: S3Client) => {
+      fixS3rverClient(client);
+      client.middlewareStack.add((next) => (args) => {
+        const r = args.request as { method?: string; headers?: Record<string, string> };
+        if (r.method === 'PUT' || r.method === 'POST') sent.push([r.headers?.['x-amz-server-side-encryption'], r.headers?.['x-amz-server-side-encryption-aws-kms-key-id']]);
+        return next(args);
+      }, { step: 'finalizeRequest', name: 'recordSse' });
+    };
+    const big = randomBytes(6 * 1024 * 1024); // multipart (5 MiB parts): the SSE header goes on CreateMultipartUpload
+    for (const [sse, want] of [
+      [undefined, [undefined, undefined]],
+      [{ sse: 'none' as const }, [undefined, undefined]],
+      [{ sse: 'AES256' as const }, ['AES256', undefined]],
+      [{ sse: 'aws:kms' as const, sseKmsKeyId: 'alias/cctv' }, ['aws:kms', 'alias/cctv']],
+    ] as const) {
+      sent.length = 0;
+      const s = storage({ configureClient: recording, ...sse });
+      await s.put('sse/small', { body: randomBytes(1000) }, { contentType: 'video/mp4' });
+      await s.put('sse/big', { body: big }, { contentType: 'video/mp4' });
+      expect(sent.length).toBeGreaterThanOrEqual(4); // PutObject, CreateMultipartUpload, the parts, the completion
+      expect(sent[0]).toEqual(want); // the single PutObject
+      if (want[0] === undefined) expect(sent.every((h) => h[0] === undefined && h[1] === undefined)).toBe(true);
+      else expect(sent.filter((h) => h[0] === want[0]).length).toBe(2); // PutObject and CreateMultipartUpload, not the parts
+    }
+  });
+
   it('survives an outage through withRetry, and gives up on errors that retrying cannot fix', async () => {
-    const s = withRetry(storage(), { retries: 10, baseDelayMs: 100, maxDelayMs: 500 });
+    // Full jitter: 30 retries capped at 1 s wait about 15 s in all (far beyond the 1.5 s outage on any machine).
+    const s = withRetry(storage(), { retries: 30, baseDelayMs: 100, maxDelayMs: 1000 });
     await server.pause();
     const body = randomBytes(10_000);
     const put = s.put('outage/a', { body }, { contentType: 'video/mp4' });

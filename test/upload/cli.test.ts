@@ -122,7 +122,8 @@ describe('cctv upload (the real binary)', () => {
       const [r] = up.records();
       expect(r).toMatchObject({ eventId: 'live', partial: false });
       console.info(`growing segment: uploaded ${latency} ms after the window's end`);
-      expect(latency).toBeLessThan(8000);
+      // Behaviour, not speed (bench/ measures it): cut from the growing file, not after the 900 s segment closes.
+      expect(latency).toBeLessThan(60_000);
       const local = path.join(p.dir, 'live.mp4');
       await rcloneGet(rcloneEnv(server), `${p.remote}/clips/front/${iso(now - 4000).slice(0, 10).replace(/-/g, '/')}/live.mp4`, local);
       const media = await probe(local);

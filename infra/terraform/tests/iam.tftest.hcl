@@ -79,9 +79,10 @@ run "default_policies_are_narrow" {
   assert {
     condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.hook["analyze"].policy).Statement : s.Resource if contains(s.Action, "s3:GetObject")])) == toset([
       "arn:aws:s3:::cctv-test-clips/site-a/clips/*.mp4",
+      "arn:aws:s3:::cctv-test-clips/site-a/clips/*.jpg",
       "arn:aws:s3:::cctv-test-clips/site-a/clips/*.json",
     ])
-    error_message = "The analyze hook reads clips and manifests under the clip prefix."
+    error_message = "The analyze hook reads clips, posters (the presigned links its alerts carry) and manifests under the clip prefix."
   }
   assert {
     condition     = one([for s in jsondecode(aws_iam_role_policy.hook["analyze"].policy).Statement : s.Resource if contains(s.Action, "sns:Publish")]) == [aws_sns_topic.alerts.arn]

@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
 import type { Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
+import type { Storage } from '../storage/index.js';
 import type { Backoff } from '../wait.js';
 import { Alerter } from './alerter.js';
 import { readFacts } from './facts.js';
 import { hostTimeZone } from './filter.js';
+import { storageMedia } from './media.js';
 import { createMqttSink, type MqttSink } from './mqtt.js';
 import { createListedSink, sinkName } from './sinks.js';
 import type { AlertSink } from './types.js';
@@ -46,9 +48,15 @@ function createHomeAssistantSink(config: Config, db: Db, m: NonNullable<Config['
   });
 }
 
-/** The configured sinks behind an Alerter. */
-export function createAlerter(db: Db, config: Config, backoff?: Backoff): Alerter {
-  return new Alerter({ db, sinks: createAlertSinks(config, db), maxAttempts: config.alerts.maxAttempts, ...(backoff ? { backoff } : {}) });
+/**
+ * The configured sinks behind an Alerter, which starts delivering what is queued at once (including what an
+ * earlier process left). `storage`: where alert pictures are read from (without it, alerts carry none).
+ */
+export function createAlerter(db: Db, config: Config, o: { storage?: Storage; backoff?: Backoff } = {}): Alerter {
+  return new Alerter({
+    db, sinks: createAlertSinks(config, db), maxAttempts: config.alerts.maxAttempts, ...(o.backoff ? { backoff: o.backoff } : {}),
+    ...(o.storage ? { media: (keys: { poster: string | null; clip: string | null }) => storageMedia(o.storage!, keys) } : {}),
+  });
 }
 
 export { Alerter } from './alerter.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { coveredByAny } from '../detect/labels.js';
 import type { Alert } from './types.js';
 
@@ -34,9 +35,9 @@ export function composeAlert(i: AlertInput): Alert {
 
 /**
  * Pure: the alert as it is sent as JSON (the webhook's default body, the MQTT event payload): exactly the contract's
- * fields, never the media accessors.
+ * fields, never the media accessors nor the delivery key.
  */
-export function alertJson(a: Alert): Omit<Alert, 'media'> {
+export function alertJson(a: Alert): Omit<Alert, 'media' | 'key'> {
   return {
     v: a.v, kind: a.kind, camera: a.camera, ...(a.site ? { site: a.site } : {}), eventId: a.eventId, at: a.at, labels: a.labels, allLabels: a.allLabels, detector: a.detector,
     clip: a.clip, poster: a.poster, message: a.message,
@@ -55,4 +56,12 @@ const where = (camera: string, site: string | undefined): string => (site ? `${c
 /** Pure: `url` when a phone can open it (http or https), else null (`file://`, `s3://`). */
 export function openableLink(url: string | null): string | null {
   return url !== null && /^https?:\/\//i.test(url) ? url : null;
+}
+
+/**
+ * Pure: the key a receiver may deduplicate an alert's deliveries on (a re-driven delivery carries the same), or null:
+ * `cctv-` and 32 hex digits of the alert's key, so it fits every receiver's syntax (ntfy: `[-_A-Za-z0-9]{1,64}`).
+ */
+export function deliveryKey(a: Pick<Alert, 'key'>): string | null {
+  return a.key === undefined ? null : `cctv-${createHash('sha256').update(a.key).digest('hex').slice(0, 32)}`;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deliverHttp, mediaFileName } from './http.js';
-import { alertTitle, openableLink } from './message.js';
+import { alertTitle, deliveryKey, openableLink } from './message.js';
 import type { Alert, AlertSink, SendReceipt } from './types.js';
 
 /**
@@ -29,6 +29,9 @@ export function ntfyRequest(c: Omit<NtfySinkConfig, 'type'>, alert: Alert, snaps
   };
   const click = openableLink(alert.clip);
   if (click) headers.Click = click;
+  // ntfy ≥ 2.16: a message with the sequence ID of an earlier one replaces it on the phone (a re-driven delivery).
+  const sequence = deliveryKey(alert);
+  if (sequence) headers['X-Sequence-ID'] = sequence;
   if (c.token) headers.Authorization = `Bearer ${c.token}`;
   else if (c.username) headers.Authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
   if (snapshot) {

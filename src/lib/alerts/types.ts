@@ -33,6 +33,12 @@ export interface Alert {
   /** Human-readable one-liner, e.g. "person (87%) on front at 2024-05-01T12:00:03Z". */
   message: string;
   /**
+   * The alert's stable identity (its event key: the event id, or the clip URL), the same when a delivery is re-driven
+   * by another process, for receivers that deduplicate (webhook `Idempotency-Key`, ntfy `X-Sequence-ID`). Never part
+   * of the JSON an alert is sent as.
+   */
+  key?: string;
+  /**
    * The pictures behind the links, read only by the sinks that attach them (ntfy, Pushover, Telegram, Apprise, the
    * Home Assistant image entity). Never part of the JSON an alert is sent as (see alertJson): a re-driven alert
    * gets it back from its stored keys (media.ts, storageMedia).

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deliverHttp } from './http.js';
-import { alertJson, alertTitle } from './message.js';
+import { alertJson, alertTitle, deliveryKey } from './message.js';
 import type { Alert, AlertSink, SendReceipt } from './types.js';
 
 /**
@@ -95,9 +95,11 @@ export function createWebhookSink(o: WebhookOptions): AlertSink {
     name,
     async send(alert: Alert): Promise<SendReceipt> {
       const { contentType, body } = webhookBody(o, alert);
+      const key = deliveryKey(alert);
       return deliverHttp(name === 'webhook' ? 'webhook' : `webhook ${name}`, o.url, {
         method: o.method ?? 'POST',
-        headers: { 'content-type': contentType, ...o.headers },
+        // Idempotency-Key (IETF httpapi draft): a re-driven delivery of the same alert carries the same key.
+        headers: { 'content-type': contentType, ...(key ? { 'idempotency-key': key } : {}), ...o.headers },
         body,
       }, o.timeoutMs);
     },

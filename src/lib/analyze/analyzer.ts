@@ -3,14 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, armedAt, decideAlert, type Alert, type Alerter } from '../alerts/index.js';
 import { alertLink } from '../alerts/links.js';
-import { storageMedia } from '../alerts/media.js';
 import { composeAlert } from '../alerts/message.js';
 import { getArming } from '../catalog/alerting.js';
-import { eventKeyOf, hasAlerted, lastAlertBefore, saveAnalysis } from '../catalog/analyses.js';
+import { hasAlerted } from '../catalog/alerts.js';
+import { eventKeyOf, lastAlertBefore, saveAnalysis } from '../catalog/analyses.js';
 import { writeTransaction, type Db } from '../catalog/db.js';
 import type { Config } from '../config/schema.js';
 import { examineClip } from '../detect/examine.js';
 import { createDetector, type Detector } from '../detect/index.js';
+import { coveredByAny } from '../detect/labels.js';
 import { UserError } from '../errors.js';
 import type { AnalyzedRecord, DetectionLabel } from '../pipeline/records.js';
 import type { Storage } from '../storage/index.js';
@@ -46,8 +47,9 @@ export const SOURCE_URL_SECONDS = 600;
  * replaces the stored poster with the best frame (boxes drawn), writes `labels`, `detector`, `frames` and
  * `analyzedAt` into the clip's manifest, tags the clip object (`class=clip`, `labels=person+car`), upserts the
  * catalog's analyses/detections rows, decides the alert (decideAlert: alerts.on, per-camera cooldown on clip time,
- * once per event) and hands it to the Alerter, which delivers in the background. Every step overwrites what an
- * earlier analysis of the same clip wrote, so re-running is idempotent and never re-alerts.
+ * once per event) and queues it with the Alerter in the same transaction (delivered in the background, durably).
+ * Every step overwrites what an earlier analysis of the same clip wrote, so re-running is idempotent and never
+ * re-alerts.
  */
 export class Analyzer {
   private detector: Promise<Detector> | undefined;
@@ -56,7 +58,11 @@ export class Analyzer {
     if (o.detector) this.detector = Promise.resolve(o.detector);
   }
 
-  async analyze(clip: ClipInput): Promise<AnalyzedRecord> {
+  /**
+   * Analyses one clip. `within` is called with the `analyzed` record inside the catalog transaction that records the
+   * analysis and the alert decision (the analysis queue keeps the record with its item there: analyze/queue.ts).
+   */
+  async analyze(clip: ClipInput, opts: { within?: (record: AnalyzedRecord) => void } = {}): Promise<AnalyzedRecord> {
     const { config, storage, db } = this.o;
     const detector = await (this.detector ??= createDetector(config.detect));
     const key = this.keyOf(clip.url);
@@ -85,7 +91,9 @@ export class Analyzer {
 
       const row = { clipUrl: clip.url, eventId: clip.eventId, camera: clip.camera, startMs, detector: detector.name, frames: result.frames, labels };
       const eventKey = eventKeyOf(row);
-      const decision = writeTransaction(db, () => {
+      // The alert is composed before the decision (its links need storage), and queued with it in one transaction.
+      const alert = labels.some((l) => coveredByAny(config.alerts.on, l.name)) ? await this.alertFor(clip, labels, detector.name) : null;
+      const record = writeTransaction(db, () => {
         const d = decideAlert({
           found: labels.map((l) => l.name),
           alertOn: config.alerts.on,
@@ -96,13 +104,16 @@ export class Analyzer {
           armed: armedAt(getArming(db, clip.camera), Date.now()),
         });
         saveAnalysis(db, { ...row, alert: alerts(d) });
-        return d;
+        if (d === 'new' && alert) this.o.alerter.queue(eventKey, 'analysis', startMs, alert, { poster: posterKey, clip: key });
+        const r: AnalyzedRecord = {
+          v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,
+          frames: result.frames, labels, alert: alerts(d),
+        };
+        opts.within?.(r);
+        return r;
       });
-      if (alerts(decision)) this.o.alerter.dispatch(eventKey, await this.alertFor(clip, labels, detector.name));
-      return {
-        v: 1, kind: 'analyzed', eventId: clip.eventId, camera: clip.camera, url: clip.url, detector: detector.name,
-        frames: result.frames, labels, alert: alerts(decision),
-      };
+      this.o.alerter.wake();
+      return record;
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -143,12 +154,10 @@ export class Analyzer {
   }
 
   private async alertFor(clip: ClipInput, labels: readonly DetectionLabel[], detector: string): Promise<Alert> {
-    const alert = composeAlert({
+    return composeAlert({
       camera: clip.camera, site: this.o.config.site, eventId: clip.eventId, labels, alertOn: this.o.config.alerts.on, detector,
       clip: (await this.linkFor(clip.url, clip.poster, 'clip'))!,
       poster: await this.linkFor(clip.url, clip.poster, 'poster'),
     });
-    const poster = clip.poster === null ? null : this.keyOf(clip.poster);
-    return { ...alert, media: storageMedia(this.o.storage, { poster, clip: this.keyOf(clip.url) }) };
   }
 }

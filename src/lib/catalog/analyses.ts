@@ -42,11 +42,6 @@ export function saveAnalysis(db: Db, r: AnalysisRow, nowMs = Date.now()): void {
   }
 }
 
-/** Whether the event (or clip) of `eventKey` has alerted in an earlier analysis. */
-export function hasAlerted(db: Db, eventKey: string): boolean {
-  return db.prepare('SELECT 1 FROM analyses WHERE coalesce(event_id, clip_url) = ? AND alert = 1 LIMIT 1').get(eventKey) !== undefined;
-}
-
 /**
  * The clip start of the camera's latest alert at or before `atMs` for another event, or null: the cooldown runs
  * on clip time, so re-running analysis gives the same decisions.

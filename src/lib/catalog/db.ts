@@ -1,39 +1,76 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { migrations } from './migrations.js';
 
 export type Db = Database.Database;
 
+/** How long a statement waits for another process's write lock before it fails with SQLITE_BUSY (ms). */
+const BUSY_TIMEOUT_MS = 10_000;
+
 /**
  * Opens `<dataDir>/catalog.db` (SQLite in WAL mode, so `record`, `upload`, `prune` and `serve` can use it at once)
- * and applies pending migrations. `busy_timeout` makes concurrent writers wait instead of failing.
+ * and applies pending migrations. `busy_timeout` makes concurrent writers wait instead of failing; a long-running
+ * process that must never block (record) asks for a short one and retries itself (catalog/write-queue.ts).
  */
 export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'catalog.db'), { readonly: opts.readonly ?? false });
-  db.pragma('busy_timeout = 10000');
+  if (!opts.readonly) mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'catalog.db');
+  const db = new Database(file, { readonly: opts.readonly ?? false });
+  setBusyTimeout(db, BUSY_TIMEOUT_MS);
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    migrate(db);
+    migrate(db, file);
   }
   db.pragma('foreign_keys = ON');
   return db;
 }
 
-export function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) {
-    throw new Error(`catalog.db is from a newer cctv (schema ${current}, this one knows ${migrations.length}); upgrade cctv`);
+/** Sets how long this connection's statements wait for another process's write lock (see openDb). */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
+}
+
+/** Where the copy of a catalog at schema `version` is kept before it is migrated. */
+export const backupPath = (file: string, version: number) => `${file}.bak-v${version}`;
+
+/**
+ * Brings the schema up to date. Safe when several processes open the same catalog at once (the README's quick start
+ * starts record, watch-events, upload and analyze together): the version is read again inside one IMMEDIATE
+ * transaction that applies every pending step, so only the first process migrates and the others find it done.
+ * Before an existing catalog (not a fresh one) is migrated, a consistent copy of it is kept beside it
+ * (`catalog.db.bak-v<N>`, N the schema it had), so an upgrade can be undone by putting it back.
+ */
+export function migrate(db: Db, file?: string): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const known = migrations.length;
+  const check = (v: number) => {
+    if (v > known) throw new Error(`catalog.db is from a newer cctv (schema ${v}, this one knows ${known}); upgrade cctv`);
+  };
+  const seen = version();
+  check(seen);
+  if (seen === known) return;
+  // VACUUM INTO cannot run inside a transaction: the copy is made first, kept only if this process migrates.
+  const copy = seen > 0 && file ? `${backupPath(file, seen)}.${process.pid}.tmp` : null;
+  if (copy) {
+    rmSync(copy, { force: true });
+    db.prepare('VACUUM INTO ?').run(copy);
   }
-  for (let v = current; v < migrations.length; v++) {
-    const step = migrations[v]!;
+  try {
     db.transaction(() => {
-      if (typeof step === 'string') db.exec(step);
-      else step(db);
-      db.pragma(`user_version = ${v + 1}`);
+      const current = version();
+      check(current);
+      if (copy && current === seen && !existsSync(backupPath(file!, seen))) renameSync(copy, backupPath(file!, seen));
+      for (let v = current; v < known; v++) {
+        const step = migrations[v]!;
+        if (typeof step === 'string') db.exec(step);
+        else step(db);
+      }
+      db.pragma(`user_version = ${known}`);
     }).immediate();
+  } finally {
+    if (copy) rmSync(copy, { force: true });
   }
 }
 
@@ -43,4 +80,13 @@ export function migrate(db: Db): void {
  */
 export function writeTransaction<T>(db: Db, fn: () => T): T {
   return db.transaction(fn).immediate();
+}
+
+/**
+ * SQLite failures that pass: another process holds the write lock (BUSY, LOCKED), the disk is full (FULL), an I/O
+ * error or a read-only moment (a remount). Anything else (a constraint, a bad statement) is a bug, not a moment.
+ */
+export function isTransientSqliteError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|PROTOCOL)/.test(code);
 }

@@ -15,3 +15,14 @@ export function seenDropFiles(db: Db): {
     add: (camera, name, size) => void add.run(camera, name, size, Date.now()),
   };
 }
+
+/** Forgets the drop-folder files that `gone(camera, name)` says no longer exist. Returns how many. */
+export function forgetGoneDropFiles(db: Db, gone: (camera: string, name: string) => boolean): number {
+  const rows = db.prepare('SELECT camera, name, size FROM drop_files').all() as { camera: string; name: string; size: number }[];
+  const remove = db.prepare('DELETE FROM drop_files WHERE camera = ? AND name = ? AND size = ?');
+  const goneRows = rows.filter((r) => gone(r.camera, r.name));
+  db.transaction(() => {
+    for (const r of goneRows) remove.run(r.camera, r.name, r.size);
+  }).immediate();
+  return goneRows.length;
+}

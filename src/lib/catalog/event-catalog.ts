@@ -4,7 +4,7 @@ import type { GapRow, SegmentRow } from './segments.js';
 
 /**
  * What the web app reads of the catalog: the events list (filters, pages), the cameras' recordings and outages, the
- * timeline, and stored media by key. One small interface, so that another store can serve the same app: the SQLite
+ * timeline, and stored media by key; and the one thing it writes, review marks (per user). One small interface, so that another store can serve the same app: the SQLite
  * catalog (sqlite-event-catalog.ts) implements it, and every implementation passes the one conformance suite
  * (test/catalog/event-catalog.conformance.ts, describeEventCatalog). Nothing in it is SQL: every method is a lookup
  * by camera, time or key that a key-value store with one secondary index can answer, pages go by an opaque cursor,
@@ -17,6 +17,13 @@ export interface EventCatalog {
    * EventQuery. Rejects with CursorError when `cursor` is not the `next` of a page.
    */
   listEvents(query: EventQuery): Promise<EventPage>;
+
+  /**
+   * Marks (`reviewed` true) or unmarks items as reviewed by `user`: an item is an event id, or the clip key of a plain
+   * clip (reviewId). Idempotent; items it does not know are kept all the same (the event may arrive later), and
+   * unmarking an unmarked item does nothing.
+   */
+  setReviewed(user: string, items: string[], reviewed: boolean): Promise<void>;
 
   /** The newest recording of a camera by start (the one being written, while recording), or null when it has none. */
   lastRecording(camera: string): Promise<SegmentRow | null>;
@@ -33,9 +40,9 @@ export interface EventCatalog {
   /**
    * The events of a camera that overlap `span`, oldest first, with the labels the camera reported. An open event (no
    * end yet) is included when it starts inside the span; events that started more than a day (EVENT_LOOKBACK_MS)
-   * before the span are not looked for.
+   * before the span are not looked for. `reviewed` is `reviewer`'s mark (false without a reviewer).
    */
-  cameraEvents(camera: string, span: Span): Promise<TimelineEvent[]>;
+  cameraEvents(camera: string, span: Span, reviewer?: string): Promise<ReviewedTimelineEvent[]>;
 
   /** A stored clip by its storage key (the media routes' only way to a stored object), or null. */
   storedClip(key: string): Promise<StoredClip | null>;
@@ -54,6 +61,10 @@ export interface EventQuery {
   limit: number;
   /** The `next` of the previous page (asked with the same filters): this page continues where that one ended. */
   cursor?: string;
+  /** The user whose review marks `reviewed` reports (false for every item without one). */
+  reviewer?: string;
+  /** Only items `reviewer` has not marked reviewed. */
+  unreviewed?: boolean;
 }
 
 /** A label found on an event or clip: by the detector (with its confidence), or reported by the camera itself. */
@@ -93,7 +104,17 @@ export interface EventSummary extends EventBasics {
   clipKey: string | null;
   /** Whether a poster is stored with it (served by the clip's key). */
   hasPoster: boolean;
+  /** Marked reviewed by the query's reviewer. */
+  reviewed: boolean;
 }
+
+/** An event on a camera's timeline, with the reviewer's mark. */
+export interface ReviewedTimelineEvent extends TimelineEvent {
+  reviewed: boolean;
+}
+
+/** What review marks are kept by: the event id, or the clip key of a plain clip. */
+export const reviewId = (item: Pick<EventSummary, 'eventId' | 'clipKey'>): string => item.eventId ?? item.clipKey!;
 
 export interface EventPage {
   events: EventSummary[];

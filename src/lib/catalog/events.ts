@@ -7,19 +7,45 @@ import type { Db } from './db.js';
  * each event record, open (no end yet) or closed.
  */
 
-/** Records an event record's latest state (start, update or end); an ended event is not reopened by a late update. */
+/**
+ * Records an event record's latest state (start, update or end, with the end's `reason`); an ended event is not
+ * reopened by a late update.
+ */
 export function recordEvent(db: Db, ev: EventRecord): void {
   db.prepare(
-    `INSERT INTO events (id, camera, state, start_ms, end_ms, labels, source, topic, updated_ms)
-     VALUES (@id, @camera, @state, @startMs, @endMs, @labels, @source, @topic, @now)
+    `INSERT INTO events (id, camera, state, start_ms, end_ms, labels, source, topic, end_reason, updated_ms)
+     VALUES (@id, @camera, @state, @startMs, @endMs, @labels, @source, @topic, @reason, @now)
      ON CONFLICT(id) DO UPDATE SET state = excluded.state, start_ms = excluded.start_ms,
        end_ms = COALESCE(excluded.end_ms, events.end_ms), labels = excluded.labels, topic = excluded.topic,
-       updated_ms = excluded.updated_ms
+       end_reason = COALESCE(excluded.end_reason, events.end_reason), updated_ms = excluded.updated_ms
      WHERE events.state <> 'end' OR excluded.state = 'end'`,
   ).run({
     id: ev.id, camera: ev.camera, state: ev.state, startMs: Date.parse(ev.start), endMs: ev.end ? Date.parse(ev.end) : null,
-    labels: JSON.stringify(ev.labels), source: ev.source, topic: ev.topic ?? null, now: Date.now(),
+    labels: JSON.stringify(ev.labels), source: ev.source, topic: ev.topic ?? null,
+    reason: ev.state === 'end' && typeof ev.reason === 'string' ? ev.reason : null, now: Date.now(),
   });
+}
+
+/** An event whose end has not been recorded, as far as its end record needs it. */
+export interface OpenEvent {
+  id: string;
+  camera: string;
+  startMs: number;
+  labels: string[];
+  source: EventRecord['source'];
+  topic: string | null;
+}
+
+/** Open events (no end recorded), oldest first: of one camera and source, and/or started before a time. */
+export function openEvents(db: Db, where: { camera?: string; source?: string; startedBeforeMs?: number } = {}): OpenEvent[] {
+  const rows = db
+    .prepare(
+      `SELECT id, camera, start_ms AS startMs, labels, source, topic FROM events
+       WHERE end_ms IS NULL AND (@camera IS NULL OR camera = @camera) AND (@source IS NULL OR source = @source) AND start_ms < @before
+       ORDER BY start_ms`,
+    )
+    .all({ camera: where.camera ?? null, source: where.source ?? null, before: where.startedBeforeMs ?? Number.MAX_SAFE_INTEGER }) as (Omit<OpenEvent, 'labels'> & { labels: string })[];
+  return rows.map((e) => ({ ...e, labels: JSON.parse(e.labels) as string[] }));
 }
 
 /** An event's camera and time (end null while it is open). */
@@ -66,4 +92,21 @@ export function cameraEventsOverlapping(db: Db, camera: string, span: Span): Tim
     )
     .all(camera, span.toMs, span.fromMs - EVENT_LOOKBACK_MS, span.fromMs) as (Omit<TimelineEvent, 'labels'> & { labels: string })[];
   return rows.map((e) => ({ ...e, labels: JSON.parse(e.labels) as string[] }));
+}
+
+/**
+ * Removes the events that ended before `beforeMs` (an open one counts as ended `maxEventMs` after its start) and
+ * have no stored clip (their rows go with their clip: retention.remote, the uploads table); their labels go with
+ * them (trigger). In short transactions. Returns how many.
+ */
+export function pruneEvents(db: Db, beforeMs: number, maxEventMs: number): number {
+  const batch = db.prepare(
+    `DELETE FROM events WHERE id IN (
+       SELECT id FROM events WHERE (end_ms < @before OR (end_ms IS NULL AND start_ms < @before - @max))
+         AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.event_id = events.id)
+       LIMIT 500)`,
+  );
+  let removed = 0;
+  for (let n; (n = db.transaction(() => batch.run({ before: beforeMs, max: maxEventMs }).changes).immediate()) > 0; ) removed += n;
+  return removed;
 }

@@ -216,4 +216,69 @@ export const migrations: Migration[] = [
      detail TEXT                         -- why (a refusal's reason, the user name a failed sign-in gave when it exists)
    );
    CREATE INDEX access_log_at ON access_log(at_ms);`,
+  // 10: review marks of the web app, per user (catalog/reviews.ts). An item is an event id or a plain clip's storage key.
+  `CREATE TABLE reviews (
+     user TEXT NOT NULL,                 -- the web app's user name ('local' without sign-in)
+     item TEXT NOT NULL,                 -- events.id, or uploads.key of a plain clip
+     reviewed_ms INTEGER NOT NULL,
+     PRIMARY KEY (user, item)
+   ) WITHOUT ROWID;`,
+  // 11 (issue 11): durable work for every stage. `workers`: each running process's random id with its heartbeat, so a
+  // claim is taken over when its owner is gone (never by PID: PIDs repeat across containers and reboots), and roles
+  // one process holds at a time (the upload drain). The outbox is rebuilt: `owner` is a worker id (TEXT), `queue`
+  // says who works an item (upload | analyze | alert), `result` keeps what finished work produced until it is
+  // delivered; items are claimed one at a time through a partial index. `alerts`: the one alert of each event,
+  // whichever path decides it first (filled from the analyses that alerted). Events keep why they ended, and open
+  // events are found through an index (orphans: an event whose end never came).
+  `CREATE TABLE workers (
+     id TEXT PRIMARY KEY,                -- random, one per process run
+     command TEXT NOT NULL,              -- upload | analyze | alert | …
+     pid INTEGER NOT NULL,
+     host TEXT NOT NULL,                 -- hostname
+     machine TEXT NOT NULL,              -- boot id and PID namespace: where the pid can be checked
+     role TEXT,                          -- a role only one live worker holds (drain:upload)
+     started_ms INTEGER NOT NULL,
+     heartbeat_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX workers_role ON workers(role) WHERE role IS NOT NULL;
+   CREATE TABLE outbox_new (
+     id INTEGER PRIMARY KEY,
+     key TEXT NOT NULL UNIQUE,           -- deterministic work key (event:<id>, file:…, segment:<path>, analysis:<url>, alert:<event key>:<sink>)
+     queue TEXT NOT NULL,                -- upload | analyze | alert
+     kind TEXT NOT NULL,                 -- event | file | segment (upload), analysis, alert
+     priority INTEGER NOT NULL,          -- higher runs first: event clips before continuous backup
+     payload TEXT NOT NULL,              -- what the work is about (JSON)
+     state TEXT NOT NULL DEFAULT 'pending', -- pending | done | failed | abandoned
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_ms INTEGER NOT NULL,
+     last_error TEXT,
+     owner TEXT,                         -- workers.id of the process working on it
+     claimed_ms INTEGER,
+     result TEXT,                        -- JSON of what the finished work produced, kept until it is delivered
+     camera TEXT,
+     path TEXT,
+     from_ms INTEGER,
+     to_ms INTEGER,
+     created_ms INTEGER NOT NULL,
+     updated_ms INTEGER NOT NULL
+   );
+   INSERT INTO outbox_new (id, key, queue, kind, priority, payload, state, attempts, next_attempt_ms, last_error, camera, path, from_ms, to_ms, created_ms, updated_ms)
+     SELECT id, key, 'upload', kind, priority, payload, state, attempts, next_attempt_ms, last_error, camera, path, from_ms, to_ms, created_ms, updated_ms FROM outbox;
+   DROP TABLE outbox;
+   ALTER TABLE outbox_new RENAME TO outbox;
+   CREATE INDEX outbox_claim ON outbox(queue, priority DESC, next_attempt_ms, id) WHERE state = 'pending' AND owner IS NULL;
+   CREATE INDEX outbox_state ON outbox(queue, state, next_attempt_ms);
+   CREATE INDEX outbox_owner ON outbox(owner) WHERE owner IS NOT NULL;
+   CREATE INDEX outbox_finished ON outbox(updated_ms) WHERE state IN ('done', 'abandoned');
+   CREATE TABLE alerts (
+     event_key TEXT PRIMARY KEY,         -- event id, or the clip URL for clips without an event
+     camera TEXT NOT NULL,
+     at_ms INTEGER NOT NULL,             -- the alerted clip's start (or the live sighting's time)
+     origin TEXT NOT NULL,               -- analysis (issue 12 adds the live path)
+     decided_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT OR IGNORE INTO alerts SELECT coalesce(event_id, clip_url), camera, start_ms, 'analysis', analyzed_ms FROM analyses WHERE alert = 1;
+   ALTER TABLE events ADD COLUMN end_reason TEXT;  -- why the watcher or cctv ended it: max-duration, stopped, orphaned
+   CREATE INDEX events_open ON events(camera, start_ms) WHERE end_ms IS NULL;
+   CREATE INDEX events_end ON events(end_ms);`,
 ];

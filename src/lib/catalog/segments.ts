@@ -68,6 +68,20 @@ export function addGap(db: Db, g: GapRow): void {
   );
 }
 
+/**
+ * Retention of the gaps: a camera's gaps that ended before its oldest kept recording (`oldestKept`, per camera),
+ * and, for cameras with no recording left, those that ended before `ageCutoffMs` (null: none of those). Returns how many.
+ */
+export function pruneGaps(db: Db, oldestKept: Record<string, number>, ageCutoffMs: number | null): number {
+  const before = db.prepare('DELETE FROM gaps WHERE camera = ? AND to_ms <= ?');
+  let n = 0;
+  for (const [camera, ms] of Object.entries(oldestKept)) n += before.run(camera, ms).changes;
+  if (ageCutoffMs !== null) {
+    n += db.prepare('DELETE FROM gaps WHERE to_ms < ? AND camera NOT IN (SELECT DISTINCT camera FROM segments)').run(ageCutoffMs).changes;
+  }
+  return n;
+}
+
 /** Every catalogued path of a camera, with whether it is closed. */
 export function segmentPaths(db: Db, camera: string): Map<string, boolean> {
   const rows = db.prepare('SELECT path, closed FROM segments WHERE camera = ?').all(camera) as { path: string; closed: number }[];

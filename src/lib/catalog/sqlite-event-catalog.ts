@@ -1,13 +1,15 @@
 import type { Span } from '../time.js';
 import type { Db } from './db.js';
-import { CursorError, type EventCatalog, type EventPage, type EventQuery, type StoredClip } from './event-catalog.js';
+import { CursorError, reviewId, type EventCatalog, type EventPage, type EventQuery, type EventSummary, type StoredClip } from './event-catalog.js';
 import { cameraEventsOverlapping } from './events.js';
+import { reviewedAmong, setReviewed } from './reviews.js';
 import { search } from './search.js';
 import { gapsOverlapping, lastSegment, segmentsOverlapping } from './segments.js';
 
 /**
  * The EventCatalog of the SQLite catalog. The events list is `cctv search`'s query (search.ts) with a cursor: the
- * start of the last item shown and how many shown items share that start (`<startMs>:<skip>`).
+ * start of the last item passed and how many passed items share that start (`<startMs>:<skip>`), counting the items
+ * a filter of review marks left out too.
  */
 export function sqliteEventCatalog(db: Db): EventCatalog {
   const keyOfUrl = db.prepare('SELECT key FROM uploads WHERE url = ?').pluck();
@@ -17,8 +19,13 @@ export function sqliteEventCatalog(db: Db): EventCatalog {
     lastRecording: async (camera) => lastSegment(db, camera) ?? null,
     recordings: async (camera: string, span: Span) => segmentsOverlapping(db, camera, span),
     gaps: async (camera: string, span: Span) => gapsOverlapping(db, camera, span),
-    cameraEvents: async (camera: string, span: Span) => cameraEventsOverlapping(db, camera, span),
+    cameraEvents: async (camera: string, span: Span, reviewer?: string) => {
+      const events = cameraEventsOverlapping(db, camera, span);
+      const marked = reviewer === undefined ? new Set<string>() : reviewedAmong(db, reviewer, events.map((e) => e.id));
+      return events.map((e) => ({ ...e, reviewed: marked.has(e.id) }));
+    },
     storedClip: async (key) => (clipByKey.get(key) as StoredClip | undefined) ?? null,
+    setReviewed: async (user, items, reviewed) => setReviewed(db, user, items, reviewed),
   };
 }
 
@@ -36,27 +43,38 @@ function decodeCursor(s: string): Cursor {
   return { startMs: Number(m[1]), skip: Number(m[2]) };
 }
 
+/**
+ * A page: the search results from the cursor on, walked in batches, less the items the review filter leaves out,
+ * until `limit` are kept and one more is known to follow.
+ */
 function listEvents(db: Db, q: EventQuery, keyOfUrl: (url: string) => string | undefined): EventPage {
-  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-  const skip = before?.skip ?? 0;
-  const untilMs = before ? Math.min(q.untilMs ?? Infinity, before.startMs + 1) : q.untilMs;
-  const found = search(db, { tags: q.labels, cameras: q.cameras, sinceMs: q.sinceMs, untilMs, limit: q.limit + skip + 1 });
-  const rest = before ? found.filter((m, i) => !(i < skip && m.startMs === before.startMs)) : found;
-  const page = rest.slice(0, q.limit);
-  const last = page[page.length - 1];
-  let next: string | null = null;
-  if (rest.length > q.limit && last) {
-    const ties = page.filter((m) => m.startMs === last.startMs).length;
-    next = encodeCursor({ startMs: last.startMs, skip: ties + (before && last.startMs === before.startMs ? skip : 0) });
-  }
-  return {
-    events: page.map((m) => {
+  let at = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const batch = q.unreviewed ? Math.max(q.limit + 1, 200) : q.limit + 1;
+  const page: { item: EventSummary; pos: Cursor }[] = [];
+  for (;;) {
+    const skip = at?.skip ?? 0;
+    const untilMs = at ? Math.min(q.untilMs ?? Infinity, at.startMs + 1) : q.untilMs;
+    const found = search(db, { tags: q.labels, cameras: q.cameras, sinceMs: q.sinceMs, untilMs, limit: skip + batch });
+    const from = at;
+    const rest = from ? found.filter((m, i) => !(i < skip && m.startMs === from.startMs)) : found;
+    const items = rest.map((m): EventSummary => {
       const clipKey = m.clip === null ? null : (keyOfUrl(m.clip) ?? null);
       return {
         eventId: m.eventId, camera: m.camera, startMs: m.startMs, endMs: m.endMs, labels: m.labels, clipKey,
-        hasPoster: clipKey !== null && m.poster !== null,
+        hasPoster: clipKey !== null && m.poster !== null, reviewed: false,
       };
-    }),
-    next,
-  };
+    });
+    if (q.reviewer !== undefined) {
+      const marked = reviewedAmong(db, q.reviewer, items.filter((i) => i.eventId !== null || i.clipKey !== null).map(reviewId));
+      for (const i of items) i.reviewed = (i.eventId !== null || i.clipKey !== null) && marked.has(reviewId(i));
+    }
+    for (const item of items) {
+      const pos: Cursor = { startMs: item.startMs, skip: at && at.startMs === item.startMs ? at.skip + 1 : 1 };
+      at = pos;
+      if (q.unreviewed && item.reviewed) continue;
+      if (page.length === q.limit) return { events: page.map((p) => p.item), next: encodeCursor(page[page.length - 1]!.pos) };
+      page.push({ item, pos });
+    }
+    if (found.length < skip + batch) return { events: page.map((p) => p.item), next: null };
+  }
 }

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { sinkName, sinkSecrets } from '../alerts/sinks.js';
 import { covers } from '../detect/labels.js';
 import { UserError } from '../errors.js';
-import { redactUrl, registerSecret } from '../redact.js';
+import { redactUrl, registerSecret, urlCredentials } from '../redact.js';
 import { configSchema, type Config } from './schema.js';
 
 export const CONFIG_FILES = [
@@ -22,6 +22,19 @@ export interface LoadedConfig {
   config: Config;
   /** The file it came from, or null when no file was found (all defaults). */
   filepath: string | null;
+  /**
+   * The `${VAR}`s whose variable is not set, with the key each was in. Their values hold a placeholder: a command
+   * calls requireEnv() with the keys it uses, so a variable is required only where it is used.
+   */
+  unset: UnsetVariable[];
+}
+
+export interface UnsetVariable {
+  name: string;
+  /** The key path, dotted (`serve.auth.password`, `cameras.front.url`). */
+  key: string;
+  /** The error a command that uses the key reports: key, file, line and the fix. */
+  message: string;
 }
 
 /** A YAML document kept with its line counter, so that errors can name the line of a key. */
@@ -69,31 +82,58 @@ export async function loadConfig(opts: { explicit?: string; cwd?: string; env?: 
   const raw = result?.config ?? {};
   const where = (keyPath: PropertyKey[]) => describeLocation(filepath, filepath ? sources.get(filepath) : undefined, keyPath);
 
-  const expanded = expandEnv(raw, env, [], where);
+  const unset: UnsetVariable[] = [];
+  const expanded = expandEnv(raw, env, [], (name, keyPath) => {
+    unset.push({ name, key: keyPath.map(String).join('.'), message: `${where(keyPath)}: environment variable ${name} is not set (export it, or write the value)` });
+  });
   const parsed = configSchema.safeParse(expanded);
-  if (!parsed.success) throw new UserError(formatIssues(parsed.error.issues, where));
+  if (!parsed.success) {
+    // A placeholder that fails its key's rules: the unset variable is the real problem.
+    const culprit = unset.find((u) => parsed.error.issues.some((i) => keyCovers(u.key, i.path.map(String).join('.'))));
+    throw new UserError(culprit?.message ?? formatIssues(parsed.error.issues, where));
+  }
   const config = resolvePaths(parsed.data, filepath ? path.dirname(filepath) : cwd);
   checkCrossFields(config, where);
   registerSecrets(config);
-  return { config, filepath };
+  return { config, filepath, unset };
 }
 
-/** Replaces `${VAR}` in every string value; an unset variable is an error naming the key. */
-function expandEnv(value: unknown, env: NodeJS.ProcessEnv, keyPath: PropertyKey[], where: (p: PropertyKey[]) => string): unknown {
+/** What an unset variable's value holds until a command that uses its key refuses to run (requireEnv). */
+const placeholder = (name: string) => `cctv-unset-${name}`;
+
+/** Replaces `${VAR}` in every string value; an unset variable leaves a placeholder and is reported to `onUnset`. */
+function expandEnv(value: unknown, env: NodeJS.ProcessEnv, keyPath: PropertyKey[], onUnset: (name: string, keyPath: PropertyKey[]) => void): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
-      if (v === undefined) {
-        throw new UserError(`${where(keyPath)}: environment variable ${name} is not set (export it, or write the value)`);
-      }
-      return v;
+      if (v !== undefined) return v;
+      onUnset(name, keyPath);
+      return placeholder(name);
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, [...keyPath, i], where));
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, [...keyPath, i], onUnset));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, [...keyPath, k], where)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, [...keyPath, k], onUnset)]));
   }
   return value;
+}
+
+/** True when `pattern` (dotted, `*` matches one segment) is `key` or one of its parents, or `key` is one of its parents. */
+export function keyCovers(pattern: string, key: string): boolean {
+  const p = pattern.split('.');
+  const k = key.split('.');
+  const n = Math.min(p.length, k.length);
+  for (let i = 0; i < n; i++) if (p[i] !== '*' && p[i] !== k[i]) return false;
+  return true;
+}
+
+/**
+ * Throws the error of the first unset variable under one of `uses` (dotted key paths, `*` for any one segment, e.g.
+ * `cameras.*.url`; `*` alone: every key). A variable in a key the running command does not read is not required.
+ */
+export function requireEnv(unset: readonly UnsetVariable[], uses: readonly string[]): void {
+  const missing = unset.find((u) => uses.some((p) => p === '*' || keyCovers(p, u.key)));
+  if (missing) throw new UserError(missing.message);
 }
 
 function describeLocation(filepath: string | null, source: Source | undefined, keyPath: PropertyKey[]): string {
@@ -159,6 +199,9 @@ function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): 
       throw new UserError(`${where(['alerts', 'on', i])}: "${label}" is not in detect.labels; add it there or the alert can never fire`);
     }
   }
+  if (config.storage.sseKmsKeyId && config.storage.sse !== 'aws:kms') {
+    throw new UserError(`${where(['storage', 'sseKmsKeyId'])}: a KMS key is used only with storage.sse: aws:kms (now ${config.storage.sse}); set that too, or remove the key`);
+  }
   checkSinks(config, where);
   if (config.storage.url?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(config.storage.url)) {
     throw new UserError(`${where(['storage', 'url'])}: not a valid bucket name in "${config.storage.url}" (s3://bucket/prefix)`);
@@ -194,10 +237,24 @@ function checkSinks(config: Config, where: (p: PropertyKey[]) => string): void {
 }
 
 function registerSecrets(config: Config): void {
-  for (const cam of Object.values(config.cameras)) registerSecret(cam.onvif?.password);
+  for (const cam of Object.values(config.cameras)) {
+    registerSecret(cam.onvif?.password);
+    // The password inside the camera's RTSP URL, as written and (when it is percent-encoded there) decoded.
+    const password = urlCredentials(cam.url)?.password;
+    registerSecret(password);
+    if (password) registerSecret(safeDecode(password));
+  }
   registerSecret(config.alerts.mqtt?.password);
   registerSecret(config.serve.auth?.password);
   for (const s of [...config.alerts.sinks, ...(config.alerts.webhook ? [config.alerts.webhook] : [])]) sinkSecrets(s).forEach(registerSecret);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** The resolved configuration with secrets replaced by ***, for `cctv doctor`. */

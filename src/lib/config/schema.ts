@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { sinkConfigSchema } from '../alerts/sinks.js';
 import { webhookOptionsSchema } from '../alerts/webhook.js';
 import { detectConfigSchema } from '../detect/index.js';
+import { cameraMotionSchema, motionDefaultsSchema } from '../motion/config.js';
 import { siteNameProblem } from '../sites.js';
 
 /**
@@ -35,13 +36,14 @@ const onvifSchema = z.strictObject({
     .describe('ONVIF topic (prefixes optional, * wildcards) → label or "ignore"; tried before the built-in vendor table'),
 });
 
+const streamUrl = z.string().regex(/^(rtsps?|https?|file):\/\//, 'must be an rtsp://, rtsps://, http(s):// or file:// URL');
+
 const cameraSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(rtsps?|https?|file):\/\//, 'must be an rtsp://, rtsps://, http(s):// or file:// URL')
-    .describe('the stream ffmpeg records'),
+  url: streamUrl.describe('the stream ffmpeg records'),
+  subUrl: streamUrl.optional().describe("the camera's low-resolution sub stream (the motion source decodes it instead of url)"),
   onvif: onvifSchema.optional(),
   dropDir: z.string().min(1).optional().describe('folder the camera writes its own clips to'),
+  motion: cameraMotionSchema.optional(),
   record: recordSchema.partial().optional().describe('per-camera overrides of the record section'),
   enabled: z.boolean().default(true),
 });
@@ -51,6 +53,7 @@ const eventsSchema = z.strictObject({
   postRollSeconds: seconds(0, 300).default(10),
   maxEventSeconds: seconds(5, 86400).default(300).describe('a stuck alarm is closed after this'),
   mergeGapSeconds: seconds(0, 300).default(5).describe('an event that starts this soon after the last ended continues it'),
+  motion: motionDefaultsSchema.prefault({}),
 });
 
 const storageSchema = z.strictObject({
@@ -60,12 +63,17 @@ const storageSchema = z.strictObject({
   endpoint: z.string().url().optional(),
   forcePathStyle: z.boolean().default(false),
   checksums: z.enum(['when_supported', 'when_required']).default('when_supported'),
+  sse: z.enum(['none', 'AES256', 'aws:kms']).default('none')
+    .describe("s3 only: server-side encryption asked for on each write; none lets the bucket's default encryption apply (its KMS key too)"),
+  sseKmsKeyId: z.string().min(1).optional().describe('s3 only, with sse: aws:kms: the KMS key (id, ARN or alias); default the account\'s aws/s3 key'),
 });
 
 const uploadSchema = z.strictObject({
   mode: z.enum(['clip', 'segment']).default('clip').describe('clip: the event window only; segment: whole segments'),
   continuous: z.boolean().default(false).describe('also back up every closed segment, at lower priority'),
   concurrency: z.number().int().min(1).max(32).default(2),
+  drainWaitSeconds: seconds(1, 86400).default(60)
+    .describe('once input has ended (a cron drain), how long storage may keep failing before upload stops and leaves the rest queued'),
 });
 
 const mqttSchema = z.strictObject({
@@ -142,6 +150,14 @@ const serveSchema = z.strictObject({
     })
     .prefault({}),
   accessLogDays: z.number().int().min(1).max(3650).default(90).describe('sign-ins, refusals and footage watched are kept this long'),
+  limits: z
+    .strictObject({
+      liveSessions: z.number().int().min(1).max(1000).default(32).describe('live streams open at once, all users (a grid is one)'),
+      liveSessionsPerUser: z.number().int().min(1).max(1000).default(6).describe('live streams open at once per user'),
+      remuxes: z.number().int().min(1).max(100).default(4).describe('recording playbacks and exports at once, all users (an ffmpeg each)'),
+      remuxesPerUser: z.number().int().min(1).max(100).default(2).describe('recording playbacks and exports at once per user'),
+    })
+    .prefault({}),
 });
 
 export const configSchema = z.strictObject({

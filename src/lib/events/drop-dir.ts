@@ -5,6 +5,7 @@ import { log } from '../log.js';
 import type { ClipRecord } from '../pipeline/records.js';
 import { sleep } from '../wait.js';
 import type { SourceState } from './onvif.js';
+import { monotonicMs } from '../time.js';
 
 /**
  * The memory of clips already emitted, so that each file gives one `clip` record even across restarts.
@@ -93,15 +94,17 @@ export interface DropDirOptions {
   dir: string;
   signal: AbortSignal;
   seen: SeenFiles;
-  emit(record: ClipRecord): void;
+  /** Delivers a record; resolves once it is written (rejects when it could not be: the file is then not marked seen). */
+  emit(record: ClipRecord): void | Promise<void>;
   onState?(state: SourceState, detail?: string): void;
   timing?: Partial<DropDirTiming>;
 }
 
 /**
  * Watch `dir` (recursively) until `signal` aborts; emit one `clip` record (absolute `path`, `at` = mtime) per
- * complete new file, then remember it in `seen`. Files already in `seen` with the same size are never emitted
- * again. A missing or unreadable folder is reported once and polled until it comes back. Never rejects.
+ * complete new file and, once it is written, remember it in `seen` (a record that could not be written leaves the
+ * file to be reported again). Files already in `seen` with the same size are never emitted again. A missing or
+ * unreadable folder is reported once and polled until it comes back. Never rejects.
  */
 export async function watchDropDir(opts: DropDirOptions): Promise<void> {
   const { camera, signal, seen } = opts;
@@ -119,10 +122,15 @@ export async function watchDropDir(opts: DropDirOptions): Promise<void> {
     try {
       const listing = (await list(dir)).filter((f) => !seen.has(camera, f.name, f.size));
       setState('online', `watching drop folder ${dir}`, 'info');
-      const { next, complete } = settle(tracked, listing, Date.now(), timing.settleMs);
+      const { next, complete } = settle(tracked, listing, monotonicMs(), timing.settleMs);
       tracked = next;
       for (const f of complete) {
-        opts.emit({ v: 1, kind: 'clip', camera, path: join(dir, f.name), at: new Date(f.mtimeMs).toISOString() });
+        try {
+          await opts.emit({ v: 1, kind: 'clip', camera, path: join(dir, f.name), at: new Date(f.mtimeMs).toISOString() });
+        } catch (err) {
+          log.warn({ camera, file: f.name, err: errorMessage(err) }, 'clip record not delivered: the file is reported again next time');
+          break;
+        }
         seen.add(camera, f.name, f.size);
       }
     } catch (err) {

@@ -1,7 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { registerSecret } from '../redact.js';
+import { backoffMs, fullJitter, sleep } from '../wait.js';
 import { topicFilter, type EventLabel } from './onvif/labels.js';
 import { parseNotification } from './onvif/message.js';
 import { messageTime, normalise, topicMapRules, type Normalised, type TopicMap } from './onvif/normalise.js';
@@ -9,6 +9,7 @@ import { AbortedError, DEFAULT_ONVIF_TIMING, isAuthError, isTransportError, Sess
 import { describeTopics, parseTopicSet, type TopicListing } from './onvif/topic-set.js';
 import type { TopicRule } from './onvif/vendors.js';
 import type { Observation } from './tracker.js';
+import { monotonicMs } from '../time.js';
 
 export { DEFAULT_ONVIF_TIMING, type OnvifTiming };
 
@@ -27,8 +28,11 @@ export interface OnvifSourceOptions {
   camera: string;
   config: OnvifCameraConfig;
   signal: AbortSignal;
-  /** Called for every normalised, filtered notification, with its time corrected to server time. */
-  onObservation(obs: Observation): void;
+  /**
+   * Called for every normalised, filtered notification, with its time corrected to server time. The next pull waits
+   * for what it returns: a slow reader of the records holds the source (the camera keeps its events meanwhile).
+   */
+  onObservation(obs: Observation): void | Promise<void>;
   onState?(state: SourceState, detail?: string): void;
   timing?: Partial<OnvifTiming>;
 }
@@ -126,19 +130,17 @@ export function failureReport(camera: string, where: string, username: string | 
  * Pull until the signal aborts or the camera fails for good (rejects). Malformed answers and SOAP faults renew the
  * subscription in place, up to MAX_PROTOCOL_ERRORS in a row. `onPulled` is told after every good answer.
  */
-async function pullLoop(session: Session, signal: AbortSignal, handle: (messages: unknown[]) => void, onPulled: () => void): Promise<void> {
+async function pullLoop(session: Session, signal: AbortSignal, handle: (messages: unknown[]) => Promise<void>, onPulled: () => void): Promise<void> {
   let protocolErrors = 0;
   while (!signal.aborted) {
     try {
-      const asked = Date.now();
+      const asked = monotonicMs();
       const messages = await session.pull();
       // A camera that ignores the long-poll Timeout must not make this a busy loop.
-      if (messages.length === 0 && Date.now() - asked < MIN_EMPTY_PULL_MS) {
-        await delay(MIN_EMPTY_PULL_MS, undefined, { signal }).catch(() => undefined);
-      }
+      if (messages.length === 0 && monotonicMs() - asked < MIN_EMPTY_PULL_MS) await sleep(MIN_EMPTY_PULL_MS, signal);
       protocolErrors = 0;
       onPulled();
-      handle(messages);
+      await handle(messages);
       await session.renewIfDue();
     } catch (err) {
       if (signal.aborted || isTransportError(err) || isAuthError(err) || ++protocolErrors > MAX_PROTOCOL_ERRORS) throw err;
@@ -163,7 +165,9 @@ export async function watchOnvifCamera(opts: OnvifSourceOptions): Promise<void> 
   const seen = new Set<string>();
   const state = stateReporter(camera, opts.onState);
 
-  let backoff = timing.backoffInitialMs;
+  const backoff = { baseMs: timing.backoffInitialMs, maxMs: timing.backoffMaxMs };
+  /** Failed connections in a row (reset by a good pull): the wait before the next one is drawn from them. */
+  let failures = 0;
   while (!signal.aborted) {
     const session = new Session(camera, config, timing, signal);
     try {
@@ -172,15 +176,15 @@ export async function watchOnvifCamera(opts: OnvifSourceOptions): Promise<void> 
       await session.subscribe();
       const skew = session.offsetMs ? ` (camera clock off by ${Math.round(session.offsetMs / 1000)} s, corrected)` : '';
       state.set('online', `subscribed to ONVIF events at ${session.describe()}${skew}`);
-      const handle = (messages: unknown[]) => {
+      const handle = async (messages: unknown[]) => {
         const ctx = { keep, rules, offsetMs: session.offsetMs, now: Date.now(), seen };
-        for (const m of messages) for (const obs of observationsOf(camera, m, ctx)) opts.onObservation(obs);
+        for (const m of messages) for (const obs of observationsOf(camera, m, ctx)) await opts.onObservation(obs);
       };
-      await pullLoop(session, signal, handle, () => (backoff = timing.backoffInitialMs));
+      await pullLoop(session, signal, handle, () => (failures = 0));
     } catch (err) {
       if (!signal.aborted && !(err instanceof AbortedError)) {
         const failure = failureReport(camera, session.describe(), config.username, err);
-        if (failure.state === 'unauthorized') backoff = timing.backoffMaxMs;
+        failures = failure.state === 'unauthorized' ? Number.POSITIVE_INFINITY : failures + 1; // a wrong password waits the longest
         state.set(failure.state, failure.detail, failure.level);
       }
     } finally {
@@ -188,8 +192,8 @@ export async function watchOnvifCamera(opts: OnvifSourceOptions): Promise<void> 
       session.close();
     }
     if (signal.aborted) break;
-    await delay(backoff, undefined, { signal }).catch(() => undefined);
-    backoff = Math.min(backoff * 2, timing.backoffMaxMs);
+    // Full jitter (wait.ts): cameras that went away together (a switch rebooting) do not come back in step.
+    await sleep(fullJitter(backoffMs(Math.max(1, failures), backoff)), signal);
   }
   state.set('stopped', 'ONVIF events stopped');
 }

@@ -6,7 +6,8 @@ import type { Box, FrameRequest } from '../detect/types.js';
  * Pure builders for every ffmpeg/ffprobe argument list the product uses (run.ts and the few callers that spawn
  * ffmpeg themselves only execute them): recording, probing, clips (cut, remux, posters), playback, detector frames,
  * and the demo's footage. Keeping them pure makes them table-testable (test/ffmpeg/args.test.ts) and keeps one place
- * that knows ffmpeg's flags. (The demo's motion source still builds its own; it is being replaced.)
+ * that knows ffmpeg's flags. Beside it: the motion source's decoder (motion.ts) and the synthetic scenes of the motion
+ * benchmark and tests (scenes.ts).
  */
 
 // ---- recording (see src/lib/record) ----
@@ -28,7 +29,10 @@ export interface RecordArgs {
   transport: 'tcp' | 'udp';
   segmentSeconds: number;
   format: RecordFormat;
-  /** strftime pattern of the output, e.g. `/data/recordings/front/%Y-%m-%d/%H%M%S.mkv` (ffmpeg runs with TZ=UTC). */
+  /**
+   * Numbered pattern of the output in the run's own folder, e.g. `/data/recordings/front/.run-x/%06d.mkv`: names
+   * that never repeat whatever the clock does (the recorder links each file to its time-named path, record/paths.ts).
+   */
   outputPattern: string;
   /** CSV file ffmpeg appends `name,start,end` to as each segment closes. */
   segmentList: string;
@@ -64,7 +68,6 @@ export function recordOutputOptions(a: RecordArgs): string[] {
     '-segment_time', String(a.segmentSeconds),
     '-segment_atclocktime', '1',
     '-reset_timestamps', '1',
-    '-strftime', '1',
     ...SEGMENT_MUXER[a.format],
     '-segment_list', a.segmentList,
     '-segment_list_type', 'csv',
@@ -184,24 +187,68 @@ export function packetTimesArgs(file: string, fromSeconds: number): string[] {
     '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
 }
 
-// ---- playback (see src/lib/serve/media.ts) ----
+// ---- playback, thumbnails and exports (see src/lib/serve/media.ts, src/lib/export) ----
+
+/** ffprobe arguments printing `pts_time,flags` of the first video packet at or before `seconds`: the keyframe there. */
+export function keyframeBeforeArgs(file: string, seconds: number): string[] {
+  return ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${Math.max(0, seconds).toFixed(3)}%+#1`,
+    '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file];
+}
+
+/** Fragmented MP4 on stdout: the init segment first, then a fragment per keyframe (`fragSeconds` at most). */
+const fragmentedMp4 = (fragSeconds: number) =>
+  ['-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', String(Math.round(fragSeconds * 1e6)), '-f', 'mp4', 'pipe:1'];
+
+/** The concat script (see concatScript) comes on stdin, so its paths must be absolute file: URLs. */
+const concatFromStdin = ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'file,pipe', '-i', 'pipe:0'];
 
 /**
  * ffmpeg arguments that remux the concat script read on stdin into fragmented MP4 on stdout (a continuous recording
  * played in the browser): video copied when browsers play its codec (else H.264), audio copied when MP4 carries it
- * (else AAC).
+ * (else AAC). Fragments of at most 1 s, so the first frame comes quickly.
  */
 export function playbackArgs(media: { video: string | null; audio: string | null }): string[] {
   const video = media.video !== null && BROWSER_CODECS.has(media.video)
     ? ['-c:v', 'copy']
     : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p'];
-  const audio = mp4AudioOptions(media.audio);
+  return ['-loglevel', 'error', ...concatFromStdin, '-map', '0:v:0', '-map', '0:a:0?', ...video, ...mp4AudioOptions(media.audio), ...fragmentedMp4(1)];
+}
+
+/**
+ * ffmpeg arguments for an export (evidence): the concat script on stdin, video always copied (never re-encoded, an
+ * H.265 camera's export stays H.265), audio copied when MP4 carries it (else AAC), fragmented MP4 on stdout (so it
+ * streams: written to a file by `cctv export`, into a zip by the web app) with bit-exact muxing, so the same range
+ * exported twice gives the same bytes.
+ */
+export function exportArgs(media: { video: string | null; audio: string | null }): string[] {
+  const tag = media.video === 'hevc' ? ['-tag:v', 'hvc1'] : [];
+  return ['-loglevel', 'error', ...concatFromStdin, '-map', '0:v:0', '-map', '0:a:0?', '-c:v', 'copy', ...tag, ...mp4AudioOptions(media.audio),
+    '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact', ...fragmentedMp4(2)];
+}
+
+/**
+ * ffmpeg arguments writing a timeline thumbnail to stdout: the keyframe at or before `seconds` (only keyframes are
+ * decoded, no accurate seek: about a tenth of a decode), `width` px wide, a small JPEG.
+ */
+export function thumbnailArgs(file: string, seconds: number, width: number): string[] {
+  return ['-loglevel', 'error', '-threads', '1', '-skip_frame', 'nokey', '-noaccurate_seek', '-ss', Math.max(0, seconds).toFixed(3), '-i', file,
+    '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:-2`, '-q:v', '7', '-f', 'image2', '-c:v', 'mjpeg', 'pipe:1'];
+}
+
+// ---- live (see src/lib/serve/live) ----
+
+/**
+ * ffmpeg arguments for a live view: the camera's stream copied (no decoding) into fragmented MP4 on stdout with one
+ * fragment per frame, flushed at once (a fragment per keyframe would hold a whole GOP back). `fastStart` skips
+ * stream probing (it cost ~1.3 s on the test camera; it needs the codec parameters in the RTSP SDP, which most
+ * cameras send, so the caller retries without it). Video only: browsers autoplay muted, and G.711 would need a transcode.
+ */
+export function liveArgs(a: { url: string; transport: 'tcp' | 'udp'; fastStart: boolean }): string[] {
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-f', 'concat', '-safe', '0', '-protocol_whitelist', 'file,pipe', '-i', 'pipe:0',
-    '-map', '0:v:0', '-map', '0:a:0?', ...video, ...audio,
-    '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '1000000',
-    '-f', 'mp4', 'pipe:1',
+    '-loglevel', 'error', ...recordInputOptions({ ...a, timeoutSeconds: 5 }),
+    ...(a.fastStart ? ['-probesize', '32', '-analyzeduration', '0'] : []), '-fflags', 'nobuffer',
+    '-i', recordInputUrl(a.url), '-map', '0:v:0', '-an', '-c:v', 'copy',
+    '-movflags', 'frag_keyframe+empty_moov+default_base_moof+frag_every_frame', '-flush_packets', '1', '-f', 'mp4', 'pipe:1',
   ];
 }
 

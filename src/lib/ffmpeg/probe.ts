@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { packetFlagsArgs, probeMediaArgs, probeStreamArgs } from './args.js';
+import { keyframeBeforeArgs, packetFlagsArgs, probeMediaArgs, probeStreamArgs } from './args.js';
 import { FFPROBE, runFfprobe } from './run.js';
 
 export interface StreamInfo {
@@ -37,6 +37,13 @@ export async function probeMedia(file: string): Promise<MediaInfo> {
   };
 }
 
+/** The time (seconds into `file`) of the video keyframe at or before `seconds`, or null when none is found there. */
+export async function keyframeAtOrBefore(file: string, seconds: number): Promise<number | null> {
+  const text = await runFfprobe(keyframeBeforeArgs(file, seconds), { timeoutMs: 15_000 }).catch(() => '');
+  const [pts, flags] = text.trim().split('\n')[0]?.split(',') ?? [];
+  const t = Number.parseFloat(pts ?? '');
+  return Number.isFinite(t) && flags?.startsWith('K') ? t : null;
+}
 
 /** Probes a camera stream or file: codec, size, frame rate and keyframe interval (reads `packets` packets). */
 export async function probeStream(url: string, packets = 150): Promise<StreamInfo> {

@@ -1,4 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../errors.js';
 import { redactText } from '../redact.js';
 
@@ -38,18 +39,20 @@ export interface LongRunning {
 }
 
 /**
- * Starts a long-running ffmpeg (the recorder). Every stderr line (progress lines end in \r) goes to `onStderr`;
- * the caller redacts before logging. ffmpeg runs with TZ=UTC so strftime output names are UTC.
+ * Starts a long-running ffmpeg (the recorder, the motion decoder). Every stderr line (progress lines end in \r) goes
+ * to `onStderr`; the caller redacts before logging. Stdout goes to `onStdout` when given. ffmpeg runs with TZ=UTC so
+ * strftime output names are UTC.
  *
  * It runs under `setpriv --pdeathsig SIGINT`: if cctv itself is killed (even with -9), the kernel tells ffmpeg to
  * finalise and exit, instead of leaving an orphan recording forever. (fluent-ffmpeg cannot wrap the binary like
  * this, which is why the recorder spawns ffmpeg itself.)
  */
-export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void }): LongRunning {
+export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void }): LongRunning {
   const proc = spawn('setpriv', ['--pdeathsig', 'SIGINT', '--', FFMPEG, '-hide_banner', '-nostdin', '-y', ...job.args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
     env: { ...process.env, TZ: 'UTC' },
   });
+  if (job.onStdout) proc.stdout!.on('data', job.onStdout);
   let pending = '';
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     const parts = (pending + chunk).split(/\r\n|\r|\n/);
@@ -69,4 +72,15 @@ export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => v
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(force ? 'SIGKILL' : 'SIGINT');
     },
   };
+}
+
+/**
+ * Starts an ffmpeg whose output the caller reads from stdout (live streams, playback remuxes, exports): stdin is a
+ * pipe (a concat script, or nothing), stderr a pipe (for the error). Like the recorder it runs under `setpriv
+ * --pdeathsig`, here SIGKILL: a stream nobody can read any more is not worth finalising.
+ */
+export function spawnFfmpeg(args: string[]): ChildProcessByStdio<Writable, Readable, Readable> {
+  const proc = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', FFMPEG, '-hide_banner', '-nostdin', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  proc.stdin.on('error', () => {}); // ffmpeg may exit before reading all of its input
+  return proc;
 }

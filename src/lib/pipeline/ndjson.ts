@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../errors.js';
@@ -14,9 +15,10 @@ export type ReadItem =
  * is reported on stderr with its line number and skipped; with `strict` it throws a UserError instead.
  * Unknown kinds are yielded with `known: false` so that a stage can pass them through.
  */
-export async function* readRecords(input: Readable, opts: { strict?: boolean; name?: string } = {}): AsyncGenerator<ReadItem> {
+export async function* readRecords(input: Readable, opts: { strict?: boolean; name?: string; signal?: AbortSignal } = {}): AsyncGenerator<ReadItem> {
   const name = opts.name ?? 'stdin';
-  const rl = createInterface({ input, crlfDelay: Infinity });
+  // An aborted signal closes the reader: the loop ends as at the end of input (the rest of the pipe is not read).
+  const rl = createInterface({ input, crlfDelay: Infinity, ...(opts.signal ? { signal: opts.signal } : {}) });
   let line = 0;
   for await (const text of rl) {
     line++;
@@ -53,33 +55,61 @@ export function parseLine(text: string, line: number): ReadItem | { error: strin
   return { known: true, record: parsed.data as PipelineRecord, line };
 }
 
+/** The reader of a pipe went away (EPIPE): nothing written from now on reaches anyone. */
+export class PipeClosedError extends Error {
+  constructor() {
+    super('stdout closed: the next stage of the pipe is gone');
+  }
+}
+
 /**
- * Writes one record per line with backpressure. A closed reader (EPIPE: `cctv record | head`) is not an error:
- * `closed` becomes true and the caller stops producing.
+ * Writes one record per line. `write` resolves once the line is handed to the operating system (the write callback:
+ * in the pipe, for the reader to take), so a caller that marks something delivered after it never marks a record
+ * that went nowhere; waiting for that is the backpressure (a slow reader holds its writers, nothing piles up here).
+ * A closed reader (EPIPE: `cctv watch-events | head`) rejects the write and every later one with PipeClosedError and
+ * calls `onClosed` once: the stage stops, as a Unix tool does on SIGPIPE.
  */
 export class RecordWriter {
   closed = false;
-  constructor(private readonly out: Writable) {
+  constructor(
+    private readonly out: Writable,
+    private readonly onClosed: () => void = () => {},
+  ) {
     out.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.close();
       else log.error({ err }, 'cannot write to stdout');
     });
   }
 
-  /** Writes a typed record (or passes through a foreign one unchanged). Resolves when the stream can take more. */
-  async write(record: PipelineRecord | ForeignRecord): Promise<void> {
-    if (this.closed) return;
-    const ok = this.out.write(`${JSON.stringify(record)}\n`);
-    if (!ok && !this.closed) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.out.off('drain', done);
-          this.out.off('close', done);
-          this.out.off('error', done);
-          resolve();
-        };
-        this.out.on('drain', done).on('close', done).on('error', done);
+  /** Writes a typed record (or passes through a foreign one unchanged); resolves once it is written (see above). */
+  write(record: PipelineRecord | ForeignRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new PipeClosedError());
+    return new Promise<void>((resolve, reject) => {
+      this.out.write(`${JSON.stringify(record)}\n`, (err) => {
+        if (!err) return resolve();
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_DESTROYED') {
+          this.close();
+          reject(new PipeClosedError());
+        } else reject(err);
       });
-    }
+    });
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClosed();
+  }
+}
+
+/**
+ * Whether stdin can never carry records: /dev/null (a character device that is not a terminal: `cctv upload <
+ * /dev/null` from cron) or closed. Such a run has no input to wait for.
+ */
+export function stdinIsEmptyByNature(): boolean {
+  try {
+    return fstatSync(0).isCharacterDevice() && !process.stdin.isTTY;
+  } catch {
+    return true;
   }
 }

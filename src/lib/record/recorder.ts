@@ -1,17 +1,20 @@
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Db } from '../catalog/db.js';
+import { writeNow, type WriteCatalog } from '../catalog/write-queue.js';
 import { addGap, growSegment, lastSegment, upsertSegment } from '../catalog/segments.js';
 import { recordArgs } from '../ffmpeg/args.js';
 import { startFfmpeg } from '../ffmpeg/run.js';
+import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import { sleep } from '../wait.js';
-import { cameraDir, dayDir, outputPattern } from './paths.js';
-import { catalogueFile } from './recover.js';
+import { monotonicMs } from '../time.js';
+import { restartBackoff, sleep } from '../wait.js';
+import { nameSegment, runDir, runPattern } from './paths.js';
+import { adoptRunFolder, catalogueFile } from './recover.js';
 import type { ClosedSegment } from './segment.js';
-import { RecorderRun } from './recorder-run.js';
-import { restartBackoff } from './supervision.js';
+import { RecorderRun, type Instant } from './recorder-run.js';
 
 export type RecorderState = 'starting' | 'recording' | 'waiting' | 'stopped';
 
@@ -34,6 +37,8 @@ export interface RecorderOptions {
   record: RecordConfig;
   dataDir: string;
   db: Db;
+  /** Where catalog writes go (record: one CatalogWriteQueue for all cameras); default: at once. */
+  write?: WriteCatalog;
   onSegment: (segment: ClosedSegment) => void | Promise<void>;
   /** How often the segment list and the file size are checked. */
   pollMs?: number;
@@ -60,7 +65,7 @@ export class CameraRecorder {
     let failures = 0;
     let gapReason: string | null = this.status.lastSegmentEnd !== null ? 'recorder not running' : null;
     while (!signal.aborted) {
-      const started = Date.now();
+      const started = monotonicMs();
       // A failure here (disk full, permissions) is this camera's problem only: report it and retry.
       const outcome = await this.runOnce(signal, gapReason).catch((err: Error) => `recorder error: ${err.message}`);
       this.status.state = 'stopped';
@@ -69,7 +74,7 @@ export class CameraRecorder {
       gapReason = outcome;
       this.status.lastError = outcome;
       this.status.restarts++;
-      const wait = restartBackoff(failures, Date.now() - started, this.o.record.maxBackoffSeconds);
+      const wait = restartBackoff(failures, monotonicMs() - started, this.o.record.maxBackoffSeconds);
       failures = wait.failures;
       this.status.state = 'waiting';
       log.warn({ camera: this.o.camera, retryInSeconds: wait.seconds }, `recording stopped: ${outcome}`);
@@ -81,13 +86,13 @@ export class CameraRecorder {
   /** One ffmpeg run (its state and steps: RecorderRun). Resolves with the reason it ended. */
   private async runOnce(signal: AbortSignal, gapReason: string | null): Promise<string> {
     const { camera, dataDir, record, db } = this.o;
-    const dir = cameraDir(dataDir, camera);
-    const listFile = path.join(dir, '.segments.csv');
-    mkdirSync(dir, { recursive: true });
-    rmSync(listFile, { force: true });
-    ensureDayDirs(dataDir, camera);
+    const write = this.o.write ?? writeNow;
+    // ffmpeg writes numbered files in this run's own folder; each is moved to its time-named path when opened.
+    const writeDir = runDir(dataDir, camera, `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+    const listFile = path.join(writeDir, 'segments.csv');
+    mkdirSync(writeDir, { recursive: true });
     const run = new RecorderRun({
-      camera, dataDir, listFile, gapReason, lastEndMs: this.status.lastSegmentEnd, stallSeconds: record.stallSeconds, now: Date.now(),
+      camera, dataDir, listFile, gapReason, lastEndMs: this.status.lastSegmentEnd, stallSeconds: record.stallSeconds, mono: monotonicMs(),
     });
 
     const closed = async (seg: ClosedSegment) => {
@@ -95,6 +100,7 @@ export class CameraRecorder {
       await this.o.onSegment(seg);
     };
     const readList = async () => {
+      await naming;
       let text: string;
       try {
         text = readFileSync(listFile, 'utf8');
@@ -107,29 +113,46 @@ export class CameraRecorder {
           log.error({ camera, ...seg.outOfStep }, 'segment list out of step');
           continue;
         }
-        upsertSegment(db, seg);
+        write(`seg:${seg.path}`, () => upsertSegment(db, seg));
         await closed(seg);
       }
     };
 
+    /** ffmpeg opened `written` at `at`: it is moved to its time-named path and catalogued as open. */
+    const segmentOpened = async (written: string, at: Instant) => {
+      let final: string | null = null;
+      try {
+        if (await appeared(written)) final = nameSegment(written, dataDir, camera, at.wall);
+      } catch (err) {
+        log.error({ camera, err: errorMessage(err) }, 'cannot name the new recording: restarting ffmpeg');
+      }
+      if (final === null) {
+        // Not opened after all, or no name for it (disk full, permissions): the end of the run adopts what was written.
+        ff.stop();
+        return;
+      }
+      const { row, first, gap } = run.segmentOpened({ written, final }, at);
+      if (gap) write(null, () => addGap(db, gap));
+      if (first) {
+        this.status.since = at.wall;
+        log.info({ camera }, 'recording');
+      }
+      this.status.state = 'recording';
+      this.status.segment = row.path;
+      write(`seg:${row.path}`, () => upsertSegment(db, row));
+    };
+    let naming = Promise.resolve();
+
     const ff = startFfmpeg({
       args: recordArgs({
         url: this.o.url, transport: record.transport, segmentSeconds: record.segmentSeconds, format: record.format,
-        outputPattern: outputPattern(dataDir, camera, record.format), segmentList: listFile, timeoutSeconds: 5,
+        outputPattern: runPattern(writeDir, record.format), segmentList: listFile, timeoutSeconds: 5,
       }),
       onStderr: (line) => {
-        const now = Date.now();
-        const said = run.stderrLine(line, now);
-        if (!said) return;
-        const { row, first, gap } = run.segmentOpened(said.opened, now);
-        if (gap) addGap(db, gap);
-        if (first) {
-          this.status.since = now;
-          log.info({ camera }, 'recording');
-        }
-        this.status.state = 'recording';
-        this.status.segment = row.path;
-        upsertSegment(db, row);
+        const at = { wall: Date.now(), mono: monotonicMs() };
+        const said = run.stderrLine(line, at);
+        // In order, one at a time: the segment list is read only once the segments before it are named.
+        if (said) naming = naming.then(() => segmentOpened(said.opened, at));
       },
     });
     const onAbort = () => ff.stop();
@@ -141,16 +164,16 @@ export class CameraRecorder {
       while (polling) {
         await sleep(this.pollMs);
         await readList();
-        ensureDayDirs(dataDir, camera);
-        const now = Date.now();
+        const mono = monotonicMs();
         const current = run.current;
-        const grew = run.sizeSeen(current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0, now);
+        const grew = run.sizeSeen(current ? (statSync(current, { throwIfNoEntry: false })?.size ?? 0) : 0, mono);
         if (grew) {
           this.status.bitrateKbps = grew.bitrateKbps;
           // The open segment's end grows in the catalog, so upload and serve see how far it reaches.
-          if (grew.grow) growSegment(db, grew.grow.path, grew.grow.endMs, grew.grow.bytes);
+          const g = grew.grow;
+          if (g) write(`grow:${g.path}`, () => growSegment(db, g.path, g.endMs, g.bytes));
         }
-        if (run.stallCheck(now)) {
+        if (run.stallCheck(mono)) {
           log.warn({ camera, seconds: record.stallSeconds }, 'no new frames: restarting ffmpeg');
           // A frozen input blocks ffmpeg in a read, so SIGINT alone may wait for the socket timeout.
           ff.stop();
@@ -165,8 +188,9 @@ export class CameraRecorder {
     await poller;
     await readList();
     // Segments ffmpeg opened but never listed (killed, crashed): catalogue what is on disk.
-    for (const abs of run.unlisted()) {
-      const seg = await catalogueFile(db, dataDir, camera, abs);
+    // And files left with their numbered name (the run ended before it was moved): they get their time-named path now.
+    for (const abs of [...run.unlisted(), ...adoptRunFolder(writeDir, dataDir, camera)]) {
+      const seg = await catalogueFile(db, dataDir, camera, abs, write);
       if (seg) {
         run.catalogued(seg.endMs);
         await closed(seg);
@@ -176,9 +200,12 @@ export class CameraRecorder {
   }
 }
 
-/** ffmpeg's strftime does not create folders: keep today's and tomorrow's ready. */
-function ensureDayDirs(dataDir: string, camera: string): void {
-  const now = new Date();
-  mkdirSync(dayDir(dataDir, camera, now), { recursive: true });
-  mkdirSync(dayDir(dataDir, camera, new Date(now.getTime() + 86_400_000)), { recursive: true });
+/** ffmpeg logs "Opening … for writing" just before it opens the file: true once it is there (false after 5 s). */
+async function appeared(file: string): Promise<boolean> {
+  const since = monotonicMs();
+  while (!existsSync(file)) {
+    if (monotonicMs() - since > 5000) return false;
+    await sleep(5);
+  }
+  return true;
 }

@@ -1,5 +1,4 @@
 /** Pure decisions of the recorder supervisor (table-tested). */
-import { backoffMs } from '../wait.js';
 
 export interface ListEntry {
   name: string;
@@ -25,19 +24,6 @@ export function parseSegmentList(text: string, offset: number): { entries: ListE
     if (m) entries.push({ name: m[1]!, start: Number(m[2]), end: Number(m[3]) });
   }
   return { entries, consumed: pos };
-}
-
-/** A run that recorded this long was healthy: its end starts a new series of failures. */
-const HEALTHY_RUN_MS = 60_000;
-
-/**
- * The wait before restarting ffmpeg after a run that ended after `ranMs`, and the failures in a row it makes:
- * 1 s, doubling to `maxSeconds` (wait.ts backoffMs); a run that recorded for a minute or more resets the series
- * (the camera was healthy, so the next failure is a new one).
- */
-export function restartBackoff(failures: number, ranMs: number, maxSeconds: number): { failures: number; seconds: number } {
-  const n = ranMs >= HEALTHY_RUN_MS ? 1 : failures + 1;
-  return { failures: n, seconds: backoffMs(n, { baseMs: 1000, maxMs: maxSeconds * 1000 }) / 1000 };
 }
 
 /**

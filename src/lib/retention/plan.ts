@@ -6,16 +6,22 @@
  * 1. Never: a segment still being written (`closed: false`), or one an upload is reading or will read (a pending,
  *    claimed or failed outbox item: an event whose clip window overlaps it, or the segment itself).
  * 2. `age`: a closed segment that ended more than `recordingsDays` ago, unless it overlaps a protected event
- *    window: an event that ended (or, still open, is) within `keepEventsDays`, widened by pre/post-roll.
+ *    window: an event that ended within `keepEventsDays` (an open one ends `maxEventMs` after its start at the
+ *    latest), widened by pre/post-roll.
  * 3. `quota`: while the catalogued recordings hold more than `maxDiskBytes`, the oldest unprotected segments.
  *    Event-protected segments are not deleted for the quota (what is left over is `quotaShortfallBytes`).
  * 4. `emergency`: while the disk's free space is below `minFreeBytes`, the oldest unprotected segments, then the
- *    oldest event-protected ones (recording must go on); what is left over is `emergencyShortfallBytes`.
+ *    oldest event-protected ones, then the oldest that unfinished upload work reads (recording always wins over stuck
+ *    work: that work is abandoned, `abandonsWork`); what is left over is `emergencyShortfallBytes`.
  * 5. `missing`: a closed segment the catalog knows but the disk does not: its row goes (nothing to free).
  * 6. Local clips (a camera's own clips in its drop folder) go once their upload is confirmed and they are older
  *    than `recordingsDays`; never before the upload is confirmed.
  * 7. `expired` stored objects (only with `remote: true`; otherwise the store's lifecycle rule does it): event clips
  *    (and event segments) that started more than `keepEventsDays` ago, continuous-backup segments `recordingsDays`.
+ * 8. Gaps (the recorder's outages) before a camera's oldest kept recording go with it; a camera with no recording
+ *    left keeps its gaps for `recordingsDays`.
+ * Every age rule (2, 6, 7, the gaps' age) trusts the clock, so none applies when the clock is implausible: earlier
+ * than the newest recording (a clock stepped back, a dead RTC battery before NTP). `clockBehindMs` says by how much.
  */
 import type { EventTimes } from '../catalog/events.js';
 import type { SegmentRow } from '../catalog/segments.js';
@@ -34,6 +40,11 @@ export interface RetentionPolicy {
   remote: boolean;
   preRollMs: number;
   postRollMs: number;
+  /**
+   * events.maxEventSeconds (ms): an event still open (its end never came, or not yet) lasts at most this long after
+   * its start; it is never endless (issue 11: one orphan stopped age and quota retention for its camera).
+   */
+  maxEventMs: number;
 }
 
 /** A span of one camera's time. */
@@ -72,8 +83,12 @@ export interface PlanInput {
 
 export type SegmentReason = 'age' | 'quota' | 'emergency' | 'missing';
 
+/** How far the clock may be behind the newest recording's end before it is called implausible (an open segment's end moves). */
+export const CLOCK_TOLERANCE_MS = 60_000;
+
 export interface Plan {
-  segments: { segment: SegmentRow; reason: SegmentReason }[];
+  /** `abandonsWork`: unfinished upload work reads it (emergency only; that work is abandoned). */
+  segments: { segment: SegmentRow; reason: SegmentReason; abandonsWork?: true }[];
   localClips: LocalClip[];
   stored: StoredObject[];
   /** Segments kept because of rule 1 (open, in use) and because of a protected event. */
@@ -85,35 +100,47 @@ export interface Plan {
   freeAfterBytes: number;
   quotaShortfallBytes: number;
   emergencyShortfallBytes: number;
-  /** Per camera, the start of the oldest segment left after the plan. */
+  /** Per camera, the start of the oldest segment left after the plan (its gaps before that go). */
   oldestKept: Record<string, number>;
+  /** Gaps of cameras without recordings that ended before this go; null when the clock is implausible. */
+  gapAgeCutoffMs: number | null;
+  /** How far the clock is behind the newest recording (> 0: implausible, every age rule was skipped). */
+  clockBehindMs: number;
 }
 
 /** Builds the plan; see the rules above. `segments` in any order (oldest first is fastest). */
 export function planRetention(input: PlanInput): Plan {
   const { nowMs, policy } = input;
   const segments = sortedByStart(input.segments);
+  let newestMs = Number.NEGATIVE_INFINITY;
+  for (const s of segments) if (s.endMs > newestMs) newestMs = s.endMs;
+  const clockBehindMs = newestMs - nowMs > CLOCK_TOLERANCE_MS ? newestMs - nowMs : 0;
+  /** Age rules apply to what ended before this (never, when the clock cannot be trusted). */
+  const ageOf = (days: number) => (clockBehindMs > 0 ? Number.NEGATIVE_INFINITY : nowMs - days * DAY_MS);
   const eventCutoff = nowMs - policy.keepEventsDays * DAY_MS;
+  const endOf = (e: EventTimes) => e.endMs ?? e.startMs + policy.maxEventMs;
   const eventWindows = input.events
-    .filter((e) => (e.endMs ?? nowMs) >= eventCutoff)
-    .map((e) => ({ camera: e.camera, fromMs: e.startMs - policy.preRollMs, toMs: (e.endMs ?? Number.MAX_SAFE_INTEGER) + policy.postRollMs }));
+    .filter((e) => endOf(e) >= eventCutoff)
+    .map((e) => ({ camera: e.camera, fromMs: e.startMs - policy.preRollMs, toMs: endOf(e) + policy.postRollMs }));
   const inUse = overlapChecker(input.inUse.windows);
   const protectedByEvent = overlapChecker(eventWindows);
 
   const plan: Plan = {
     segments: [], localClips: [], stored: [], kept: { open: 0, inUse: 0, eventProtected: 0 }, usageBytes: 0, usageAfterBytes: 0,
     freeBytes: input.freeBytes, freeAfterBytes: input.freeBytes, quotaShortfallBytes: 0, emergencyShortfallBytes: 0, oldestKept: {},
+    gapAgeCutoffMs: clockBehindMs > 0 ? null : nowMs - policy.recordingsDays * DAY_MS, clockBehindMs,
   };
-  const ageCutoff = nowMs - policy.recordingsDays * DAY_MS;
+  const ageCutoff = ageOf(policy.recordingsDays);
   const deleted = new Uint8Array(segments.length);
   const free: number[] = []; // indexes of unprotected segments not deleted yet (oldest first)
   const eventKept: number[] = []; // indexes of event-protected segments (oldest first)
+  const busyKept: number[] = []; // indexes of closed segments unfinished work reads (oldest first)
   let usage = 0;
   let freed = 0;
-  const drop = (i: number, reason: SegmentReason) => {
+  const drop = (i: number, reason: SegmentReason, abandonsWork = false) => {
     const s = segments[i]!;
     deleted[i] = 1;
-    plan.segments.push({ segment: s, reason });
+    plan.segments.push(abandonsWork ? { segment: s, reason, abandonsWork } : { segment: s, reason });
     if (reason !== 'missing') {
       usage -= s.bytes;
       freed += s.bytes;
@@ -130,13 +157,14 @@ export function planRetention(input: PlanInput): Plan {
     }
     usage += s.bytes;
     if (!s.closed) plan.kept.open++;
-    else if (busy) plan.kept.inUse++;
+    else if (busy) busyKept.push(i);
     else if (evented) eventKept.push(i);
     else if (s.endMs < ageCutoff) drop(i, 'age');
     else free.push(i);
   }
   plan.usageBytes = usage + freed;
   plan.kept.eventProtected = eventKept.length;
+  plan.kept.inUse = busyKept.length;
 
   let next = 0;
   while (usage > policy.maxDiskBytes && next < free.length) drop(free[next++]!, 'quota');
@@ -147,6 +175,11 @@ export function planRetention(input: PlanInput): Plan {
   while (need() > 0 && nextEvented < eventKept.length) {
     drop(eventKept[nextEvented++]!, 'emergency');
     plan.kept.eventProtected--;
+  }
+  let nextBusy = 0;
+  while (need() > 0 && nextBusy < busyKept.length) {
+    drop(busyKept[nextBusy++]!, 'emergency', true);
+    plan.kept.inUse--;
   }
   plan.quotaShortfallBytes = Math.max(0, usage - policy.maxDiskBytes);
   plan.emergencyShortfallBytes = Math.max(0, need());
@@ -161,7 +194,7 @@ export function planRetention(input: PlanInput): Plan {
   if (policy.remote) {
     plan.stored = input.stored.filter((o) => {
       const days = o.kind === 'clip' || o.eventId !== null ? policy.keepEventsDays : policy.recordingsDays;
-      return o.startMs < nowMs - days * DAY_MS;
+      return o.startMs < ageOf(days);
     });
   }
   return plan;

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, rmdirSync, rmSync, statfsSync, statSync } from
 import path from 'node:path';
 import { writeTransaction, type Db } from '../catalog/db.js';
 import { eventsOpenOrEndedSince } from '../catalog/events.js';
-import { clipFiles, unfinishedReads } from '../catalog/outbox.js';
-import { allSegments, deleteSegment, isClosedSegment, upsertSegment } from '../catalog/segments.js';
+import { abandonWork, clipFiles, unfinishedReads, unfinishedWorkReading } from '../catalog/outbox.js';
+import { allSegments, deleteSegment, isClosedSegment, pruneGaps, upsertSegment } from '../catalog/segments.js';
 import { forgetStoredObject, storedObjects } from '../catalog/uploads.js';
 import { eventWindow } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
@@ -30,6 +30,7 @@ export function policyFrom(config: Config): RetentionPolicy {
     recordingsDays: r.recordingsDays, keepEventsDays: r.keepEventsDays, maxDiskBytes: r.maxDiskGb * GB,
     minFreeBytes: r.minFreeGb * GB, remote: r.remote,
     preRollMs: config.events.preRollSeconds * 1000, postRollMs: config.events.postRollSeconds * 1000,
+    maxEventMs: config.events.maxEventSeconds * 1000,
   };
 }
 
@@ -131,6 +132,10 @@ export type PruneResult = {
   stored: { objects: number; bytes: number };
   /** Planned deletions skipped because the item changed since planning (reopened, now in use, already gone). */
   skipped: number;
+  /** Upload work given up because emergency pruning deleted recordings it reads (outbox state `abandoned`). */
+  abandonedWork: number;
+  /** Gap rows removed (before each camera's oldest kept recording). */
+  gaps: number;
   errors: string[];
 };
 
@@ -140,18 +145,29 @@ export type PruneResult = {
  * (uploads, detections, analyses), so a row never points at nothing for longer than the removal takes.
  */
 export async function executePlan(db: Db, config: Config, plan: Plan, storage?: Storage): Promise<PruneResult> {
-  const result: PruneResult = { segments: { files: 0, bytes: 0, byReason: {} }, localClips: { files: 0, bytes: 0 }, stored: { objects: 0, bytes: 0 }, skipped: 0, errors: [] };
+  const result: PruneResult = {
+    segments: { files: 0, bytes: 0, byReason: {} }, localClips: { files: 0, bytes: 0 }, stored: { objects: 0, bytes: 0 }, skipped: 0,
+    abandonedWork: 0, gaps: 0, errors: [],
+  };
+  const { preRollSeconds, postRollSeconds } = config.events;
   const dayDirs = new Set<string>();
   for (let i = 0; i < plan.segments.length; i += BATCH) {
     const batch = plan.segments.slice(i, i + BATCH);
     const accepted = writeTransaction(db, () => {
       const inUse = loadInUse(db, config);
-      return batch.filter(({ segment: s, reason }) => {
+      return batch.filter(({ segment: s, reason, abandonsWork }) => {
         const busy = inUse.paths.has(s.path) || inUse.windows.some((w) => w.camera === s.camera && w.fromMs < s.endMs && w.toMs > s.startMs);
         const reappeared = reason === 'missing' && existsSync(path.join(config.dataDir, s.path));
-        if (!isClosedSegment(db, s.path) || busy || reappeared) {
+        if (!isClosedSegment(db, s.path) || (busy && !abandonsWork) || reappeared) {
           result.skipped++;
           return false;
+        }
+        if (busy) {
+          // Emergency: recording wins over the work that reads this recording, which is given up, saying why.
+          const ids = unfinishedWorkReading(db, s, preRollSeconds * 1000, postRollSeconds * 1000);
+          const n = abandonWork(db, ids, `abandoned: recording ${s.path} deleted by emergency pruning (free space below retention.minFreeGb)`);
+          result.abandonedWork += n;
+          if (n > 0) log.warn({ path: s.path, work: n }, 'emergency pruning deleted a recording that upload work needed: that work is abandoned');
         }
         deleteSegment(db, s.path);
         return true;
@@ -173,6 +189,7 @@ export async function executePlan(db: Db, config: Config, plan: Plan, storage?: 
     }
   }
   removeEmptyDayDirs(dayDirs, Date.now());
+  result.gaps = writeTransaction(db, () => pruneGaps(db, plan.oldestKept, plan.gapAgeCutoffMs));
 
   for (const c of plan.localClips) {
     try {

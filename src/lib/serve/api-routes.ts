@@ -1,18 +1,38 @@
+import { z } from 'zod';
 import { CursorError, type EventCatalog, type FoundLabel } from '../catalog/event-catalog.js';
 import { GAP_TOLERANCE_MS } from '../clips/window.js';
 import type { Config } from '../config/schema.js';
 import { isRecording, recordingWrittenMs } from '../record/paths.js';
-import { HttpError, intParam, json, knownCamera, mediaPath, timeParam, type Route } from './http.js';
+import type { Principal } from './auth/authenticator.js';
+import { allowMethods, asker, HttpError, intParam, json, jsonBody, knownCamera, mediaPath, timeParam, type Route } from './http.js';
 
 /**
- * The JSON API: /api/config (who asks, what this host can do, the cameras), /api/cameras (recorder health),
- * /api/events (events and plain clips, newest first, by pages) and /api/timeline (a camera's recordings, gaps and events over a day). Answers are plain JSON with ISO times; media is
+ * The JSON API: /api/config (who asks, what this host can do), /api/cameras (recorder health), /api/events (events and
+ * plain clips, newest first, by pages, with the asker's review marks), POST /api/reviews (marking them) and
+ * /api/timeline (a camera's recordings, gaps and events over a day). Answers are plain JSON with ISO times; media is
  * referred to by API paths built from catalog keys, never by file paths or storage URLs.
  */
+
+/** What a host of the web app can do; the UI hides what it cannot (the hosted app has no live cameras, say). */
+export interface Capabilities {
+  live: boolean;
+  timeline: boolean;
+  export: boolean;
+  review: boolean;
+}
+
+export interface AppConfig {
+  user: Principal;
+  capabilities: Capabilities;
+  /** Configured cameras and whether each has a sub stream (the live grid shows it). */
+  cameras: { name: string; subStream: boolean }[];
+}
 
 export interface EventItem {
   /** The event id; null for a plain clip (a camera's own clip from a drop folder). */
   id: string | null;
+  /** What POST /api/reviews marks for it: the event id, or the plain clip's key. */
+  review: string | null;
   camera: string;
   start: string;
   end: string | null;
@@ -22,6 +42,8 @@ export interface EventItem {
   /** API path of the clip, or null while it is not stored yet. */
   clip: string | null;
   poster: string | null;
+  /** Marked reviewed by the user who asks. */
+  reviewed: boolean;
 }
 
 export interface CameraHealth {
@@ -42,23 +64,37 @@ export interface Timeline {
   recorded: { start: string; end: string }[];
   /** Outages the recorder catalogued (reason: camera unreachable, recorder not running, …). */
   gaps: { start: string; end: string; reason: string }[];
-  events: { id: string; start: string; end: string | null; labels: string[] }[];
+  events: { id: string; start: string; end: string | null; labels: string[]; reviewed: boolean }[];
 }
 
-/** What the on-premise app can do (/api/config; the hosted app's are in hosted-routes.ts). */
-export const PREMISE_CAPABILITIES = Object.freeze({ live: true, timeline: true, export: true, review: true });
+/** The body of POST /api/reviews: items are event ids (or a plain clip's key, the `review` of its list item). */
+const reviewBody = z.strictObject({ items: z.array(z.string().min(1).max(300)).min(1).max(500), reviewed: z.boolean() });
 
+/** This module's paths (others under /api/ belong to other modules: export, the admin API). */
+const OWN_PATHS = new Set(['/api/config', '/api/reviews', '/api/cameras', '/api/events', '/api/timeline']);
 const MAX_PAGE = 200;
 const DAY_MS = 86_400_000;
 
-export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record'>): Route {
+export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record'>, capabilities: Capabilities): Route {
   const cameraNames = Object.keys(config.cameras);
   const events = eventsRoute(catalog);
   return async (req, url, ctx) => {
     const q = url.searchParams;
+    if (OWN_PATHS.has(url.pathname)) allowMethods(req, ...(url.pathname === '/api/reviews' ? ['POST'] : ['GET']));
     switch (url.pathname) {
       case '/api/config':
-        return json({ user: ctx.principal, capabilities: PREMISE_CAPABILITIES, cameras: cameraNames.map((name) => ({ name })) });
+        return json({
+          user: asker(ctx),
+          capabilities,
+          cameras: cameraNames.map((name) => ({ name, subStream: config.cameras[name]!.subUrl !== undefined })),
+        } satisfies AppConfig);
+      case '/api/reviews': {
+        if (!capabilities.review) throw new HttpError(404, 'review marks are not kept by this host');
+        const body = reviewBody.safeParse(await jsonBody(req));
+        if (!body.success) throw new HttpError(400, `body: ${body.error.issues[0]!.path.join('.') || 'root'}: ${body.error.issues[0]!.message} (send {"items": ["<event id>"], "reviewed": true})`);
+        await catalog.setReviewed(asker(ctx).name, body.data.items, body.data.reviewed);
+        return json({ items: body.data.items, reviewed: body.data.reviewed });
+      }
       case '/api/cameras': {
         return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, config.record.stallSeconds))) });
       }
@@ -78,7 +114,7 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
           toMs = timeParam(q.get('to'), 'to') ?? fromMs + DAY_MS;
           if (toMs <= fromMs || toMs - fromMs > 31 * DAY_MS) throw new HttpError(400, 'from/to: up to 31 days, from before to');
         }
-        return json(await timeline(catalog, config.dataDir, cam, fromMs, toMs));
+        return json(await timeline(catalog, config.dataDir, cam, fromMs, toMs, asker(ctx).name));
       }
       default:
         return undefined;
@@ -87,11 +123,11 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
 }
 
 /**
- * /api/events?camera&label&since&until&before&limit over one catalog. `site`: the hosted app's site of that catalog,
+ * /api/events?camera&label&since&until&before&limit&unreviewed over one catalog, with the asker's review marks. `site`: the hosted app's site of that catalog,
  * carried on the media paths it answers (`?site=`), since the media routes look the key up in that site's catalog.
  */
 export function eventsRoute(catalog: EventCatalog, site?: string): Route {
-  return async (_req, url) => {
+  return async (_req, url, ctx) => {
     if (url.pathname !== '/api/events') return undefined;
     const q = url.searchParams;
     return json(
@@ -102,6 +138,8 @@ export function eventsRoute(catalog: EventCatalog, site?: string): Route {
         untilMs: timeParam(q.get('until'), 'until'),
         limit: q.has('limit') ? intParam(q.get('limit'), 'limit', 1, MAX_PAGE) : 50,
         cursor: q.get('before') || undefined,
+        reviewer: asker(ctx).name,
+        unreviewed: flagParam(q.get('unreviewed'), 'unreviewed'),
       }),
     );
   };
@@ -126,6 +164,8 @@ async function listEvents(catalog: EventCatalog, site: string | undefined, query
       labels: m.labels.map((l) => (l.confidence === null ? l : { ...l, confidence: Math.round(l.confidence * 1000) / 1000 })),
       clip: m.clipKey === null ? null : mediaPath('clip', m.clipKey, site),
       poster: m.clipKey === null || !m.hasPoster ? null : mediaPath('poster', m.clipKey, site),
+      review: m.eventId ?? m.clipKey,
+      reviewed: m.reviewed,
     })),
     next: page.next,
   };
@@ -147,9 +187,9 @@ async function cameraHealth(catalog: EventCatalog, dataDir: string, name: string
 }
 
 /** What a camera recorded in [fromMs, toMs), its gaps and its events: the timeline bar of one day. */
-async function timeline(catalog: EventCatalog, dataDir: string, camera: string, fromMs: number, toMs: number): Promise<Timeline> {
+async function timeline(catalog: EventCatalog, dataDir: string, camera: string, fromMs: number, toMs: number, reviewer: string): Promise<Timeline> {
   const span = { fromMs, toMs };
-  const [segments, gaps, events] = await Promise.all([catalog.recordings(camera, span), catalog.gaps(camera, span), catalog.cameraEvents(camera, span)]);
+  const [segments, gaps, events] = await Promise.all([catalog.recordings(camera, span), catalog.gaps(camera, span), catalog.cameraEvents(camera, span, reviewer)]);
   // An open segment's catalogued end lags: its file's modification time tells how far it reaches.
   const runs: { fromMs: number; toMs: number }[] = [];
   for (const s of segments) {
@@ -166,8 +206,15 @@ async function timeline(catalog: EventCatalog, dataDir: string, camera: string, 
     to: iso(toMs),
     recorded: runs.map((r) => ({ start: clamp(r.fromMs), end: clamp(r.toMs) })),
     gaps: gaps.map((g) => ({ start: clamp(g.fromMs), end: clamp(g.toMs), reason: g.reason })),
-    events: events.map((e) => ({ id: e.id, start: iso(e.startMs), end: e.endMs === null ? null : iso(e.endMs), labels: e.labels })),
+    events: events.map((e) => ({ id: e.id, start: iso(e.startMs), end: e.endMs === null ? null : iso(e.endMs), labels: e.labels, reviewed: e.reviewed })),
   };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `1`/`true` or `0`/`false`/absent. */
+function flagParam(v: string | null, name: string): boolean {
+  if (v === null || v === '' || v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  throw new HttpError(400, `${name}: 1 or 0`);
+}

@@ -3,12 +3,16 @@ import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/index.js';
-import { apiRoutes } from './api-routes.js';
+import { apiRoutes, type Capabilities } from './api-routes.js';
 import { isFootage, permits, requiredAccess } from './auth/access.js';
 import { RecentKeys, safeAdd, type AccessLog } from './auth/audit.js';
 import type { Authenticator, Client, Principal } from './auth/authenticator.js';
 import { noSignIn } from './auth/none.js';
+import { exportRoutes } from './export-routes.js';
 import { HttpError, json, type RequestContext, type Route } from './http.js';
+import { Limits } from './limits.js';
+import { LiveHub } from './live/hub.js';
+import { liveRoutes } from './live/routes.js';
 import { mediaRoutes } from './media-routes.js';
 import { csrfRefusal, forwardedClient, hostAllowed, securityHeaders, trustedProxyList } from './security.js';
 import { siteRoutes, type HostedSite } from './hosted-routes.js';
@@ -31,28 +35,35 @@ import { staticRoutes } from './static-files.js';
  *   5. the routes, given the principal; footage watched is recorded in the access log.
  *
  * Routes (GET/HEAD unless said; all but the public ones behind sign-in when it is on):
- *   /                                   the web app (static files shipped in ./static; static-files.ts)
+ *   /, /*.js, /app.css, icons, /manifest.webmanifest   the web app (./static; static-files.ts)
  *   /sign-in                            the sign-in page (public)
  *   /auth/…                             sign-in, sign-out, session (the authenticator's; auth/local.ts)
- *   /api/config                         who asks, what this host can do (capabilities), the cameras (api-routes.ts)
- *   /api/cameras                        cameras with recorder health                         (api-routes.ts)
- *   /api/events?camera&label&since&until&before&limit   events, newest first, keyset pages
+ *   /api/config                         who asks, what this host can do (capabilities), the cameras  (api-routes.ts)
+ *   /api/cameras                        cameras with recorder health
+ *   /api/events?camera&label&since&until&before&limit&unreviewed   events, newest first, keyset pages
+ *   POST /api/reviews                   mark events reviewed or not, for the user who asks
  *   /api/timeline?camera&day            recorded runs, gaps and events of a camera over a UTC day (or from/to)
+ *   /healthz, /readyz, /metrics         liveness, readiness, Prometheus text (public, public, signed-in; health-routes.ts)
+ *   /api/export?camera&from&to          what an export of that range would hold          (export-routes.ts)
+ *   /media/export.zip?camera&from&to    the export: one MP4 per camera, manifest.json, SHA256SUMS
  *   /api/admin/…                        users, API tokens (GET, POST, DELETE), the access log (admins; auth/admin-routes.ts)
  *   /media/clip/<uploadKey>             a stored clip (range requests; a presigned redirect for S3); ?download=1 (media-routes.ts)
  *   /media/poster/<uploadKey>           its poster
- *   /media/recording/<camera>.mp4?at&seconds  continuous recording from `at`, fragmented MP4 remuxed on the fly
+ *   /media/recording/<camera>.mp4?at&seconds  continuous recording from the keyframe before `at`, fragmented MP4
+ *   /media/thumb/<camera>.jpg?at        a small JPEG of the keyframe at or before `at` (the timeline's scrubbing)
  *   /media/latest/<camera>.jpg          the camera's latest recorded frame
  * The hosted app (`sites`, issue 15) serves /api/config (capabilities, the principal's sites), /api/events and
  * /media/clip|poster per site (`?site=`, hosted-routes.ts), and none of the routes that need the house (cameras,
  * timeline, recordings, latest frames).
+ *   /media/live/<camera>.mp4?stream     the camera live, fragmented MP4                     (live/routes.ts)
+ *   /media/live?camera&stream           several cameras live in one framed stream (the web app's grid)
  */
 export type AppOptions = CommonOptions & (PremiseSource | HostedSource);
 
 /** On premise: the catalog, the storage, and the cameras and recordings of the config (timeline, live frames, recorder health). */
 interface PremiseSource {
   catalog: EventCatalog;
-  config: Pick<Config, 'dataDir' | 'cameras' | 'record'>;
+  config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'serve'>;
   storage: Storage;
   sites?: undefined;
 }
@@ -78,6 +89,10 @@ interface CommonOptions {
   mediaOrigins?: string[];
   /** How long a presigned media URL lives (default media.ts PRESIGN_SECONDS). */
   presignSeconds?: number;
+  /** What this on-premise host can do (default: everything); the web app hides the rest. The hosted app's are fixed (hosted-routes.ts). */
+  capabilities?: Partial<Capabilities>;
+  /** How long a live camera's ffmpeg keeps running after its last viewer left (default 5 s). */
+  liveLingerMs?: number;
   now?: () => number;
 }
 
@@ -94,12 +109,16 @@ export interface Connection {
 export interface App {
   /** Answers a request; `conn` is the connection it came on (default: an unknown, non-TLS peer). */
   handle(request: Request, conn?: Connection): Promise<Response>;
+  /** Stops what runs in the background (live ffmpegs). */
+  close(): Promise<void>;
 }
 
 const FOOTAGE_LOG_WINDOW_MS = 10 * 60_000;
 
 export function createApp(o: AppOptions): App {
-  const headers = securityHeaders(o.mediaOrigins ?? []);
+  // blob: is where Media Source Extensions attach a stream to a <video> (live view, timeline player).
+  const headers = securityHeaders([...(o.mediaOrigins ?? []), 'blob:']);
+  const live = o.sites ? null : new LiveHub(o.config, { lingerMs: o.liveLingerMs });
   const auth = o.authenticator ?? noSignIn;
   const signIn = auth.kind !== 'none';
   const trusted = trustedProxyList(o.trustedProxies ?? []);
@@ -107,10 +126,23 @@ export function createApp(o: AppOptions): App {
   const footageSeen = new RecentKeys(FOOTAGE_LOG_WINDOW_MS);
   // GET-only route modules: another method on their paths is answered 405 below.
   const readOnly = (route: Route): Route => async (req, url, ctx) => (req.method === 'GET' || req.method === 'HEAD' ? route(req, url, ctx) : undefined);
-  const own = o.sites
-    ? [siteRoutes(o.sites, o.presignSeconds)]
-    : [apiRoutes(o.catalog, o.config), mediaRoutes(o.catalog, o.storage, o.config, o.presignSeconds)];
-  const routes: Route[] = [...[staticRoutes(), ...own].map(readOnly), ...(o.routes ?? [])];
+  let routes: Route[];
+  if (o.sites) {
+    routes = [...[staticRoutes(), siteRoutes(o.sites, o.presignSeconds)].map(readOnly), ...(o.routes ?? [])];
+  } else {
+    const capabilities: Capabilities = { live: true, timeline: true, export: true, review: true, ...o.capabilities };
+    const limits = new Limits(o.config.serve.limits);
+    routes = [
+      ...[
+        staticRoutes(),
+        mediaRoutes({ catalog: o.catalog, storage: o.storage, config: o.config, limits, timeline: capabilities.timeline, presignSeconds: o.presignSeconds }),
+        liveRoutes({ hub: live!, limits, config: o.config, enabled: capabilities.live }),
+        exportRoutes({ catalog: o.catalog, config: o.config, limits, enabled: capabilities.export }),
+      ].map(readOnly),
+      apiRoutes(o.catalog, o.config, capabilities), // GET, and POST /api/reviews
+      ...(o.routes ?? []),
+    ];
+  }
 
   const record = (action: 'refused' | 'footage', req: Request, url: URL, client: Client, status: number, principal: Principal | null, detail: string | null) => {
     if (o.accessLog) {
@@ -174,11 +206,12 @@ export function createApp(o: AppOptions): App {
         ({ res, setCookie } = await answer(req, url, conn));
       } catch (err) {
         if (!(err instanceof HttpError)) log.error({ err: errorMessage(err), url: url.pathname }, 'request failed');
-        res = err instanceof HttpError ? json({ error: err.message }, err.status) : json({ error: 'internal error' }, 500);
+        res = err instanceof HttpError ? json({ error: err.message }, err.status, err.headers) : json({ error: 'internal error' }, 500);
       }
       for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
       for (const c of setCookie) res.headers.append('set-cookie', c);
       return res;
     },
+    close: async () => live?.close(),
   };
 }

@@ -8,6 +8,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Extra headers of the answer (Retry-After on 429, Allow on 405). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -20,8 +22,35 @@ export interface RequestContext {
   client: Client;
 }
 
-/** A request handler: its answer, or undefined when the path is not one of its routes. */
+/**
+ * A request handler: its answer, or undefined when the path is not one of its routes. Every method reaches the
+ * routes; those that are not GET/HEAD have passed the app's CSRF check (security.ts csrfRefusal) first.
+ */
 export type Route = (req: Request, url: URL, ctx: RequestContext) => Promise<Response | undefined>;
+
+/** Who is asking, on a path that needs someone signed in (every path but auth/access.ts's public ones). */
+export function asker(ctx: RequestContext): Principal {
+  if (!ctx.principal) throw new HttpError(401, 'sign in first');
+  return ctx.principal;
+}
+
+/** 405 unless `req` uses one of `methods` (HEAD counts as GET). */
+export function allowMethods(req: Request, ...methods: string[]): void {
+  const m = req.method === 'HEAD' ? 'GET' : req.method;
+  if (!methods.includes(m)) throw new HttpError(405, 'method not allowed', { allow: methods.join(', ') });
+}
+
+/** The JSON body of a request (at most `maxBytes`); 415 unless it says JSON, 400 when it is not. */
+export async function jsonBody(req: Request, maxBytes = 64 * 1024): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers.get('content-type') ?? '')) throw new HttpError(415, 'send JSON (content-type: application/json)');
+  const text = await req.text();
+  if (text.length > maxBytes) throw new HttpError(413, `body larger than ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body is not JSON');
+  }
+}
 
 export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

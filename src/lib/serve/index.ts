@@ -13,6 +13,7 @@ import { adminRoutes } from './auth/admin-routes.js';
 import { localAuthenticator } from './auth/local.js';
 import { noSignIn } from './auth/none.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/session-policy.js';
+import { healthRoutes, serveHealth, type Health } from './health-routes.js';
 import { presignOrigin } from './media.js';
 import { listen, type Listening } from './node.js';
 import { assertBindAllowed, isLoopback } from './security.js';
@@ -34,7 +35,11 @@ export function sessionPolicy(serve: Config['serve']): SessionPolicy {
  * Users, sessions, tokens and the access log live in the catalog of `config.dataDir` (a connection of its own);
  * expired sessions and access-log entries past `serve.accessLogDays` are pruned at start and every hour.
  */
-export async function startServe(opts: { config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage }): Promise<Listening> {
+export async function startServe(opts: {
+  config: Config; catalog: EventCatalog; host: string; port: number; storage?: Storage; liveLingerMs?: number;
+  /** /readyz and /metrics of `cctv run` (its stages); default: the catalog's alone (health-routes.ts serveHealth). */
+  health?: Health;
+}): Promise<Listening> {
   const { config } = opts;
   const serve = config.serve;
   const db = openDb(config.dataDir);
@@ -60,7 +65,7 @@ export async function startServe(opts: { config: Config; catalog: EventCatalog; 
     const app = createApp({
       catalog: opts.catalog, config, storage, mediaOrigins: await presignOrigin(storage),
       authenticator: signIn ? localAuthenticator({ db, accessLog, policy }) : noSignIn,
-      accessLog, trustedProxies: serve.trustedProxies, routes: [adminRoutes(db, accessLog)],
+      accessLog, trustedProxies: serve.trustedProxies, routes: [adminRoutes(db, accessLog), healthRoutes(opts.health ?? serveHealth(db, config))], liveLingerMs: opts.liveLingerMs,
     });
     const server = await listen(app, opts.host, opts.port, serve.tls);
     if (signIn && !serve.tls && !isLoopback(opts.host)) {
@@ -71,6 +76,7 @@ export async function startServe(opts: { config: Config; catalog: EventCatalog; 
       url: server.url,
       close: async () => {
         clearInterval(timer);
+        await app.close();
         await server.close();
         db.close();
       },

@@ -1,20 +1,22 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { EventCatalog } from '../catalog/event-catalog.js';
 import { recordedEnds, recordedUntil } from '../clips/cut.js';
-import { planCut, type CutPlan } from '../clips/window.js';
-import { clipPosterArgs, concatScript, playbackArgs } from '../ffmpeg/args.js';
-import { probeMedia } from '../ffmpeg/probe.js';
-import { FFMPEG, lastLines, runFfmpeg } from '../ffmpeg/run.js';
+import PQueue from 'p-queue';
+import { GAP_TOLERANCE_MS, planCut, type CutPlan, type Piece } from '../clips/window.js';
+import { clipPosterArgs, playbackArgs, thumbnailArgs } from '../ffmpeg/args.js';
+import { keyframeAtOrBefore, probeMedia } from '../ffmpeg/probe.js';
+import { runFfmpeg } from '../ffmpeg/run.js';
+import { concatStream, ffmpegStdout } from '../ffmpeg/stream.js';
 import { log } from '../log.js';
 import { attachment, NotFoundError, type Storage } from '../storage/index.js';
+import { monotonicMs } from '../time.js';
 
 /**
  * The media behind the web app: stored objects with HTTP range support (or a short-lived presigned URL), continuous
- * recordings remuxed on the fly into fragmented MP4, and the latest frame of a camera. Every file and key comes from
+ * recordings remuxed on the fly into fragmented MP4, timeline thumbnails, and the latest frame of a camera. Every file and key comes from
  * the catalog; callers never pass a path.
  */
 
@@ -98,45 +100,97 @@ export async function storedObject(
   return new Response(Readable.toWeb(body as Readable) as ReadableStream<Uint8Array>, { status, headers });
 }
 
-/** The recordings of `camera` from `fromMs` for `seconds`, as planCut sees them; null when nothing covers `fromMs`. */
-export async function recordingPlan(catalog: EventCatalog, dataDir: string, camera: string, fromMs: number, seconds: number): Promise<CutPlan | null> {
-  const window = { fromMs, toMs: fromMs + seconds * 1000 };
-  const plan = planCut(await recordedEnds(dataDir, await catalog.recordings(camera, window), window), window);
-  // Playback starts where asked, or it is not this moment's recording.
-  const first = plan.pieces[0];
-  if (!first || first.fromMs - fromMs > 2000) return null;
-  return plan;
+/** A continuous run of recordings to play: its cut plan, and the wall-clock times of its media time 0 and its end. */
+export interface PlaybackRun {
+  plan: CutPlan;
+  /** The wall-clock time of media time 0: the keyframe the stream starts at (at or before the asked moment). */
+  startMs: number;
+  /** Where this run ends: the window's end, or the first gap in the recordings (the next run starts after it). */
+  endMs: number;
+}
+
+/** Pure: the pieces up to the first hole in the recordings (the concat demuxer would join across it, shifting time). */
+export function contiguousPieces(pieces: readonly Piece[]): Piece[] {
+  const out: Piece[] = [];
+  for (const p of pieces) {
+    const last = out[out.length - 1];
+    if (last && p.fromMs - last.toMs > GAP_TOLERANCE_MS) break;
+    out.push(p);
+  }
+  return out;
 }
 
 /**
- * The continuous recording of `plan` as a fragmented MP4 stream (ffmpeg `-c copy` over the concat demuxer, so it
- * starts at the keyframe at or before the asked moment). Cancelling the stream (the browser went away) kills ffmpeg.
+ * The recordings of `camera` from `fromMs` for up to `seconds`, up to the first gap, starting exactly at the keyframe
+ * at or before `fromMs` (so the browser knows the wall-clock time of every frame and seeks to the asked moment
+ * itself); null when nothing covers `fromMs`.
  */
-export async function recordingStream(dataDir: string, plan: CutPlan): Promise<ReadableStream<Uint8Array>> {
-  const media = await probeMedia(path.join(dataDir, plan.pieces[0]!.path));
-  const proc = spawn(FFMPEG, playbackArgs(media), { stdio: ['pipe', 'pipe', 'pipe'] });
-  proc.stdin.on('error', () => {}); // ffmpeg may exit before reading all of the script
-  // The script comes on stdin, so its paths are made absolute file: URLs (relative ones would resolve against pipe:).
-  const pieces = plan.pieces.map((p) => ({ file: `file:${path.join(dataDir, p.path)}`, inpoint: p.inpoint, outpoint: p.outpoint }));
-  proc.stdin.end(concatScript(pieces));
-  let stderr = '';
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-  proc.once('close', (code, signal) => {
-    if (code !== 0 && signal === null) log.warn({ err: lastLines(stderr) }, 'recording remux failed');
-  });
-  const out = Readable.toWeb(proc.stdout) as ReadableStream<Uint8Array>;
-  const reader = out.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel() {
-      proc.kill('SIGKILL');
-      return reader.cancel();
-    },
-  });
+export async function recordingRun(catalog: EventCatalog, dataDir: string, camera: string, fromMs: number, seconds: number): Promise<PlaybackRun | null> {
+  const window = { fromMs, toMs: fromMs + seconds * 1000 };
+  const plan = planCut(await recordedEnds(dataDir, await catalog.recordings(camera, window), window), window);
+  const pieces = contiguousPieces(plan.pieces);
+  const first = pieces[0];
+  // Playback starts where asked, or it is not this moment's recording.
+  if (!first || first.fromMs - fromMs > 2000) return null;
+  const recordingStartMs = first.fromMs - first.inpoint * 1000;
+  const keyframe = await keyframeAtOrBefore(path.join(dataDir, first.path), first.inpoint);
+  if (keyframe !== null) {
+    // In points are written to the ms; rounding up keeps the demuxer on this keyframe, not the one before it.
+    first.inpoint = Math.ceil(keyframe * 1000) / 1000;
+    first.fromMs = recordingStartMs + keyframe * 1000;
+  }
+  return { plan: { ...plan, pieces }, startMs: first.fromMs, endMs: pieces[pieces.length - 1]!.toMs };
+}
+
+/** The continuous recording of `run` as fragmented MP4 (copied when browsers play the codec). */
+export async function recordingStream(dataDir: string, run: PlaybackRun): Promise<{ mime: string; body: ReadableStream<Uint8Array> }> {
+  const media = await probeMedia(path.join(dataDir, run.plan.pieces[0]!.path));
+  return concatStream(dataDir, run.plan.pieces, playbackArgs(media));
+}
+
+/**
+ * Timeline thumbnails: the keyframe at or before a moment as a small JPEG, from the recording covering it. Kept in
+ * memory (the most recent `maxEntries`, ~5 KB each) and made at most `concurrency` at a time, so scrubbing back and
+ * forth costs an ffmpeg once per thumbnail.
+ */
+export class Thumbnails {
+  private readonly cache = new Map<string, Promise<Buffer | null>>();
+  private readonly queue: PQueue;
+
+  constructor(
+    private readonly catalog: EventCatalog,
+    private readonly dataDir: string,
+    private readonly maxEntries = 4000,
+    concurrency = 2,
+  ) {
+    this.queue = new PQueue({ concurrency });
+  }
+
+  /** The JPEG for `camera` at `atMs` (to the second), `width` px wide; null when nothing is recorded then. */
+  get(camera: string, atMs: number, width: number): Promise<Buffer | null> {
+    const key = `${camera}\0${Math.floor(atMs / 1000)}\0${width}`;
+    let hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key); // most recent last
+      this.cache.set(key, hit);
+      return hit;
+    }
+    hit = this.make(camera, atMs, width);
+    hit.catch(() => this.cache.delete(key));
+    this.cache.set(key, hit);
+    if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+    return hit;
+  }
+
+  private async make(camera: string, atMs: number, width: number): Promise<Buffer | null> {
+    const [seg] = (await this.catalog.recordings(camera, { fromMs: atMs, toMs: atMs + 1 })).filter((s) => s.startMs <= atMs);
+    if (!seg || (seg.closed && seg.endMs < atMs)) return null;
+    const file = path.join(this.dataDir, seg.path);
+    return this.queue.add(async () => {
+      const jpeg = await ffmpegStdout(thumbnailArgs(file, (atMs - seg.startMs) / 1000, width), 10_000);
+      return jpeg.length > 0 ? jpeg : null;
+    }) as Promise<Buffer | null>;
+  }
 }
 
 /**
@@ -155,12 +209,12 @@ export class LatestFrames {
 
   get(camera: string): Promise<Buffer | null> {
     const hit = this.cache.get(camera);
-    if (hit && Date.now() - hit.atMs < this.maxAgeMs) return hit.jpeg;
+    if (hit && monotonicMs() - hit.atMs < this.maxAgeMs) return hit.jpeg;
     const jpeg = this.grab(camera).catch((err: unknown) => {
       log.warn({ camera, err: (err as Error).message }, 'no latest frame');
       return null;
     });
-    this.cache.set(camera, { atMs: Date.now(), jpeg });
+    this.cache.set(camera, { atMs: monotonicMs(), jpeg });
     return jpeg;
   }
 

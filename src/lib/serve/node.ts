@@ -102,7 +102,11 @@ export function listen(app: App, host: string, port: number, tls?: TlsFiles): Pr
       return Promise.reject(err instanceof UserError ? err : new UserError(`serve.tls: ${errorMessage(err)} (check that cert and key are PEM files of one pair)`));
     }
   } else server = createServer(onRequest);
-  server.keepAliveTimeout = 5000;
+  // Longer than clients keep an idle connection (undici 4 s, browsers about 60 s), so the client always closes first:
+  // a server closing at the same moment a client reuses the connection makes that request fail (ECONNRESET), which
+  // happened whenever the detector held the event loop of `cctv run` or `cctv demo` for seconds. close() still ends
+  // idle connections at once.
+  server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', (err) => {
       if (reload) process.off('SIGHUP', reload);

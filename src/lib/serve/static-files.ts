@@ -1,26 +1,34 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Route } from './http.js';
 
-/** The web app's own files (./static), read once: a fixed list, so request paths never reach the file system. */
+/**
+ * The web app's own files (./static, the ES modules of the UI, its styles, icons and manifest), read once at start:
+ * a fixed table built from that folder, so request paths never reach the file system. index.html is `/`, another
+ * page is its name without `.html` (`/sign-in`), every other file its name.
+ */
 
-const STATIC_FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
-  '/icon.svg': { file: 'icon.svg', type: 'image/svg+xml' },
-  '/sign-in': { file: 'sign-in.html', type: 'text/html; charset=utf-8' },
-  '/sign-in.js': { file: 'sign-in.js', type: 'text/javascript; charset=utf-8' },
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.webmanifest': 'application/manifest+json',
 };
 
 export function staticRoutes(): Route {
-  const dir = new URL('./static/', import.meta.url);
+  const dir = fileURLToPath(new URL('./static/', import.meta.url));
   const files = new Map(
-    Object.entries(STATIC_FILES).map(([route, { file, type }]) => {
-      const body = readFileSync(fileURLToPath(new URL(file, dir)));
-      return [route, { body, type, etag: `"${createHash('sha1').update(body).digest('base64url')}"` }];
-    }),
+    readdirSync(dir)
+      .filter((f) => TYPES[path.extname(f)])
+      .map((f) => {
+        const body = readFileSync(path.join(dir, f));
+        const entry = { body, type: TYPES[path.extname(f)]!, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+        return [f === 'index.html' ? '/' : f.endsWith('.html') ? `/${f.slice(0, -5)}` : `/${f}`, entry] as const;
+      }),
   );
   return async (req, url) => {
     const file = files.get(url.pathname);

@@ -56,6 +56,6 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
  * transient failures of a single call (commands that must survive long outages retry their own work on top).
  */
 export function storageFromConfig(config: Config): Storage {
-  const { url, region, endpoint, forcePathStyle, checksums } = config.storage;
-  return withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
+  const { url, region, endpoint, forcePathStyle, checksums, sse, sseKmsKeyId } = config.storage;
+  return withRetry(openStorage(url!, { region, endpoint, forcePathStyle, checksums, sse, sseKmsKeyId }), { retries: 2, baseDelayMs: 300, maxDelayMs: 2000 });
 }

@@ -39,6 +39,13 @@ export interface S3StorageOptions {
   queueSize?: number;
   /** ListObjectsV2 page size (1..1000). Default 1000. */
   listPageSize?: number;
+  /**
+   * Server-side encryption asked for on every write (`storage.sse`). `none` or absent (the default): no SSE header
+   * is sent, so the bucket's own default encryption applies (SSE-S3, or the bucket's KMS key: the shipped Terraform
+   * sets it). `sseKmsKeyId` names the key for `aws:kms` (default: the account's aws/s3 key).
+   */
+  sse?: 'none' | 'AES256' | 'aws:kms';
+  sseKmsKeyId?: string;
   /** Called once with the new client, e.g. to add SDK middleware (tests use it for test-server quirks). */
   configureClient?: (client: S3Client) => void;
 }
@@ -54,7 +61,8 @@ export function s3LocationFromUrl(url: string): { bucket: string; prefix: string
 
 /**
  * Storage in an S3 bucket under an optional prefix. Credentials come from the standard AWS chain
- * (env, profile, SSO, instance role). Objects are written with SSE-S3 (AES256), the given content type
+ * (env, profile, SSO, instance role). Objects are written with the bucket's default encryption (or the `sse`
+ * asked for), the given content type
  * and metadata: up to partSize in one PutObject from memory (the source read once, hashed once for
  * SHA-256 and once for MD5; the request carries both digests, `x-amz-content-sha256` and
  * `Content-MD5`, so the store itself rejects a body that arrives altered), above it with lib-storage's
@@ -75,6 +83,8 @@ export class S3Storage implements Storage {
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly listPageSize: number;
+  /** The SSE parameters of every write (none: the bucket's default encryption). */
+  private readonly sse: { ServerSideEncryption?: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string };
 
   constructor(url: string, options: S3StorageOptions) {
     ({ bucket: this.bucket, prefix: this.prefix } = s3LocationFromUrl(url));
@@ -91,6 +101,9 @@ export class S3Storage implements Storage {
     this.partSize = options.partSize ?? 8 * 1024 * 1024;
     this.queueSize = options.queueSize ?? 4;
     this.listPageSize = options.listPageSize ?? 1000;
+    this.sse = options.sse && options.sse !== 'none'
+      ? { ServerSideEncryption: options.sse, ...(options.sse === 'aws:kms' && options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}) }
+      : {};
   }
 
   async put(key: string, source: PutSource, opts: PutOptions): Promise<PutResult> {
@@ -110,7 +123,7 @@ export class S3Storage implements Storage {
         Body: digest,
         ContentType: opts.contentType,
         Metadata: metadata,
-        ServerSideEncryption: 'AES256',
+        ...this.sse,
       },
       partSize: this.partSize,
       queueSize: this.queueSize,
@@ -154,7 +167,7 @@ export class S3Storage implements Storage {
       ContentMD5: md5.toString('base64'),
       ContentType: opts.contentType,
       Metadata: metadata,
-      ServerSideEncryption: 'AES256',
+      ...this.sse,
     });
     // The signer takes the payload hash from this header instead of hashing the body again; S3 checks it on arrival.
     command.middlewareStack.add(

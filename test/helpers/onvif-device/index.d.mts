@@ -21,6 +21,10 @@ export interface OnvifDeviceOptions {
    * subscription instead of the generated `Initialized` state of the profile.
    */
   initialMessages?: string[];
+  /** What GetStreamUri answers: the main profile's stream and the sub profile's (null: a camera with one profile). */
+  streams?: { main?: string; sub?: string | null };
+  /** Answer WS-Discovery Probes on UDP 239.255.255.250:3702 (one such device at a time on a machine). */
+  discovery?: boolean;
   /** A verbatim `<wstop:TopicSet>` answered by GetEventProperties (default: the profile's topics, nested as cameras do). */
   topicSet?: string;
 }
@@ -32,7 +36,7 @@ export interface OnvifDevice {
   readonly username: string;
   readonly password: string;
   /** Requests per SOAP action, WS-Security rejections, Unsubscribe calls, subscriptions created. */
-  readonly stats: { requests: Record<string, number>; authFailures: number; unsubscribes: number; subscriptionsCreated: number };
+  readonly stats: { requests: Record<string, number>; authFailures: number; unsubscribes: number; subscriptionsCreated: number; probes?: number };
   /** Live pull-point subscriptions. */
   readonly subscriptions: number;
   /** Queue a `Changed` message for `key` (a key of the profile) on every subscription; returns Date.now(). */

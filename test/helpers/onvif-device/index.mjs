@@ -5,6 +5,7 @@
 // test/fixtures/onvif/), skew the clock, go offline, hang, answer with malformed XML, faults or connections reset in
 // the middle of a body.
 import { createHash, randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
 
@@ -140,6 +141,8 @@ export async function startOnvifDevice(options = {}) {
   const deviceNow = () => Date.now() + clockOffsetMs;
   const iso = (ms) => new Date(ms).toISOString();
   let port = options.port ?? 0;
+  // The streams GetStreamUri answers: the main profile's and (unless null) the sub profile's.
+  const streams = { main: options.streams?.main ?? `rtsp://${options.host ?? '127.0.0.1'}:554/Streaming/Channels/101`, sub: options.streams?.sub === undefined ? `rtsp://${options.host ?? '127.0.0.1'}:554/Streaming/Channels/102` : options.streams.sub };
   const base = () => `http://${host}:${port}`;
 
   function notification(key, active, operation) {
@@ -206,12 +209,21 @@ export async function startOnvifDevice(options = {}) {
       send(res, 200, `<tds:GetDeviceInformationResponse><tds:Manufacturer>cctv-test</tds:Manufacturer><tds:Model>${profileName}</tds:Model><tds:FirmwareVersion>1.0</tds:FirmwareVersion><tds:SerialNumber>${port}</tds:SerialNumber><tds:HardwareId>test</tds:HardwareId></tds:GetDeviceInformationResponse>`);
     },
     GetProfiles(res) {
+      const profile = (token, name, width, height, fps, bitrate) =>
+        `<trt:Profiles token="${token}" fixed="true"><tt:Name>${name}</tt:Name>` +
+        '<tt:VideoSourceConfiguration token="VSC_1"><tt:Name>vsc</tt:Name><tt:UseCount>2</tt:UseCount><tt:SourceToken>VS_1</tt:SourceToken><tt:Bounds x="0" y="0" width="1920" height="1080"/></tt:VideoSourceConfiguration>' +
+        `<tt:VideoEncoderConfiguration token="VEC_${token}"><tt:Name>vec</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>${width}</tt:Width><tt:Height>${height}</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality>` +
+        `<tt:RateControl><tt:FrameRateLimit>${fps}</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>${bitrate}</tt:BitrateLimit></tt:RateControl></tt:VideoEncoderConfiguration>` +
+        '</trt:Profiles>';
       send(res, 200,
-        '<trt:GetProfilesResponse><trt:Profiles token="Profile_1" fixed="true"><tt:Name>main</tt:Name>' +
-        '<tt:VideoSourceConfiguration token="VSC_1"><tt:Name>vsc</tt:Name><tt:UseCount>1</tt:UseCount><tt:SourceToken>VS_1</tt:SourceToken><tt:Bounds x="0" y="0" width="1920" height="1080"/></tt:VideoSourceConfiguration>' +
-        '<tt:VideoEncoderConfiguration token="VEC_1"><tt:Name>vec</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality>' +
-        '<tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>4096</tt:BitrateLimit></tt:RateControl></tt:VideoEncoderConfiguration>' +
-        '</trt:Profiles></trt:GetProfilesResponse>');
+        '<trt:GetProfilesResponse>' + profile('Profile_1', 'main', 1920, 1080, 25, 4096) +
+        (streams.sub ? profile('Profile_2', 'sub', 640, 360, 10, 512) : '') + '</trt:GetProfilesResponse>');
+    },
+    GetStreamUri(res, body) {
+      const token = String(body.ProfileToken ?? '');
+      const uri = token === 'Profile_1' ? streams.main : token === 'Profile_2' ? streams.sub : undefined;
+      if (!uri) return fault(res, 400, 'Sender', 'InvalidArgVal', `no profile ${token}`);
+      send(res, 200, `<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>${uri.replace(/&/g, '&amp;')}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetStreamUriResponse>`);
     },
     GetVideoSources(res) {
       send(res, 200, '<trt:GetVideoSourcesResponse><trt:VideoSources token="VS_1"><tt:Framerate>25</tt:Framerate><tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height></tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>');
@@ -343,6 +355,36 @@ export async function startOnvifDevice(options = {}) {
     });
   await listen();
 
+  // WS-Discovery (ONVIF Core §7.3): a Probe to 239.255.255.250:3702 is answered with a ProbeMatch naming the device
+  // service address, as cameras do.
+  let discovery = null;
+  if (options.discovery) {
+    discovery = createSocket({ type: 'udp4', reuseAddr: true });
+    discovery.on('message', (msg, rinfo) => {
+      const text = msg.toString('utf8');
+      if (!/<(\w+:)?Probe[\s>]/.test(text) || !/NetworkVideoTransmitter|<(\w+:)?Types\s*\/>|<(\w+:)?Probe\s*\/>/.test(text)) return;
+      stats.probes = (stats.probes ?? 0) + 1;
+      const relates = /MessageID[^>]*>([^<]+)</.exec(text)?.[1] ?? '';
+      const reply = '<?xml version="1.0" encoding="UTF-8"?>' +
+        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl">' +
+        `<s:Header><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID><a:RelatesTo>${relates}</a:RelatesTo>` +
+        '<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action></s:Header>' +
+        `<s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:${deviceUuid}</a:Address></a:EndpointReference>` +
+        '<d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/name/cctv-test</d:Scopes>' +
+        `<d:XAddrs>${base()}/onvif/device_service</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
+      discovery.send(reply, rinfo.port, rinfo.address);
+    });
+    await new Promise((resolve, reject) => {
+      discovery.once('error', reject);
+      discovery.bind(3702, () => {
+        discovery.off('error', reject);
+        discovery.addMembership('239.255.255.250');
+        resolve();
+      });
+    });
+  }
+  const deviceUuid = randomUUID();
+
   return {
     get port() { return port; },
     host,
@@ -381,6 +423,8 @@ export async function startOnvifDevice(options = {}) {
     goOnline: listen,
     async close() {
       hung = false;
+      if (discovery) await new Promise((resolve) => discovery.close(() => resolve()));
+      discovery = null;
       if (server.listening) await shut();
     },
   };

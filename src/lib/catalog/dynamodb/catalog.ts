@@ -1,13 +1,13 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Span } from '../../time.js';
 import { siteNameProblem } from '../../sites.js';
-import { CursorError, foundLabels, type EventCatalog, type EventPage, type EventQuery, type EventSummary, type StoredClip } from '../event-catalog.js';
-import { EVENT_LOOKBACK_MS, type TimelineEvent } from '../events.js';
+import { CursorError, foundLabels, reviewId, type EventCatalog, type EventPage, type EventQuery, type EventSummary, type ReviewedTimelineEvent, type StoredClip } from '../event-catalog.js';
+import { EVENT_LOOKBACK_MS } from '../events.js';
 import type { GapRow, SegmentRow } from '../segments.js';
 import {
   AFTER, cameraPk, clipSk, decodeCursor, encodeCursor, entryId, entrySk, gapPrefix, gapSk, invMs, listSk, padMs, recordingPrefix,
-  recordingSk, startRange,
+  recordingSk, reviewPrefix, reviewSk, startRange,
 } from './keys.js';
 import { BY_CAMERA_INDEX, BY_SITE_INDEX, TTL_ATTRIBUTE } from './table.js';
 
@@ -105,8 +105,26 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
     }
   }
 
+  /** The items `user` marked reviewed (none without a user). */
+  async function marksOf(user: string | undefined): Promise<Set<string>> {
+    const marks = new Set<string>();
+    if (user === undefined) return marks;
+    const prefix = reviewPrefix(user);
+    for await (const item of walk({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)', ExpressionAttributeValues: { ':p': site, ':v': prefix } })) {
+      marks.add((item.sk as string).slice(prefix.length));
+    }
+    return marks;
+  }
+
   return {
     site,
+
+    async setReviewed(user, items, reviewed) {
+      await Promise.all([...new Set(items)].map((item) => {
+        const Key = { pk: site, sk: reviewSk(user, item) };
+        return reviewed ? doc.send(new PutCommand({ TableName, Item: { ...Key, user, item } })) : doc.send(new DeleteCommand({ TableName, Key }));
+      }));
+    },
 
     async putEntry(e, v) {
       const [first, second] = entryItems(site, e, o.expireAfterDays);
@@ -131,6 +149,7 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
         if (after === null) throw new CursorError('not a cursor from a previous page');
       }
       const range = startRange(q.sinceMs, q.untilMs);
+      const marks = await marksOf(q.reviewer);
       const lo = after !== null && after > range.lo ? after : range.lo;
       const values: Record<string, unknown> = { ':lo': lo, ':hi': range.hi };
       const filters = q.labels.map((label, i) => {
@@ -138,7 +157,7 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
         return `contains(labelNames, :l${i})`;
       });
       // Without filters a page reads limit + 1 items; with them, bigger pages (DynamoDB filters after reading).
-      const Limit = filters.length === 0 ? q.limit + 1 : Math.max(100, q.limit + 1);
+      const Limit = filters.length === 0 && !q.unreviewed ? q.limit + 1 : Math.max(100, q.limit + 1);
       const walkOf = (index: string, hash: string, key: string) => walk({
         IndexName: index,
         KeyConditionExpression: `${hash} = :p AND lsk BETWEEN :lo AND :hi`,
@@ -152,13 +171,14 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
       const items: Record<string, unknown>[] = [];
       for await (const item of mergeByLsk(walks)) {
         if (after !== null && (item.lsk as string) <= after) continue;
+        if (q.unreviewed && marks.has(reviewId(toSummary(item, marks)))) continue;
         items.push(item);
         if (items.length > q.limit) break;
       }
       await Promise.all(walks.map((w) => w.return(undefined)));
       const page = items.slice(0, q.limit);
       return {
-        events: page.map(toSummary),
+        events: page.map((i) => toSummary(i, marks)),
         next: items.length > q.limit ? encodeCursor(page[page.length - 1]!.lsk as string) : null,
       };
     },
@@ -195,8 +215,9 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
       return out.sort((a, b) => a.fromMs - b.fromMs || a.toMs - b.toMs);
     },
 
-    async cameraEvents(camera: string, span: Span): Promise<TimelineEvent[]> {
-      const out: TimelineEvent[] = [];
+    async cameraEvents(camera: string, span: Span, reviewer?: string): Promise<ReviewedTimelineEvent[]> {
+      const marks = await marksOf(reviewer);
+      const out: ReviewedTimelineEvent[] = [];
       for await (const item of walk({
         IndexName: BY_CAMERA_INDEX,
         KeyConditionExpression: 'cpk = :p AND lsk BETWEEN :lo AND :hi',
@@ -206,7 +227,7 @@ export function dynamoEventCatalog(o: DynamoEventCatalogOptions): DynamoEventCat
           ':event': 'event', ':from': span.fromMs, ':null': 'NULL',
         },
       })) {
-        out.push({ id: item.eventId as string, startMs: item.startMs as number, endMs: (item.endMs as number | null) ?? null, labels: item.cameraLabels as string[] });
+        out.push({ id: item.eventId as string, startMs: item.startMs as number, endMs: (item.endMs as number | null) ?? null, labels: item.cameraLabels as string[], reviewed: marks.has(item.eventId as string) });
       }
       return out.reverse();
     },
@@ -237,8 +258,8 @@ export function entryItems(site: string, e: IndexEntry, expireAfterDays?: number
   return e.clip === null ? [entry] : [{ pk: site, sk: clipSk(e.clip.key), ...e.clip, camera: e.camera, ...ttl }, entry];
 }
 
-function toSummary(i: Record<string, unknown>): EventSummary {
-  return {
+function toSummary(i: Record<string, unknown>, marks: ReadonlySet<string>): EventSummary {
+  const summary = {
     eventId: (i.eventId as string | null) ?? null,
     camera: i.camera as string,
     startMs: i.startMs as number,
@@ -247,6 +268,7 @@ function toSummary(i: Record<string, unknown>): EventSummary {
     clipKey: (i.clipKey as string | null) ?? null,
     hasPoster: i.hasPoster === true,
   };
+  return { ...summary, reviewed: marks.has(reviewId(summary)) };
 }
 
 function toSegment(i: Record<string, unknown>): SegmentRow {

@@ -35,6 +35,10 @@ export const clipSk = (key: string): string => `k|${key}`;
 export const cameraPk = (site: string, camera: string): string => `${site}|${cam(camera)}`;
 export const listSk = (startMs: number, id: string): string => `${invMs(startMs)}|${id}`;
 
+/** A user's review mark of an item (an event id, or a plain clip's key: event-catalog.ts reviewId). */
+export const reviewPrefix = (user: string): string => `v|${encodeURIComponent(user)}|`;
+export const reviewSk = (user: string, item: string): string => `${reviewPrefix(user)}${item}`;
+
 export const recordingPrefix = (camera: string): string => `r|${cam(camera)}|`;
 export const recordingSk = (camera: string, startMs: number, path: string): string => `${recordingPrefix(camera)}${padMs(startMs)}|${path}`;
 export const gapPrefix = (camera: string): string => `g|${cam(camera)}|`;

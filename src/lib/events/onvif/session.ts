@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import onvif from 'onvif';
 import { errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
+import { monotonicMs } from '../../time.js';
 
 /**
  * One connection to a camera's ONVIF event service, over the `onvif` lib (pinned exactly in package.json: this file
@@ -184,12 +185,12 @@ export class Session {
       t?.currentTime instanceof Date && t.terminationTime instanceof Date
         ? t.terminationTime.getTime() - t.currentTime.getTime()
         : 60_000;
-    this.renewAt = Date.now() + Math.max(granted, 2_000) / 2;
+    this.renewAt = monotonicMs() + Math.max(granted, 2_000) / 2; // a duration: immune to clock steps
   }
 
   /** Renew the subscription when half its lifetime is gone, re-measuring the camera clock first. */
   async renewIfDue(): Promise<void> {
-    if (Date.now() < this.renewAt) return;
+    if (monotonicMs() < this.renewAt) return;
     await this.measureClock();
     const res = await this.call<{ currentTime?: unknown; terminationTime?: unknown }>('Renew', (cb) => this.cam.renew({}, cb));
     this.scheduleRenew(res);
