@@ -105,7 +105,7 @@ describe('index hook', () => {
 
     const page = await catalog().listEvents({ cameras: [], labels: [], limit: 10 });
     expect(page.events).toEqual([{
-      eventId: 'e1', camera: 'front', startMs: T0 + 2000, endMs: T0 + 5000, clipKey: 'clips/front/2024/05/01/e1.mp4', hasPoster: true,
+      eventId: 'e1', camera: 'front', startMs: T0 + 2000, endMs: T0 + 5000, clipKey: 'clips/front/2024/05/01/e1.mp4', hasPoster: true, reviewed: false,
       labels: [{ name: 'person', confidence: 0.91, source: 'detector' }, { name: 'car', confidence: 0.7, source: 'detector' }, { name: 'motion', confidence: null, source: 'camera' }],
     }]);
     expect(await catalog().storedClip('clips/front/2024/05/01/e1.mp4')).toEqual({
