@@ -68,9 +68,13 @@ export const S3_COMMAND_ACTIONS: Record<string, string> = {
   GetObjectTaggingCommand: 's3:GetObjectTagging', DeleteObjectCommand: 's3:DeleteObject', ListObjectsV2Command: 's3:ListBucket',
 };
 
-/** Whether `grants` allow `action` on storage key `key` (IAM wildcard matching of the resource pattern). */
+/**
+ * Whether `grants` allow `action` on storage key `key` (IAM wildcard matching of the resource pattern). A key under a
+ * site (`<site>/clips/…`, sites.ts) is granted as its 0.1 form: Terraform repeats each clip grant for every site's prefix.
+ */
 export function allows(grants: readonly Grant[], action: string, key: string): boolean {
-  return grants.some((g) => g.action === action && new RegExp(`^${g.resource.split('*').map(escape).join('.*')}$`).test(key));
+  const keys = [key, key.replace(/^[^/]+\/(?=(clips|recordings)\/)/, '')];
+  return grants.some((g) => g.action === action && keys.some((k) => new RegExp(`^${g.resource.split('*').map(escape).join('.*')}$`).test(k)));
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
