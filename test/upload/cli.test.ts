@@ -136,7 +136,8 @@ describe('cctv upload (the real binary)', () => {
       await recorder.exited;
       await camera.stop();
     }
-  });
+    // Its own waits add up to 30 + 20 s, and the upload gets 60 s: the test's time covers them with headroom.
+  }, 240_000);
 });
 
 /** A TCP proxy to `target` that forwards client→server bytes at about `bytesPerSecond`. */

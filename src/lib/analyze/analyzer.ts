@@ -78,6 +78,10 @@ export class Analyzer {
         detector,
         ...examineSettings(config, manifest, clip.eventId),
         ...(posterKey !== null ? { posterOut } : {}),
+      }).catch(async (err: unknown) => {
+        // ffmpeg's failure does not say whether the store was down: ask the store, and report its outage if it is one.
+        if (key !== null) await storage.stat(key);
+        throw err;
       });
       const labels = toLabels(result.labels, startMs);
       if (result.poster && posterKey !== null) {
@@ -117,6 +121,11 @@ export class Analyzer {
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
+  }
+
+  /** The storage (or the network to it) had a moment: worth retrying for as long as the run goes on. */
+  isOutage(err: unknown): boolean {
+    return this.o.storage.classify(err) === 'retryable';
   }
 
   /** Releases the detector (the Alerter is the caller's: it may outlive the analyzer). */

@@ -25,7 +25,10 @@ export interface AnalysisQueueOptions {
   backoff?: { baseMs: number; maxMs: number };
 }
 
-/** Failed analyses are tried this often per run, then failed until the next run. */
+/**
+ * Failed analyses are tried this often per run, then failed until the next run; a storage outage while input is open
+ * is retried for as long as it lasts (as `cctv upload` does), so a pipeline's alert never waits for the next run.
+ */
 const MAX_ATTEMPTS = 5;
 
 /**
@@ -85,6 +88,9 @@ export class AnalysisQueue {
       } else log.info({ url: u.url, state: state?.state, owner: state?.owner }, 'analysis not run here: another process has it, or it was given up');
     } finally {
       this.offering--;
+      // Quiet counts from the end of the last offered analysis: one that took longer than the grace (a loaded
+      // machine) must not let the background take the records the input is about to bring, out of order.
+      this.lastOfferMs = Date.now();
       this.loop.wake();
     }
   }
@@ -132,7 +138,8 @@ export class AnalysisQueue {
 
   private retryLater(item: WorkItem & { kind: 'analysis' }, err: unknown): void {
     const message = errorMessage(err);
-    if (err instanceof UserError || item.attempts + 1 >= MAX_ATTEMPTS) {
+    const outage = this.inputOpen && this.o.analyzer.isOutage(err);
+    if (!outage && (err instanceof UserError || item.attempts + 1 >= MAX_ATTEMPTS)) {
       this.failed++;
       log.error({ url: item.payload.url, err: message }, 'clip not analysed; left in the queue for the next run');
       markFailed(this.o.db, item.id, this.worker.id, message);

@@ -52,7 +52,7 @@ export function exportRoutes(o: { catalog: EventCatalog; config: Pick<Config, 'd
     const name = `cctv-export-${iso(plan.span.fromMs).replace(/[:.]/g, '-')}.zip`;
     const headers = { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' };
     if (req.method === 'HEAD') return new Response(null, { headers });
-    const release = o.limits.acquire('remux', asker(ctx).name);
+    const release = o.limits.acquire('remux', asker(ctx).name, req.signal);
     const zip = new yazl.ZipFile();
     const out = zip.outputStream as unknown as Readable;
     const abort = new AbortController();

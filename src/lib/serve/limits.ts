@@ -29,8 +29,12 @@ export class Limits {
 
   constructor(private readonly limits: LimitConfig) {}
 
-  /** Takes one `kind` for `user` or throws a 429 HttpError; the returned function gives it back (once). */
-  acquire(kind: LimitKind, user: string): () => void {
+  /**
+   * Takes one `kind` for `user` or throws a 429 HttpError; the returned function gives it back (once). A request whose
+   * client has already gone (`signal` aborted: it waited on the catalog or a probe and was given up) takes no place.
+   */
+  acquire(kind: LimitKind, user: string, signal?: AbortSignal): () => void {
+    if (signal?.aborted) throw new HttpError(499, 'the client closed the request');
     const byUser = this.open[kind];
     const why = refusal(kind, this.count(kind), byUser.get(user) ?? 0, this.limits);
     if (why) throw new HttpError(429, why, { 'retry-after': '5' });

@@ -70,7 +70,7 @@ export function mediaRoutes(o: {
         'content-type': 'video/mp4', 'cache-control': 'no-store', 'x-start': new Date(run.startMs).toISOString(), 'x-end': new Date(run.endMs).toISOString(),
       };
       if (req.method === 'HEAD') return new Response(null, { headers });
-      const release = o.limits.acquire('remux', asker(ctx).name);
+      const release = o.limits.acquire('remux', asker(ctx).name, req.signal);
       try {
         const { mime, body } = await recordingStream(config.dataDir, run);
         return new Response(releasing(body, release), { headers: { ...headers, 'content-type': mime } });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { errorMessage, UserError } from '../errors.js';
 import { log } from '../log.js';
 import type { App } from './app.js';
@@ -25,13 +25,15 @@ export interface TlsFiles {
   key: string;
 }
 
-export function toRequest(req: IncomingMessage, secure = false): Request {
+/** `signal`: aborted when the client goes away before its answer was sent (its Request's `signal`). */
+export function toRequest(req: IncomingMessage, secure = false, signal?: AbortSignal): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   return new Request(new URL(req.url ?? '/', secure ? 'https://serve.invalid' : 'http://serve.invalid'), {
     method: req.method,
     headers,
+    ...(signal ? { signal } : {}),
     ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
   } as RequestInit);
 }
@@ -48,13 +50,11 @@ export async function writeResponse(res: Response, out: ServerResponse): Promise
     out.end();
     return;
   }
-  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-  out.once('close', () => body.destroy());
-  body.on('error', (err) => {
-    log.debug({ err: err.message }, 'response body ended early');
-    out.destroy();
+  // pipeline, not pipe: a client gone before the answer was ready (its 'close' already past) must cancel the body too,
+  // else a remux stays running and holds its serve.limits place for good.
+  pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), out, (err) => {
+    if (err) log.debug({ err: err.message }, 'response body ended early');
   });
-  body.pipe(out);
 }
 
 function readTls(tls: TlsFiles): { cert: Buffer; key: Buffer } {
@@ -71,8 +71,10 @@ function readTls(tls: TlsFiles): { cert: Buffer; key: Buffer } {
 /** Listens on host:port (HTTPS with `tls`) until `close()`. */
 export function listen(app: App, host: string, port: number, tls?: TlsFiles): Promise<Listening> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const gone = new AbortController();
+    res.once('close', () => !res.writableFinished && gone.abort());
     app
-      .handle(toRequest(req, tls !== undefined), { remoteAddress: req.socket.remoteAddress ?? 'unknown', secure: tls !== undefined, httpVersion: req.httpVersion })
+      .handle(toRequest(req, tls !== undefined, gone.signal), { remoteAddress: req.socket.remoteAddress ?? 'unknown', secure: tls !== undefined, httpVersion: req.httpVersion })
       .then((response) => writeResponse(response, res))
       .catch((err: Error) => {
         log.error({ err: err.message }, 'request failed');

@@ -184,7 +184,9 @@ export class Uploader {
         loop.wake();
       });
       const stop = (): boolean => {
-        this.refreshCounts();
+        // Once input has ended the count decides the exit: it is read fresh (a count from before the last record was
+        // queued would end the run with that record's work left undone).
+        this.refreshCounts(ended);
         if (!ended) return false;
         otherDrain ??= this.o.drain ? null : worker.takeRole(DRAIN_ROLE);
         if (otherDrain) return true;

@@ -31,13 +31,13 @@ export function liveRoutes(o: { hub: LiveHub; limits: Limits; config: Pick<Confi
     if (plain) {
       const camera = knownCamera(o.config, decode(plain[1]!));
       if (req.method === 'HEAD') return new Response(null, { headers: headers('video/mp4') });
-      const release = o.limits.acquire('live', asker(ctx).name);
+      const release = o.limits.acquire('live', asker(ctx).name, req.signal);
       return new Response(releasing(plainLiveStream((v) => o.hub.watch(camera, stream, v)), release), { headers: headers('video/mp4') });
     }
     const cameras = url.searchParams.getAll('camera').map((c) => knownCamera(o.config, c));
     if (cameras.length === 0 || cameras.length > MAX_MUX) throw new HttpError(400, `camera: 1 to ${MAX_MUX} camera names`);
     if (req.method === 'HEAD') return new Response(null, { headers: headers('application/octet-stream') });
-    const release = o.limits.acquire('live', asker(ctx).name);
+    const release = o.limits.acquire('live', asker(ctx).name, req.signal);
     const body = muxedLiveStream(cameras.map((camera) => (v) => o.hub.watch(camera, stream, v)));
     return new Response(releasing(body, release), { headers: headers('application/octet-stream') });
   };

@@ -29,6 +29,7 @@ export class RecordingPlayer {
     this.mime = null;
     this.loading = null; // AbortController of the fetch in progress
     this.runEnd = null; // wall-clock end of what was fetched (or is being fetched)
+    this.target = null; // wall-clock time a seek asked for, until the video is there
     video.addEventListener('timeupdate', () => this.tick());
     video.addEventListener('waiting', () => this.jumpGap());
   }
@@ -36,6 +37,11 @@ export class RecordingPlayer {
   /** The wall-clock time of the frame shown. */
   wall() {
     return this.base + this.video.currentTime * 1000;
+  }
+
+  /** Where playback is, or is about to be: the time a seek in progress asked for, else the frame shown. */
+  position() {
+    return this.target ?? this.wall();
   }
 
   buffered(t) {
@@ -48,11 +54,17 @@ export class RecordingPlayer {
   seek(ms) {
     const t = (ms - this.base) / 1000;
     if (this.queue && this.buffered(t)) {
+      this.target = null;
       this.video.currentTime = t;
       this.video.play().catch(() => {});
       return Promise.resolve(true);
     }
-    return this.load(ms, true);
+    this.target = ms;
+    // Once the load is over the seek is too (positioned, refused, or its moment never arrived).
+    return this.load(ms, true).then((ok) => {
+      if (this.target === ms) this.target = null;
+      return ok;
+    });
   }
 
   /** Fetches the run of recordings from `ms`; `fresh`: a new buffer, playing from `ms` once it arrives. */
@@ -78,7 +90,10 @@ export class RecordingPlayer {
       // No Media Source (an older iPhone): the plain progressive stream, from its keyframe.
       await res.body.cancel();
       this.video.src = url;
-      this.video.addEventListener('loadedmetadata', () => (this.video.currentTime = (ms - startMs) / 1000), { once: true });
+      this.video.addEventListener('loadedmetadata', () => {
+        this.video.currentTime = (ms - startMs) / 1000;
+        if (this.target === ms) this.target = null;
+      }, { once: true });
       this.video.play().catch(() => {});
       return true;
     }
@@ -102,6 +117,7 @@ export class RecordingPlayer {
           queue.onAppended = () => {
             if (!this.buffered((ms - this.base) / 1000)) return;
             queue.onAppended = null;
+            if (this.target === ms) this.target = null;
             this.video.currentTime = (ms - this.base) / 1000;
             this.video.play().catch(() => {});
           };
@@ -259,7 +275,7 @@ export async function timelineView(view, params, { cameras, capabilities }) {
   }
 
   video.addEventListener('timeupdate', () => {
-    if (video.paused && video.readyState < 2) return;
+    if ((video.paused && video.readyState < 2) || player.target !== null) return; // (a seek in progress: its status stays)
     const ms = player.wall();
     moveCursor(ms);
     if (ms > viewSpan.to) zoomTo(viewSpan.to - viewSpan.from, ms + (viewSpan.to - viewSpan.from) * 0.4);
@@ -310,7 +326,8 @@ export async function timelineView(view, params, { cameras, capabilities }) {
     else zoom(ev.deltaY < 0 ? 1 : -1, msAt(ev.clientX));
   }, { passive: false });
 
-  const current = () => (video.hidden ? cursorMs ?? viewSpan.from : player.wall());
+  // Keys move from where playback is going: a second P pressed while the first jump loads goes one event further back.
+  const current = () => (video.hidden ? cursorMs ?? viewSpan.from : player.position());
   function jumpEvent(dir) {
     const now = current();
     const e = dir > 0 ? events.find((x) => x.startMs - 3000 > now + 500) : [...events].reverse().find((x) => x.startMs - 3000 < now - 1500);
