@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { functionUrlEvent, startSsmStub } from '../helpers/function-url-host.js';
 
@@ -47,15 +48,17 @@ describe('build:lambda', () => {
       const event = (rawPath: string) => functionUrlEvent({ method: 'GET', url: rawPath, headers: {}, body: Buffer.alloc(0), viewerIp: '198.51.100.7' });
       const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(dir, 'index.mjs')).href)});
         const out = [];
-        for (const e of ${JSON.stringify([event('/app.js'), event('/api/config')])}) out.push(await handler(e));
+        for (const e of ${JSON.stringify([event('/app.css'), event('/api/config')])}) out.push(await handler(e));
         process.stdout.write(JSON.stringify(out));`;
-      const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: dir, encoding: 'utf8',
+      // Not execFileSync: the SSM stand-in answers from this process's event loop, which a synchronous child would block.
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: dir, encoding: 'utf8', timeout: 50_000,
         env: { PATH: process.env.PATH, CCTV_WEB_SETTINGS: '/cctv/web/settings', AWS_REGION: 'eu-west-2', AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
       });
-      const [js, config] = JSON.parse(stdout) as { statusCode: number; body: string; headers: Record<string, string> }[];
-      expect(js!.statusCode).toBe(200);
-      expect(js!.body).toBe(readFileSync(path.join(root, 'src/lib/serve/static/app.js'), 'utf8'));
+      const [css, config] = JSON.parse(stdout) as { statusCode: number; body: string; headers: Record<string, string> }[];
+      // The style sheet is public (the sign-in page's); the rest of the page needs a session, like /api/config.
+      expect(css!.statusCode).toBe(200);
+      expect(css!.body).toBe(readFileSync(path.join(root, 'src/lib/serve/static/app.css'), 'utf8'));
       expect(config!.statusCode).toBe(401);
       expect(config!.headers['content-security-policy']).toContain('media-src \'self\' https://cctv-clips.s3.eu-west-2.amazonaws.com');
       expect(ssm.asked).toEqual(['AmazonSSM.GetParameter /cctv/web/settings']);
