@@ -3,7 +3,7 @@ import type { App, Connection } from './app.js';
 /**
  * The Lambda host of an App (the hosted app, issue 15): a function-URL event (payload format 2.0) → Request plus what
  * only the event knows (the viewer's address, TLS), Response → the function URL's result. The same App answers on
- * premise under node:http (node.ts); test/serve/function-url.test.ts compares both hosts on the same requests.
+ * premise under node:http (node.ts); test/serve/hosted.test.ts compares both hosts on the same requests.
  *
  * The function URL has auth type AWS_IAM and only CloudFront may call it (Origin Access Control signs each origin
  * request), so what reaches the function was sent by CloudFront:
