@@ -26,6 +26,8 @@ export interface AppConfig {
   capabilities: Capabilities;
   /** Configured cameras and whether each has a sub stream (the live grid shows it). */
   cameras: { name: string; subStream: boolean }[];
+  /** On premise: this installation's name (config `site`), when set; the page shows it. */
+  site?: string;
 }
 
 export interface EventItem {
@@ -75,7 +77,7 @@ const OWN_PATHS = new Set(['/api/config', '/api/reviews', '/api/cameras', '/api/
 const MAX_PAGE = 200;
 const DAY_MS = 86_400_000;
 
-export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record'>, capabilities: Capabilities): Route {
+export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'site'>, capabilities: Capabilities): Route {
   const cameraNames = Object.keys(config.cameras);
   const events = eventsRoute(catalog);
   return async (req, url, ctx) => {
@@ -87,6 +89,7 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
           user: asker(ctx),
           capabilities,
           cameras: cameraNames.map((name) => ({ name, subStream: config.cameras[name]!.subUrl !== undefined })),
+          ...(config.site === undefined ? {} : { site: config.site }),
         } satisfies AppConfig);
       case '/api/reviews': {
         if (!capabilities.review) throw new HttpError(404, 'review marks are not kept by this host');

@@ -63,7 +63,7 @@ export type AppOptions = CommonOptions & (PremiseSource | HostedSource);
 /** On premise: the catalog, the storage, and the cameras and recordings of the config (timeline, live frames, recorder health). */
 interface PremiseSource {
   catalog: EventCatalog;
-  config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'serve'>;
+  config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'serve' | 'site'>;
   storage: Storage;
   sites?: undefined;
 }

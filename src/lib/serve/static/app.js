@@ -35,9 +35,18 @@ async function route() {
 }
 window.addEventListener('hashchange', route);
 
-/** The hosted app (issue 15) names the viewer's sites: a picker (shown with two or more), the choice remembered. */
+/**
+ * The hosted app (issue 15) names the viewer's sites: a picker (shown with two or more), the choice remembered. On
+ * premise the page names the installation's site (config `site`), when it has one.
+ */
 function hosted(config) {
-  if (!Array.isArray(config.sites)) return config; // on premise
+  if (!Array.isArray(config.sites)) { // on premise
+    if (config.site) {
+      document.querySelector('nav').after(el('span', { id: 'site', class: 'site' }, config.site));
+      document.title = `cctv · ${config.site}`;
+    }
+    return config;
+  }
   if (!config.sites.length) throw new Error('no site is shared with you yet: ask the owner to add you to a site\'s group.');
   host.mediaUrlSeconds = config.mediaUrlSeconds || host.mediaUrlSeconds;
   const saved = localStorage.getItem('cctv-site');
