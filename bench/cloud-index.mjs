@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -45,6 +45,7 @@ await createTable(client, TABLE);
 const catalog = dynamoEventCatalog({ client, tableName: TABLE, site: 'home' });
 
 // 100,000 events over 8 cameras, a year of them (about 275 a day); one in ten has a person found, one in 25 a car.
+const load = { atStart: loadavg()[0] };
 const fillStart = performance.now();
 let batch = [];
 const flush = async () => {
@@ -69,6 +70,7 @@ for (let i = 0; i < EVENTS; i++) {
 }
 await flush();
 const fillSeconds = (performance.now() - fillStart) / 1000;
+load.afterFill = loadavg()[0];
 process.stderr.write(`filled ${EVENTS} events in ${fillSeconds.toFixed(1)} s\n`);
 
 const N = 200;
@@ -126,8 +128,10 @@ const t = performance.now();
 const summary = (await handler({ reindex: true })).reindexed;
 const reindexSeconds = (performance.now() - t) / 1000;
 
+load.atEnd = loadavg()[0];
 const results = {
   when: new Date().toISOString(), node: process.version, machine: '2 shared cores (other engineers running tests at the same time)',
+  loadAverage1m: Object.fromEntries(Object.entries(load).map(([k, v]) => [k, Math.round(v * 100) / 100])),
   note: 'dynalite and s3rver on loopback, in/next to this process: the shape and relative costs of the queries, not DynamoDB latency (single-digit ms per request in AWS)',
   events: EVENTS, cameras: CAMERAS.length, fillSeconds: Math.round(fillSeconds * 10) / 10, pageSize: 50,
   listing,
