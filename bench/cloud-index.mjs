@@ -6,26 +6,17 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import dynalite from 'dynalite';
 import { createIndexerHandler } from '../dist/lambda/indexer.js';
 import { createTable, dynamoEventCatalog, entryItems } from '../dist/lib/catalog/dynamodb/index.js';
 import { openStorage } from '../dist/lib/storage/index.js';
+import { CAMERAS, fillEvents, loadFigures, startDynalite, stats, T0 } from './dynalite-events.mjs';
 
 const EVENTS = Number(process.argv[2] ?? 100_000);
-const CAMERAS = ['front', 'back', 'drive', 'garden', 'side', 'garage', 'porch', 'yard'];
-const T0 = Date.UTC(2026, 0, 1);
 const TABLE = 'cctv-events';
 const require = createRequire(import.meta.url);
 
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 100) / 100;
-};
-const stats = (xs) => ({ n: xs.length, p50Ms: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99), maxMs: quantile(xs, 1) });
 async function time(n, fn) {
   const out = [];
   for (let i = 0; i < n; i++) {
@@ -37,41 +28,19 @@ async function time(n, fn) {
 }
 
 // dynalite in this process (as the tests run it), on a loopback port, spoken to by the real SDK client.
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const endpoint = `http://127.0.0.1:${server.address().port}`;
-const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+const { server, client } = await startDynalite('us-east-1');
 await createTable(client, TABLE);
 const catalog = dynamoEventCatalog({ client, tableName: TABLE, site: 'home' });
 
 // 100,000 events over 8 cameras, a year of them (about 275 a day); one in ten has a person found, one in 25 a car.
-const load = { atStart: loadavg()[0] };
-const fillStart = performance.now();
-let batch = [];
-const flush = async () => {
-  if (batch.length === 0) return;
-  let items = { [TABLE]: batch.map((Item) => ({ PutRequest: { Item: marshall(Item, { removeUndefinedValues: true }) } })) };
-  batch = [];
-  while (items && Object.keys(items).length > 0) items = (await client.send(new BatchWriteItemCommand({ RequestItems: items }))).UnprocessedItems;
-};
-for (let i = 0; i < EVENTS; i++) {
-  const camera = CAMERAS[i % CAMERAS.length];
-  const startMs = T0 + Math.floor((i * 365 * 86_400_000) / EVENTS);
-  const id = `${camera}-${i}`;
-  const key = `clips/${camera}/2026/01/01/${id}.mp4`;
+const fill = await fillEvents(client, TABLE, EVENTS, ({ i, camera, startMs, id, key }) => {
   const detected = [...(i % 10 === 0 ? [{ name: 'person', confidence: 0.9 }] : []), ...(i % 25 === 0 ? [{ name: 'car', confidence: 0.8 }] : [])];
-  for (const item of entryItems('home', {
+  return entryItems('home', {
     eventId: id, camera, startMs, endMs: startMs + 20_000, cameraLabels: ['motion'], detected,
     clip: { key, url: `s3://bucket/home/${key}`, poster: `s3://bucket/home/${key.replace('.mp4', '.jpg')}`, startMs: startMs - 5000 },
-  }, 365)) {
-    batch.push({ ...item, readAtMs: 1 });
-    if (batch.length === 25) await flush();
-  }
-}
-await flush();
-const fillSeconds = (performance.now() - fillStart) / 1000;
-load.afterFill = loadavg()[0];
-process.stderr.write(`filled ${EVENTS} events in ${fillSeconds.toFixed(1)} s\n`);
+  }, 365).map((item) => ({ ...item, readAtMs: 1 }));
+});
+process.stderr.write(`filled ${EVENTS} events in ${fill.seconds} s\n`);
 
 const N = 200;
 const q = (o = {}) => ({ cameras: [], labels: [], limit: 50, ...o });
@@ -128,12 +97,11 @@ const t = performance.now();
 const summary = (await handler({ reindex: true })).reindexed;
 const reindexSeconds = (performance.now() - t) / 1000;
 
-load.atEnd = loadavg()[0];
 const results = {
   when: new Date().toISOString(), node: process.version, machine: '2 shared cores (other engineers running tests at the same time)',
-  loadAverage1m: Object.fromEntries(Object.entries(load).map(([k, v]) => [k, Math.round(v * 100) / 100])),
+  loadAverage1m: loadFigures(fill.load),
   note: 'dynalite and s3rver on loopback, in/next to this process: the shape and relative costs of the queries, not DynamoDB latency (single-digit ms per request in AWS)',
-  events: EVENTS, cameras: CAMERAS.length, fillSeconds: Math.round(fillSeconds * 10) / 10, pageSize: 50,
+  events: EVENTS, cameras: CAMERAS.length, fillSeconds: fill.seconds, pageSize: 50,
   listing,
   indexer: {
     perManifestMs: live, duplicateDeliveryMs: duplicate,

@@ -7,66 +7,32 @@
 //   node bench/hosted.mjs [events=100000]
 import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import dynalite from 'dynalite';
 import { hostedApp } from '../dist/lambda/web.js';
 import { createTable, entryItems } from '../dist/lib/catalog/dynamodb/index.js';
 import { dynamoSessionStore, sessionsTableDefinition } from '../dist/lib/catalog/hosted-sessions.js';
 import { functionUrlHandler } from '../dist/lib/serve/function-url.js';
 import { sha256 } from '../dist/lib/serve/auth/tokens.js';
 import { S3Storage } from '../dist/lib/storage/index.js';
+import { fillEvents, loadFigures, startDynalite, stats } from './dynalite-events.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EVENTS = Number(process.argv[2] ?? 100_000);
-const CAMERAS = ['front', 'back', 'drive', 'garden', 'side', 'garage', 'porch', 'yard'];
-const T0 = Date.UTC(2026, 0, 1);
 const HOST = 'd111111abcdef8.cloudfront.net';
 
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 100) / 100;
-};
-const stats = (xs) => ({ n: xs.length, p50Ms: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99), maxMs: quantile(xs, 1) });
-
 // dynalite in this process, spoken to by the real SDK client; the events and sessions tables as Terraform makes them.
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${server.address().port}`, region: 'eu-west-2', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+const { server, client } = await startDynalite('eu-west-2');
 await createTable(client, 'cctv-events');
 await client.send(new CreateTableCommand(sessionsTableDefinition('cctv-web-sessions')));
 
 // N events over 8 cameras in a year; one in ten has a person found. Batch writes of the catalog's own items.
-const load = { atStart: loadavg()[0] };
-const fillStart = performance.now();
-let batch = [];
-const flush = async () => {
-  let items = { 'cctv-events': batch.map((Item) => ({ PutRequest: { Item: marshall(Item, { removeUndefinedValues: true }) } })) };
-  batch = [];
-  while (items && Object.keys(items).length > 0) items = (await client.send(new BatchWriteItemCommand({ RequestItems: items }))).UnprocessedItems;
-};
-for (let i = 0; i < EVENTS; i++) {
-  const camera = CAMERAS[i % CAMERAS.length];
-  const startMs = T0 + Math.floor((i * 365 * 86_400_000) / EVENTS);
-  const id = `${camera}-${i}`;
-  const key = `clips/${camera}/2026/01/01/${id}.mp4`;
-  const entry = {
-    eventId: id, camera, startMs, endMs: startMs + 9000, cameraLabels: ['motion'], detected: i % 10 === 0 ? [{ name: 'person', confidence: 0.9 }] : [],
-    clip: { key, url: `s3://cctv-clips/home/${key}`, poster: `s3://cctv-clips/home/${key.replace(/\.mp4$/, '.jpg')}`, startMs },
-  };
-  for (const item of entryItems('home', entry)) {
-    batch.push(item);
-    if (batch.length === 25) await flush();
-  }
-  if ((i + 1) % 10_000 === 0) process.stderr.write(`${i + 1} events in ${Math.round((performance.now() - fillStart) / 1000)} s\n`);
-}
-if (batch.length) await flush();
-const fillSeconds = Math.round((performance.now() - fillStart) / 100) / 10;
-load.afterFill = loadavg()[0];
+const fill = await fillEvents(client, 'cctv-events', EVENTS, ({ i, camera, startMs, id, key }) => entryItems('home', {
+  eventId: id, camera, startMs, endMs: startMs + 9000, cameraLabels: ['motion'], detected: i % 10 === 0 ? [{ name: 'person', confidence: 0.9 }] : [],
+  clip: { key, url: `s3://cctv-clips/home/${key}`, poster: `s3://cctv-clips/home/${key.replace(/\.mp4$/, '.jpg')}`, startMs },
+}));
 
 // The web app as the Lambda builds it (presigning is local: no S3 server needed), and a signed-in session.
 const settings = {
@@ -178,13 +144,12 @@ const cost = {
   ],
 };
 
-load.atEnd = loadavg()[0];
 const result = {
   when: new Date().toISOString(), node: process.version,
   machine: '2 shared cores (other engineers running tests at the same time)',
-  loadAverage1m: Object.fromEntries(Object.entries(load).map(([k, v]) => [k, Math.round(v * 100) / 100])),
+  loadAverage1m: loadFigures(fill.load),
   note: 'dynalite on loopback in this process: the adapter\'s cost and the shape of the queries, not DynamoDB latency',
-  events: EVENTS, fillSeconds, pageSize: 48, listing, bytes, bundle, cost,
+  events: EVENTS, fillSeconds: fill.seconds, pageSize: 48, listing, bytes, bundle, cost,
 };
 writeFileSync(path.join(root, 'bench/results/hosted.json'), `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify({ events: EVENTS, listing: Object.fromEntries(Object.entries(listing).map(([k, v]) => [k, v.adapter])), bundle, total: cost.totalPerMonth }, null, 1)}\n`);
