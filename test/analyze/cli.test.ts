@@ -54,16 +54,20 @@ describe('cctv upload | cctv analyze', () => {
     });
   let p: ReturnType<typeof project>;
   let input: string;
-  let first: Record<string, unknown>[];
+  let results: Record<string, unknown>[];
 
   it('tags the pedestrian clips person, alerts once (cooldown for the second), not for the test pattern; passes records through', async () => {
     p = project();
     const up = await runCctv(['upload', '--camera', 'front', vtA, pattern, vtB], { cwd: p.dir });
     expect(up.code, up.stderr).toBe(0);
-    const uploaded = up.records();
-    expect(uploaded.map((r) => r.kind)).toEqual(['uploaded', 'uploaded', 'uploaded']);
+    // upload stores two at a time and writes each record when its clip is stored: in any order. The input here is
+    // A, the pattern, B (A's clip starts first, B's 20 s later, the pattern's last), as a drop folder would bring them.
+    const stored = up.records();
+    expect(stored.map((r) => r.kind)).toEqual(['uploaded', 'uploaded', 'uploaded']);
+    const [earliest, middle, latest] = [...stored].sort((x, y) => Date.parse(x.start as string) - Date.parse(y.start as string));
+    const uploaded = [earliest!, latest!, middle!];
     const foreign = { v: 1, kind: 'weather', temp: 3 };
-    input = [JSON.stringify(foreign), up.stdout].join('\n');
+    input = [foreign, ...uploaded].map((r) => JSON.stringify(r)).join('\n');
     const posterBefore = readFileSync(fileURLToPath(uploaded[0]!.poster as string));
     const patternPosterBefore = readFileSync(fileURLToPath(uploaded[1]!.poster as string));
 
@@ -73,9 +77,11 @@ describe('cctv upload | cctv analyze', () => {
     expect(out.map((x) => x.kind)).toEqual(['weather', 'uploaded', 'analyzed', 'uploaded', 'analyzed', 'uploaded', 'analyzed']);
     expect(out[0]).toEqual(foreign);
     expect(out.filter((x) => x.kind === 'uploaded')).toEqual(uploaded);
-    first = out.filter((x) => x.kind === 'analyzed');
-    const [a, pat, b] = first as { url: string; labels: { name: string; confidence: number; at: string }[]; alert: boolean; frames: number; detector: string; eventId: unknown }[];
-    expect(a).toMatchObject({ url: uploaded[0]!.url, camera: 'front', eventId: null, detector: 'local', alert: true });
+    results = out.filter((x) => x.kind === 'analyzed');
+    const [a, pat, b] = results as { url: string; labels: { name: string; confidence: number; at: string }[]; alert: boolean; frames: number; detector: string; eventId: unknown }[];
+    // (On failure: the records and analyze's log, to tell a missed person from an alert decision.)
+    const why = `${JSON.stringify(results)}\n${r.stderr}`;
+    expect(a, why).toMatchObject({ url: uploaded[0]!.url, camera: 'front', eventId: null, detector: 'local', alert: true });
     expect(a!.labels.map((l) => l.name)).toContain('person');
     expect(a!.frames).toBeGreaterThanOrEqual(1);
     expect(pat).toMatchObject({ url: uploaded[1]!.url, labels: [], alert: false, frames: 5 });
@@ -109,12 +115,12 @@ describe('cctv upload | cctv analyze', () => {
   it('a re-run gives the same records and neither duplicates labels nor re-alerts', async () => {
     const r = await runCctv(['analyze'], { cwd: p.dir, input });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.records().filter((x) => x.kind === 'analyzed')).toEqual(first);
+    expect(r.records().filter((x) => x.kind === 'analyzed')).toEqual(results);
     await settle();
     expect(receiver.requests).toHaveLength(1);
     expect(events()).toHaveLength(1);
     const db = openDb(path.join(p.dir, 'data'), { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM detections').get()).toEqual({ n: first.flatMap((x) => x.labels as unknown[]).length });
+    expect(db.prepare('SELECT count(*) AS n FROM detections').get()).toEqual({ n: results.flatMap((x) => x.labels as unknown[]).length });
     expect(db.prepare('SELECT count(*) AS n FROM alerts_sent').get()).toEqual({ n: 2 });
     db.close();
   }, 120_000);
