@@ -242,6 +242,16 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/alert.js')).alertTest, USES.alerts));
 
   program
+    .command('cloud')
+    .description('the hosted app in AWS')
+    .command('reindex')
+    .description("rebuild this site's entries of the hosted app's event index (DynamoDB) from the manifests in storage")
+    .option('--table <name>', 'the event index table (Terraform output events_table_name)')
+    .option('--concurrency <n>', 'manifests indexed at once (default 8)')
+    .option('--dynamodb-endpoint <url>', 'a DynamoDB-compatible endpoint instead of AWS (local tests)')
+    .action(lazy(async () => (await import('./commands/cloud.js')).cloudReindex));
+
+  program
     .command('doctor')
     .description('check ffmpeg, configuration, data folder, cameras and storage; exit 1 when something is wrong')
     .option('--json', 'the checks as one JSON object on stdout')

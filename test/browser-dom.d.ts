@@ -17,9 +17,15 @@ declare global {
   interface HTMLVideoElement {
     readonly readyState: number;
     currentTime: number;
+    readonly buffered: { readonly length: number; start(i: number): number; end(i: number): number };
+    pause(): void;
+    play(): Promise<void>;
     readonly paused: boolean;
     hidden: boolean;
     readonly error: { readonly message: string } | null;
+  }
+  interface HTMLOptionElement {
+    readonly value: string;
   }
   interface Document {
     readonly documentElement: { readonly scrollWidth: number; readonly clientWidth: number };

@@ -3,6 +3,16 @@
 # `*` resource is rekognition:DetectLabels, which has no resource-level permissions.
 
 locals {
+  # Who may assume a function's execution role: Lambda.
+  lambda_trust_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
   hook_statements = {
     # What each hook's code does is listed in src/lambda/permissions.ts (IAM_GRANTS); test/infra checks these
     # statements against that table, and the Lambda tests check the hooks' operations against it.
@@ -12,20 +22,20 @@ locals {
         Sid      = "ReadClipVideosAndPosters"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [local.clip_video_arn, local.clip_poster_arn]
+        Resource = concat(local.clip_video_arns, local.clip_poster_arns)
       },
       {
         # In-place faststart/H.264 rewrite of the clip and its poster.
         Sid      = "WriteClipVideosAndPosters"
         Effect   = "Allow"
         Action   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-        Resource = [local.clip_video_arn, local.clip_poster_arn]
+        Resource = concat(local.clip_video_arns, local.clip_poster_arns)
       },
       {
         Sid      = "RetagClipVideos"
         Effect   = "Allow"
         Action   = ["s3:PutObjectTagging"]
-        Resource = [local.clip_video_arn]
+        Resource = local.clip_video_arns
       },
     ]
     analyze = [
@@ -35,13 +45,13 @@ locals {
         Sid      = "ReadClipsPostersAndManifests"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [local.clip_video_arn, local.clip_poster_arn, local.clip_manifest_arn]
+        Resource = concat(local.clip_video_arns, local.clip_poster_arns, local.clip_manifest_arns)
       },
       {
         Sid      = "WriteLabelsIntoManifests"
         Effect   = "Allow"
         Action   = ["s3:PutObject"]
-        Resource = [local.clip_manifest_arn]
+        Resource = local.clip_manifest_arns
       },
       {
         # DetectLabels supports no resource-level permissions: "*" is the only valid resource.
@@ -67,16 +77,9 @@ locals {
 resource "aws_iam_role" "hook" {
   for_each = toset(local.hooks)
 
-  name        = "${var.name}-${each.key}"
-  description = "Execution role of the cctv ${each.key} hook"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  name               = "${var.name}-${each.key}"
+  description        = "Execution role of the cctv ${each.key} hook"
+  assume_role_policy = local.lambda_trust_policy
 }
 
 resource "aws_iam_role_policy" "hook" {
@@ -108,62 +111,17 @@ resource "aws_iam_role_policy" "hook" {
 # Uploader: the on-premise cctv server
 # ---------------------------------------------------------------------------------------------
 
+# The 0.1 uploader (clips/ without a site): only while that layout is in use. Sites have their own (sites.tf).
 locals {
-  create_uploader_role = length(var.uploader_role_trusted_principal_arns) > 0
+  create_uploader_role = local.legacy_layout && length(var.uploader_role_trusted_principal_arns) > 0
+  create_uploader_user = local.legacy_layout && var.create_uploader_user
 
-  uploader_statements = concat(
-    [
-      {
-        # Clips, posters, manifests; multipart for large clips; the class=clip tag.
-        Sid      = "PutClips"
-        Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
-        Resource = [local.clip_objects]
-      },
-      {
-        # cctv verifies every upload (size, ETag, read-back when the ETag is not an MD5).
-        Sid      = "VerifyClips"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = [local.clip_objects]
-      },
-    ],
-    # upload.continuous and upload.mode: segment store whole recordings under recordings/ (cctv doctor checks it).
-    [for s in [
-      {
-        Sid      = "PutRecordings"
-        Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
-        Resource = [local.recording_objects]
-      },
-      {
-        Sid      = "VerifyRecordings"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = [local.recording_objects]
-      },
-    ] : s if var.allow_recording_uploads],
-    [for s in [
-      {
-        Sid       = "ListClips"
-        Effect    = "Allow"
-        Action    = ["s3:ListBucket"]
-        Resource  = [local.bucket_arn]
-        Condition = { StringLike = { "s3:prefix" = ["${local.clip_prefix}*"] } }
-      },
-      {
-        Sid      = "DeleteClips"
-        Effect   = "Allow"
-        Action   = ["s3:DeleteObject"]
-        Resource = [local.clip_objects]
-      },
-    ] : s if var.uploader_can_list_and_delete],
-    local.kms_statements,
-  )
+  # The same statements as a site's uploader (sites.tf), over the 0.1 clip prefix.
+  uploader_statements = local.uploader_statements_by_prefix[""]
 }
 
 resource "aws_iam_policy" "uploader" {
-  count = var.create_uploader_user || local.create_uploader_role ? 1 : 0
+  count = local.create_uploader_user || local.create_uploader_role ? 1 : 0
 
   name        = "${var.name}-uploader"
   description = "cctv on-premise server: store clips under ${local.clip_prefix} in ${aws_s3_bucket.clips.bucket}"
@@ -174,14 +132,14 @@ resource "aws_iam_policy" "uploader" {
 }
 
 resource "aws_iam_user" "uploader" {
-  count = var.create_uploader_user ? 1 : 0
+  count = local.create_uploader_user ? 1 : 0
 
   name = "${var.name}-uploader"
   path = "/cctv/"
 }
 
 resource "aws_iam_user_policy_attachment" "uploader" {
-  count = var.create_uploader_user ? 1 : 0
+  count = local.create_uploader_user ? 1 : 0
 
   user       = aws_iam_user.uploader[0].name
   policy_arn = aws_iam_policy.uploader[0].arn

@@ -47,7 +47,10 @@ locals {
       CCTV_SNS_TOPIC_ARN  = aws_sns_topic.alerts.arn
       # How long a new, unsettled manifest waits for the on-premise `cctv analyze` before Rekognition.
       CCTV_LOCAL_GRACE_SECONDS = tostring(var.local_analysis_grace_seconds)
-    }, var.webhook_url == null ? {} : { CCTV_WEBHOOK_URL = var.webhook_url })
+      # Alert links as cctv analyze makes them (src/lib/alerts/links.ts).
+      CCTV_ALERT_PRESIGN_SECONDS = tostring(var.alert_presign_seconds)
+      }, var.webhook_url == null ? {} : { CCTV_WEBHOOK_URL = var.webhook_url },
+    var.alert_public_url == null ? {} : { CCTV_ALERT_PUBLIC_URL = var.alert_public_url })
   }
 
   ffmpeg_layer_arn = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : one(aws_lambda_layer_version.ffmpeg[*].arn)

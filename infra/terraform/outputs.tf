@@ -72,3 +72,48 @@ output "ffmpeg_layer_arn" {
   description = "ffmpeg layer the hooks use (the one given, or the one published from ffmpeg_layer_zip_path)."
   value       = local.ffmpeg_layer_arn
 }
+
+output "site_storage_urls" {
+  description = "cctv's storage.url for each site (with `site: <name>` in its config): s3://<bucket>/[<key_prefix>/]<site>."
+  value       = { for site, _ in var.sites : site => "s3://${aws_s3_bucket.clips.bucket}/${local.key_prefix}${site}" }
+}
+
+output "site_uploader_user_names" {
+  description = "IAM user of each site's server (sites with create_uploader_user). Create its access key with `aws iam create-access-key --user-name <this>`."
+  value       = { for site, u in aws_iam_user.site_uploader : site => u.name }
+}
+
+output "site_uploader_role_arns" {
+  description = "Role each site's trusted principals assume to upload (sites with uploader_role_trusted_principal_arns)."
+  value       = { for site, r in aws_iam_role.site_uploader : site => r.arn }
+}
+
+output "events_table_name" {
+  description = "The event index table (DynamoDB): `cctv cloud reindex --table <this>`; the hosted app reads it. null when enable_index = false."
+  value       = one(aws_dynamodb_table.events[*].name)
+}
+
+output "indexer_function_name" {
+  description = "The indexer function: `aws lambda invoke --function-name <this> --payload '{\"reindex\":true}' out.json` rebuilds the index."
+  value       = one(aws_lambda_function.indexer[*].function_name)
+}
+
+output "web_url" {
+  description = "The hosted web app (null without enable_web)."
+  value       = var.enable_web ? "https://${aws_cloudfront_distribution.web[0].domain_name}" : null
+}
+
+output "web_user_pool_id" {
+  description = "The user pool to create the web app's users in (`aws cognito-idp admin-create-user --user-pool-id <this>`), null without enable_web."
+  value       = one(aws_cognito_user_pool.web[*].id)
+}
+
+output "web_function_name" {
+  description = "The web app's Lambda function (null without enable_web)."
+  value       = one(aws_lambda_function.web[*].function_name)
+}
+
+output "web_settings_parameter" {
+  description = "The SSM parameter holding the web app's settings (null without enable_web)."
+  value       = var.enable_web ? aws_ssm_parameter.web_settings[0].name : null
+}

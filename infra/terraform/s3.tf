@@ -80,38 +80,42 @@ resource "aws_s3_bucket_lifecycle_configuration" "clips" {
 
   # Clip videos only: S3 lifecycle filters cannot match a key suffix, so cctv tags each .mp4
   # with class=clip and this rule selects prefix AND tag. Posters and manifests stay in Standard.
+  # One rule per clip prefix: the 0.1 layout's keeps its 0.1 id, a site's is named after it.
   dynamic "rule" {
-    for_each = var.glacier_after_days == null ? [] : [var.glacier_after_days]
+    for_each = var.glacier_after_days == null ? {} : local.clip_prefixes
     content {
-      id     = "clips-to-glacier-ir"
+      id     = rule.key == "" ? "clips-to-glacier-ir" : "${rule.key}-clips-to-glacier-ir"
       status = "Enabled"
 
       filter {
         and {
-          prefix = local.clip_prefix
+          prefix = rule.value
           tags   = local.clip_tag
         }
       }
 
       transition {
-        days          = rule.value
+        days          = var.glacier_after_days
         storage_class = "GLACIER_IR"
       }
     }
   }
 
   # Clip, poster and manifest all expire together: same prefix, same age (they are uploaded
-  # within seconds of each other).
-  rule {
-    id     = "expire-clips"
-    status = "Enabled"
+  # within seconds of each other). The event index's entries expire with them (DynamoDB TTL).
+  dynamic "rule" {
+    for_each = local.clip_prefixes
+    content {
+      id     = rule.key == "" ? "expire-clips" : "${rule.key}-expire-clips"
+      status = "Enabled"
 
-    filter {
-      prefix = local.clip_prefix
-    }
+      filter {
+        prefix = rule.value
+      }
 
-    expiration {
-      days = var.expire_after_days
+      expiration {
+        days = var.expire_after_days
+      }
     }
   }
 

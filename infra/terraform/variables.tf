@@ -199,13 +199,13 @@ variable "ffprobe_path" {
 }
 
 variable "lambda_runtime" {
-  description = "Node.js runtime of both hooks."
+  description = "Node.js runtime of every function (the bundles are built for node22). nodejs20.x is gone: AWS blocks creating such functions from 2026-08-31 and updating them from 2026-09-30."
   type        = string
-  default     = "nodejs20.x"
+  default     = "nodejs22.x"
 
   validation {
-    condition     = contains(["nodejs20.x", "nodejs22.x"], var.lambda_runtime)
-    error_message = "lambda_runtime must be nodejs20.x or nodejs22.x."
+    condition     = contains(["nodejs22.x"], var.lambda_runtime)
+    error_message = "lambda_runtime must be nodejs22.x (AWS no longer creates or updates nodejs20.x functions; provider 5.x does not know nodejs24.x)."
   }
 }
 
@@ -445,6 +445,28 @@ variable "webhook_url" {
   }
 }
 
+variable "alert_public_url" {
+  description = "The hosted web app's address as alert recipients reach it (cctv alerts.publicUrl): alert links then open its media routes (?site=). null: presigned S3 links valid alert_presign_seconds. CCTV_ALERT_PUBLIC_URL."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_public_url == null ? true : can(regex("^https://[^\\s/]+(/[^\\s]*)?$", var.alert_public_url))
+    error_message = "alert_public_url must be an https:// URL."
+  }
+}
+
+variable "alert_presign_seconds" {
+  description = "Without alert_public_url: how long presigned links in alerts stay valid (cctv alerts.presignSeconds, 60-604800; the function's role session bounds it too). CCTV_ALERT_PRESIGN_SECONDS."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.alert_presign_seconds >= 60 && var.alert_presign_seconds <= 604800 && floor(var.alert_presign_seconds) == var.alert_presign_seconds
+    error_message = "alert_presign_seconds must be a whole number of seconds between 60 and 604800."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # Uploader (the on-premise cctv server)
 # ---------------------------------------------------------------------------------------------
@@ -476,4 +498,189 @@ variable "uploader_can_list_and_delete" {
   description = "Also let the uploader list and delete under the clip prefix (needed for `cctv serve`/`search` straight from the bucket and remote `cctv prune`). false keeps a compromised server from erasing evidence."
   type        = bool
   default     = false
+}
+
+# ---------------------------------------------------------------------------------------------
+# Sites (sites.tf) and the event index (index.tf, dynamodb.tf)
+# ---------------------------------------------------------------------------------------------
+
+variable "sites" {
+  description = "The installations sharing this bucket, by site name (cctv's `site`): each stores under <key_prefix>/<site>/clips/ with its own uploader identity limited to that prefix, and gets its own lifecycle rules and hook triggers. {} (default) keeps the 0.1 layout (clips/ and one uploader)."
+  type = map(object({
+    create_uploader_user                 = optional(bool, true)
+    uploader_role_trusted_principal_arns = optional(list(string), [])
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for s in keys(var.sites) : can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", s)) && !contains(["clips", "recordings", "lambda-artifacts"], s)])
+    error_message = "Site names are 1-32 lowercase letters, digits or inner hyphens (they become key prefixes), and not clips, recordings or lambda-artifacts."
+  }
+  validation {
+    condition = alltrue(flatten([for s in values(var.sites) : [
+      for a in s.uploader_role_trusted_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", a))
+    ]]))
+    error_message = "uploader_role_trusted_principal_arns of a site must be IAM ARNs (arn:aws:iam::<account>:root, :role/<name> or :user/<name>)."
+  }
+}
+
+variable "legacy_site" {
+  description = "The site that 0.1 clips (<key_prefix>/clips/… without a site) belong to. With sites declared, setting it keeps the 0.1 uploader, lifecycle and triggers for those clips until they expire; without sites, the index files them under this name (default \"home\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.legacy_site == null ? true : can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", var.legacy_site))
+    error_message = "legacy_site must be a site name: 1-32 lowercase letters, digits or inner hyphens."
+  }
+}
+
+variable "enable_index" {
+  description = "Create the event index: a DynamoDB table filled from the manifests by the indexer function (through EventBridge), what the hosted web app lists events from."
+  type        = bool
+  default     = true
+}
+
+variable "indexer_zip_path" {
+  description = "Path of the indexer zip built by `npm run build:lambda`. null = <repo>/dist/lambda/indexer.zip."
+  type        = string
+  default     = null
+}
+
+variable "indexer_memory_mb" {
+  description = "Indexer memory in MB (a manifest is a GET and two PutItems; a reindex works 8 at a time)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.indexer_memory_mb >= 128 && var.indexer_memory_mb <= 10240 && floor(var.indexer_memory_mb) == var.indexer_memory_mb
+    error_message = "indexer_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "indexer_timeout_seconds" {
+  description = "Indexer timeout in seconds; a reindex invocation must finish within it (about 40 manifests a second were measured against local servers)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.indexer_timeout_seconds >= 10 && var.indexer_timeout_seconds <= 900 && floor(var.indexer_timeout_seconds) == var.indexer_timeout_seconds
+    error_message = "indexer_timeout_seconds must be a whole number between 10 and 900."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# The hosted web app (web.tf, cognito.tf)
+# ---------------------------------------------------------------------------------------------
+
+variable "enable_web" {
+  description = "Create the hosted web app: CloudFront in front of the web Lambda's function URL (Origin Access Control), a Cognito user pool for sign-in, its sessions table and settings parameter. Needs enable_index."
+  type        = bool
+  default     = false
+}
+
+variable "web_zip_path" {
+  description = "Path of the web app zip built by `npm run build:lambda`. null = <repo>/dist/lambda/web.zip."
+  type        = string
+  default     = null
+}
+
+variable "web_memory_mb" {
+  description = "Web app memory in MB (CPU comes in proportion: more memory, faster cold starts)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.web_memory_mb >= 128 && var.web_memory_mb <= 10240 && floor(var.web_memory_mb) == var.web_memory_mb
+    error_message = "web_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "web_timeout_seconds" {
+  description = "Web app timeout in seconds (a request is a few index reads and a presigned URL)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.web_timeout_seconds >= 3 && var.web_timeout_seconds <= 60 && floor(var.web_timeout_seconds) == var.web_timeout_seconds
+    error_message = "web_timeout_seconds must be a whole number between 3 and 60."
+  }
+}
+
+variable "web_reserved_concurrency" {
+  description = "Reserved concurrency of the web app: the most requests answered at once (also a cost ceiling). At least 1."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.web_reserved_concurrency >= 1 && var.web_reserved_concurrency <= 1000 && floor(var.web_reserved_concurrency) == var.web_reserved_concurrency
+    error_message = "web_reserved_concurrency must be a whole number between 1 and 1000."
+  }
+}
+
+variable "web_price_class" {
+  description = "CloudFront price class of the web app (PriceClass_100: North America and Europe edges, the cheapest)."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.web_price_class)
+    error_message = "web_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "cognito_domain_prefix" {
+  description = "Prefix of the user pool's sign-in domain (<prefix>.auth.<region>.amazoncognito.com), unique across AWS. null = \"<name>-<account id>\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_domain_prefix == null ? true : can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.cognito_domain_prefix)) && !can(regex("aws|amazon|cognito", var.cognito_domain_prefix))
+    error_message = "cognito_domain_prefix must be lowercase letters, digits and inner hyphens (up to 63), without aws, amazon or cognito."
+  }
+}
+
+variable "web_admin_group" {
+  description = "The user pool group whose members see every site."
+  type        = string
+  default     = "admins"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.web_admin_group))
+    error_message = "web_admin_group must be 1-128 letters, digits, _ or -."
+  }
+}
+
+variable "web_presign_seconds" {
+  description = "How long a clip's or poster's presigned URL lives (the player asks for a new one before a seek past that)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.web_presign_seconds >= 60 && var.web_presign_seconds <= 3600 && floor(var.web_presign_seconds) == var.web_presign_seconds
+    error_message = "web_presign_seconds must be a whole number between 60 and 3600."
+  }
+}
+
+variable "web_session_idle_hours" {
+  description = "A web session ends after this many hours without a request."
+  type        = number
+  default     = 72
+
+  validation {
+    condition     = var.web_session_idle_hours > 0 && var.web_session_idle_hours <= 8760
+    error_message = "web_session_idle_hours must be more than 0 and at most 8760."
+  }
+}
+
+variable "web_session_max_days" {
+  description = "A web session ends this many days after signing in, whatever happens (also the pool's refresh token validity)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.web_session_max_days >= 1 && var.web_session_max_days <= 3650 && floor(var.web_session_max_days) == var.web_session_max_days
+    error_message = "web_session_max_days must be a whole number of days between 1 and 3650."
+  }
 }

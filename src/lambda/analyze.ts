@@ -1,5 +1,6 @@
 import './ffmpeg-env.js'; // first: maps CCTV_FFMPEG_PATH before src/lib/ffmpeg/run.ts loads
 import { alerts, decideAlert } from '../lib/alerts/decide.js';
+import { alertLink } from '../lib/alerts/links.js';
 import { sendWithRetries } from '../lib/alerts/deliver.js';
 import { composeAlert } from '../lib/alerts/message.js';
 import type { Alert, AlertSink } from '../lib/alerts/types.js';
@@ -12,7 +13,8 @@ import { setLogLevel } from '../lib/log.js';
 import type { DetectionLabel } from '../lib/pipeline/records.js';
 import type { Storage } from '../lib/storage/index.js';
 import { sleep } from '../lib/wait.js';
-import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
+import { parseClipKey } from '../lib/sites.js';
+import { eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
 import { HOOK_FIELD, manifestAgeSeconds, planAnalysis, pollIntervalMs, type AnalysisPlan, type HookMarker } from './policy.js';
 import { analyzeSettings, type AnalyzeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
@@ -40,8 +42,6 @@ import { monotonicMs } from '../lib/time.js';
  * once per clip, without the per-camera cooldown.
  */
 
-/** How long the presigned links in alerts stay valid (bounded anyway by the Lambda role's session). */
-export const LINK_SECONDS = 24 * 3600;
 /** How long the presigned URL ffmpeg reads the clip through stays valid. */
 export const SOURCE_SECONDS = 600;
 /** Time an invocation keeps for the work after a grace wait (frames, Rekognition, write, alert retries). */
@@ -87,7 +87,7 @@ function init(deps: HookDeps): Hook {
 async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Promise<Outcome> {
   const { config } = h.settings;
   const key = storageKey(h.storage, o);
-  const parts = key === null ? null : clipKeyParts(key);
+  const parts = key === null ? null : parseClipKey(key);
   if (key === null || parts?.ext !== 'json') return { key: o.key, outcome: 'ignored' };
   const seenMs = Date.now();
   const planFor = (m: unknown, graceSeconds: number): AnalysisPlan => planAnalysis(m, {
@@ -112,7 +112,7 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
   if (plan.action === 'skip' || plan.action === 'wait' || manifest === null) return { key, outcome: 'skipped', reason: plan.reason, ...waited };
 
   const clipKey = `${parts.base}.mp4`;
-  const camera = typeof manifest.camera === 'string' ? manifest.camera : (key.split('/')[1] ?? 'unknown');
+  const camera = typeof manifest.camera === 'string' ? manifest.camera : parts.camera;
   const eventId = typeof manifest.eventId === 'string' ? manifest.eventId : null;
   const window = manifest.window as { start?: unknown } | undefined;
   const clipStartMs = typeof window?.start === 'string' ? Date.parse(window.start) : Date.now();
@@ -148,10 +148,14 @@ async function analyzeObject(h: Hook, o: CreatedObject, deadlineMs: number): Pro
 
   let delivered: string[] = [];
   if (alert) {
+    // Links as `cctv analyze` makes them (links.ts): the app's media route under alerts.publicUrl (CCTV_ALERT_PUBLIC_URL,
+    // the key inside the site and ?site=), else presigned for alerts.presignSeconds (bounded by the role's session).
+    const link = (kind: 'clip' | 'poster', objectKey: string, url: string) =>
+      alertLink(config.alerts, h.storage, { kind, clipKey: parts.siteKey.replace(/\.json$/, '.mp4'), ...(parts.site ? { site: parts.site } : {}), objectKey, url });
     const message = composeAlert({
-      camera, eventId, labels, alertOn: config.alerts.on, detector,
-      clip: (await h.storage.presign(clipKey, LINK_SECONDS)) ?? h.storage.urlFor(clipKey),
-      poster: typeof manifest.poster === 'string' ? ((await h.storage.presign(`${parts.base}.jpg`, LINK_SECONDS)) ?? manifest.poster) : null,
+      camera, site: parts.site ?? undefined, eventId, labels, alertOn: config.alerts.on, detector,
+      clip: await link('clip', clipKey, h.storage.urlFor(clipKey)),
+      poster: typeof manifest.poster === 'string' ? await link('poster', `${parts.base}.jpg`, manifest.poster) : null,
     });
     delivered = await deliver(h.sinks, message, config.alerts.maxAttempts);
   }

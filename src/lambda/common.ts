@@ -27,12 +27,6 @@ export function storageKey(storage: Storage, o: CreatedObject): string | null {
   }
 }
 
-/** Pure: `clips/<camera>/YYYY/MM/DD/<id>.<ext>` → its base and extension; null for any other key. */
-export function clipKeyParts(key: string): { base: string; ext: string } | null {
-  const m = /^(clips\/.+)\.(mp4|json|jpg)$/.exec(key);
-  return m ? { base: m[1]!, ext: m[2]! } : null;
-}
-
 /** What happened to one object of an event (returned by the handlers, and logged). */
 export interface Outcome {
   key: string;

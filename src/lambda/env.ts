@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { configSchema, type Config } from '../lib/config/schema.js';
 import { UserError } from '../lib/errors.js';
 import { registerSecret } from '../lib/redact.js';
+import { siteNameProblem } from '../lib/sites.js';
 
 /**
  * The hooks' environment (set by infra/terraform/lambda.tf) parsed with zod into the shapes the library uses:
@@ -49,6 +50,10 @@ const analyzeEnv = commonEnv.extend({
   CCTV_MAX_FRAMES: z.coerce.number().optional(),
   CCTV_SNS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN').optional(),
   CCTV_WEBHOOK_URL: z.string().optional(),
+  /** alerts.publicUrl: the hosted app's address; alert links then open its media routes. */
+  CCTV_ALERT_PUBLIC_URL: z.string().optional(),
+  /** alerts.presignSeconds: without a public URL, how long presigned alert links stay valid. */
+  CCTV_ALERT_PRESIGN_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).optional(),
   CCTV_LOCAL_GRACE_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')
@@ -58,6 +63,27 @@ const analyzeEnv = commonEnv.extend({
   /** Not set by the Terraform: VPC endpoints or test servers. */
   CCTV_REKOGNITION_ENDPOINT: z.string().optional(),
   CCTV_SNS_ENDPOINT: z.url().optional(),
+});
+
+const siteName = z.string().refine((v) => siteNameProblem(v) === null, { error: (i) => siteNameProblem(String(i.input)) ?? 'not a site name' });
+
+const indexerEnv = commonEnv.extend({
+  CCTV_EVENTS_TABLE: z.string({ error: 'is required (the DynamoDB table of the event index)' }).regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  /** The sites a reindex invocation without its own list walks (`<site>/clips/`), comma-separated. */
+  CCTV_SITES: z.string().default('').transform((v, ctx) => {
+    const sites = list(v);
+    for (const s of sites) {
+      const problem = siteNameProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${s}: ${problem}` });
+    }
+    return sites;
+  }),
+  /** The site of 0.1 keys (`clips/…` without a site); unset: they are not indexed. */
+  CCTV_LEGACY_SITE: siteName.optional(),
+  /** Index entries expire this many days after their start (the bucket's expiry). */
+  CCTV_INDEX_EXPIRE_DAYS: z.coerce.number().int('must be a whole number of days').min(1).max(36500).optional(),
+  /** Not set by the Terraform: DynamoDB-compatible servers, VPC endpoints, tests. */
+  CCTV_DYNAMODB_ENDPOINT: z.url().optional(),
 });
 
 /** Which variable a config key came from (for error messages). */
@@ -71,6 +97,8 @@ const SOURCE: Record<string, string> = {
   'detect.endpoint': 'CCTV_REKOGNITION_ENDPOINT',
   'alerts.on': 'CCTV_ALERT_LABELS',
   'alerts.webhook.url': 'CCTV_WEBHOOK_URL',
+  'alerts.publicUrl': 'CCTV_ALERT_PUBLIC_URL',
+  'alerts.presignSeconds': 'CCTV_ALERT_PRESIGN_SECONDS',
 };
 
 function fail(hook: string, issues: readonly z.core.$ZodIssue[], name: (path: PropertyKey[]) => string): never {
@@ -157,6 +185,8 @@ export function analyzeSettings(env: Env): AnalyzeSettings {
     alerts: {
       ...(e.CCTV_ALERT_LABELS !== undefined ? { on: list(e.CCTV_ALERT_LABELS) } : {}),
       ...(e.CCTV_WEBHOOK_URL ? { webhook: { url: e.CCTV_WEBHOOK_URL } } : {}),
+      ...(e.CCTV_ALERT_PUBLIC_URL ? { publicUrl: e.CCTV_ALERT_PUBLIC_URL } : {}),
+      ...(e.CCTV_ALERT_PRESIGN_SECONDS !== undefined ? { presignSeconds: e.CCTV_ALERT_PRESIGN_SECONDS } : {}),
     },
   });
   const { config } = settings;
@@ -171,5 +201,25 @@ export function analyzeSettings(env: Env): AnalyzeSettings {
     localGraceSeconds: e.CCTV_LOCAL_GRACE_SECONDS,
     ...(e.CCTV_SNS_TOPIC_ARN ? { snsTopicArn: e.CCTV_SNS_TOPIC_ARN } : {}),
     ...(e.CCTV_SNS_ENDPOINT ? { snsEndpoint: e.CCTV_SNS_ENDPOINT } : {}),
+  };
+}
+
+export interface IndexerSettings extends HookCommon {
+  tableName: string;
+  sites: string[];
+  legacySite: string | null;
+  expireAfterDays?: number;
+  dynamodbEndpoint?: string;
+}
+
+export function indexerSettings(env: Env): IndexerSettings {
+  const e = parseEnv('indexer', indexerEnv, env);
+  return {
+    ...common('indexer', e, {}),
+    tableName: e.CCTV_EVENTS_TABLE,
+    sites: e.CCTV_SITES,
+    legacySite: e.CCTV_LEGACY_SITE ?? null,
+    ...(e.CCTV_INDEX_EXPIRE_DAYS !== undefined ? { expireAfterDays: e.CCTV_INDEX_EXPIRE_DAYS } : {}),
+    ...(e.CCTV_DYNAMODB_ENDPOINT ? { dynamodbEndpoint: e.CCTV_DYNAMODB_ENDPOINT } : {}),
   };
 }

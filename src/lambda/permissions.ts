@@ -1,7 +1,7 @@
 /**
  * What each AWS identity of cctv does there, by the operations its code performs: the IAM actions and what on.
  * S3 resources are key patterns under the storage prefix (`*` as IAM reads it: any characters, `/` included);
- * `topic` is the alerts topic, `*` a service without resource-level permissions. infra/terraform/iam.tf grants
+ * `topic` is the alerts topic, `bucket` the bucket itself (listing), `*` a service without resource-level permissions. infra/terraform/iam.tf grants
  * exactly these: test/infra derives its policy assertions from this table, and the Lambda tests check every
  * storage operation the hooks perform (and each link an alert carries) against it.
  */
@@ -33,6 +33,16 @@ export const IAM_GRANTS = {
     { action: 'rekognition:DetectLabels', resource: '*', why: 'labels of the planned frames' },
     { action: 'sns:Publish', resource: 'topic', why: 'the alert' },
   ],
+  /** The event index's Lambda (indexer.ts, cloud-index/): a manifest into the table; a reindex lists them all. */
+  indexer: [
+    { action: 's3:GetObject', resource: 'clips/*.json', why: 'reads the manifest it indexes' },
+    { action: 's3:ListBucket', resource: 'bucket', why: 'a reindex lists the manifests under the clip prefixes' },
+  ],
+  /** The hosted web app's Lambda (web.ts): presigned URLs of the clips and posters it serves (hosted-routes.ts). */
+  web: [
+    { action: 's3:GetObject', resource: 'clips/*.mp4', why: 'the presigned URL /media/clip redirects to' },
+    { action: 's3:GetObject', resource: 'clips/*.jpg', why: 'the presigned URL /media/poster redirects to' },
+  ],
   /** The on-premise server (`cctv upload`, `cctv doctor`): clips, posters, manifests, verified after each put. */
   uploader: [
     ...write('clips/*', 'stores clips, posters and manifests'),
@@ -58,9 +68,13 @@ export const S3_COMMAND_ACTIONS: Record<string, string> = {
   GetObjectTaggingCommand: 's3:GetObjectTagging', DeleteObjectCommand: 's3:DeleteObject', ListObjectsV2Command: 's3:ListBucket',
 };
 
-/** Whether `grants` allow `action` on storage key `key` (IAM wildcard matching of the resource pattern). */
+/**
+ * Whether `grants` allow `action` on storage key `key` (IAM wildcard matching of the resource pattern). A key under a
+ * site (`<site>/clips/…`, sites.ts) is granted as its 0.1 form: Terraform repeats each clip grant for every site's prefix.
+ */
 export function allows(grants: readonly Grant[], action: string, key: string): boolean {
-  return grants.some((g) => g.action === action && new RegExp(`^${g.resource.split('*').map(escape).join('.*')}$`).test(key));
+  const keys = [key, key.replace(/^[^/]+\/(?=(clips|recordings)\/)/, '')];
+  return grants.some((g) => g.action === action && keys.some((k) => new RegExp(`^${g.resource.split('*').map(escape).join('.*')}$`).test(k)));
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -28,6 +28,30 @@ export interface S3Event {
   Event?: string;
 }
 
+/**
+ * S3's event as EventBridge delivers it (the bucket's `eventbridge = true`): one object per event, under `detail`
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html). Its key is URL-encoded like a notification's.
+ */
+export interface EventBridgeS3Event {
+  version: string;
+  id: string;
+  'detail-type': 'Object Created' | string;
+  source: 'aws.s3' | string;
+  account?: string;
+  time: string;
+  region?: string;
+  resources?: string[];
+  detail: {
+    version?: string;
+    bucket: { name: string };
+    object: { key: string; size?: number; etag?: string; 'version-id'?: string; sequencer?: string };
+    'request-id'?: string;
+    requester?: string;
+    'source-ip-address'?: string;
+    reason?: string;
+  };
+}
+
 /** One object an event is about. */
 export interface CreatedObject {
   bucket: string;
@@ -48,7 +72,8 @@ export function decodeS3Key(key: string): string {
  * Pure: the objects an event says were created, decoded, each once (S3 may repeat a record inside a batch;
  * anything that is not `ObjectCreated:*` from S3 is left out).
  */
-export function createdObjects(event: S3Event): CreatedObject[] {
+export function createdObjects(event: S3Event | EventBridgeS3Event): CreatedObject[] {
+  if ('detail' in event) return createdObjectOfEventBridge(event);
   const seen = new Set<string>();
   const out: CreatedObject[] = [];
   for (const r of event.Records ?? []) {
@@ -67,4 +92,17 @@ export function createdObjects(event: S3Event): CreatedObject[] {
     }
   }
   return out;
+}
+
+/** Pure: the object an EventBridge `Object Created` event from S3 is about (none for anything else). */
+function createdObjectOfEventBridge(e: EventBridgeS3Event): CreatedObject[] {
+  if (e.source !== 'aws.s3' || e['detail-type'] !== 'Object Created' || typeof e.detail?.object?.key !== 'string') return [];
+  const { object } = e.detail;
+  return [{
+    bucket: e.detail.bucket.name,
+    key: decodeS3Key(object.key),
+    ...(object.etag ? { eTag: object.etag } : {}),
+    ...(object.sequencer ? { sequencer: object.sequencer } : {}),
+    ...(e.time ? { eventTime: e.time } : {}),
+  }];
 }

@@ -9,7 +9,8 @@ import { probeMedia } from '../lib/ffmpeg/probe.js';
 import { runFfmpeg } from '../lib/ffmpeg/run.js';
 import { setLogLevel } from '../lib/log.js';
 import { NotFoundError, type Storage } from '../lib/storage/index.js';
-import { clipKeyParts, eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
+import { parseClipKey } from '../lib/sites.js';
+import { eachObject, hookStorage, storageKey, type HookDeps, type Outcome } from './common.js';
 import { TRANSCODED_META, faststartFromHead, needsPoster, planTranscode } from './policy.js';
 import { transcodeSettings, type TranscodeSettings } from './env.js';
 import { createdObjects, type CreatedObject, type S3Event } from './s3-event.js';
@@ -59,7 +60,7 @@ async function readHead(storage: Storage, key: string): Promise<Buffer> {
 async function transcodeObject(h: Hook, o: CreatedObject): Promise<Outcome> {
   const { storage } = h;
   const key = storageKey(storage, o);
-  const parts = key === null ? null : clipKeyParts(key);
+  const parts = key === null ? null : parseClipKey(key);
   if (key === null || parts?.ext !== 'mp4') return { key: o.key, outcome: 'ignored' };
   const stat = await storage.stat(key).catch((err: unknown) => {
     if (err instanceof NotFoundError) return null;

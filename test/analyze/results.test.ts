@@ -14,6 +14,7 @@ describe('toLabels', () => {
 describe('siblingKeys', () => {
   it.each([
     ['clips/front/2024/05/01/ev.mp4', { manifest: 'clips/front/2024/05/01/ev.json', poster: 'clips/front/2024/05/01/ev.jpg' }],
+    ['home/clips/front/2024/05/01/ev.mp4', { manifest: 'home/clips/front/2024/05/01/ev.json', poster: 'home/clips/front/2024/05/01/ev.jpg' }],
     ['recordings/front/2024-05-01/120000.mkv', null],
     ['recordings/front/2024-05-01/120000.mp4', null],
     ['clips/front/ev.mkv', null],

@@ -64,6 +64,8 @@ describe('loadConfig', () => {
     ['a bad URL', 'cameras:\n  front:\n    url: ftp://h/s\n', /cameras\.front\.url .*rtsp:\/\//],
     ['an alert label nothing detects', 'alerts:\n  on: [unicorn]\n', /alerts\.on\.0 .*"unicorn" is not in detect\.labels/],
     ['broken YAML', 'record: [\n', /cctv\.config\.yaml: invalid YAML at line/],
+    ['a site name that cannot be a key prefix', 'site: My House\n', /site \(cctv\.config\.yaml line 1\): must be 1-32 lowercase letters/],
+    ['a site whose S3 prefix is not its own', 'site: home\nstorage:\n  url: s3://bucket/shop\n', /storage\.url .*with site "home" the S3 URL must end with \/home/],
   ])('rejects %s with the key, file and line', async (_what, text, message) => {
     const dir = project({ 'cctv.config.yaml': text });
     const err = await loadConfig({ cwd: dir, env: {} }).catch((e: unknown) => e);
@@ -80,6 +82,13 @@ describe('loadConfig', () => {
     await expect(loadConfig({ cwd: bad, env: {} })).rejects.toThrow(
       /serve\.trustedProxies\.0 \(cctv\.config\.yaml line 3\): must be an IP address or a CIDR range/,
     );
+  });
+
+  it('site: names the installation; its S3 prefix ends with it (a 0.1 prefix without a site stays valid)', async () => {
+    const site = project({ 'cctv.config.yaml': 'site: home\nstorage:\n  url: s3://bucket/cctv/home\n' });
+    expect((await loadConfig({ cwd: site, env: {} })).config.site).toBe('home');
+    const legacy = project({ 'cctv.config.yaml': 'storage:\n  url: s3://bucket/anything\n' });
+    expect((await loadConfig({ cwd: legacy, env: {} })).config.site).toBeUndefined();
   });
 
   it('names a missing --config file', async () => {

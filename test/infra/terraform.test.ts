@@ -42,7 +42,8 @@ function tf(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run
  */
 function derivedIamTest(): string {
   const bucket = 'arn:aws:s3:::cctv-test-clips/site-a/';
-  const arn = (g: Grant) => (g.resource === '*' ? '*' : g.resource === 'topic' ? '${aws_sns_topic.alerts.arn}' : `${bucket}${g.resource}`);
+  const arn = (g: Grant) =>
+    g.resource === '*' ? '*' : g.resource === 'topic' ? '${aws_sns_topic.alerts.arn}' : g.resource === 'bucket' ? 'arn:aws:s3:::cctv-test-clips' : `${bucket}${g.resource}`;
   const pairs = (grants: readonly Grant[]) => [...new Set(grants.map((g) => `"${g.action} ${arn(g)}"`))].sort().join(', ');
   const allowed = (policy: string) =>
     `toset(flatten([for s in jsondecode(${policy}).Statement : [for a in s.Action : [for r in s.Resource : "\${a} \${r}"] if can(regex("^(s3|rekognition|sns):", a))]]))`;
@@ -60,6 +61,8 @@ variables {
   key_prefix         = "site-a"
   transcode_zip_path = "tests/fixtures/handler.zip"
   analyze_zip_path   = "tests/fixtures/handler.zip"
+  indexer_zip_path   = "tests/fixtures/handler.zip"
+  web_zip_path       = "tests/fixtures/handler.zip"
   ffmpeg_layer_arn   = "arn:aws:lambda:eu-west-2:123456789012:layer:ffmpeg:3"
 }
 
@@ -68,6 +71,15 @@ run "policies_match_what_the_code_does" {
 ${check('aws_iam_role_policy.hook["transcode"].policy', IAM_GRANTS.transcode, 'transcode hook')}
 ${check('aws_iam_role_policy.hook["analyze"].policy', IAM_GRANTS.analyze, 'analyze hook')}
 ${check('aws_iam_policy.uploader[0].policy', IAM_GRANTS.uploader, 'uploader')}
+${check('aws_iam_role_policy.indexer[0].policy', IAM_GRANTS.indexer, 'indexer')}
+}
+
+run "web_app_policy_matches_what_the_code_does" {
+  command = apply
+  variables {
+    enable_web = true
+  }
+${check('aws_iam_role_policy.web[0].policy', IAM_GRANTS.web, 'web app')}
 }
 
 run "recording_uploads_when_allowed" {
@@ -137,7 +149,7 @@ describe('infra/terraform (offline)', () => {
     const summary = /Success! (\d+) passed, 0 failed\./.exec(run.output);
     expect(summary, run.output).not.toBeNull();
     // Every test file ran, and nothing was skipped.
-    for (const file of ['s3', 'hooks', 'iam', 'validation', 'derived']) {
+    for (const file of ['s3', 'hooks', 'iam', 'validation', 'index', 'sites', 'web', 'derived']) {
       expect(run.output).toContain(`tests/${file}.tftest.hcl... pass`);
     }
     expect(run.output).not.toMatch(/\.\.\. skip/);

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { S3Event } from '../../src/lambda/s3-event.js';
+import type { EventBridgeS3Event, S3Event } from '../../src/lambda/s3-event.js';
 
 /** A key as S3 writes it into event notifications: URL-encoded, `+` for a space, `/` kept. */
 export function s3EventKey(key: string): string {
@@ -33,6 +33,36 @@ export function s3Event(bucket: string, key: string, o: { size?: number; eTag?: 
       },
     ],
   } as S3Event;
+}
+
+/**
+ * The exact JSON EventBridge delivers for an object S3 created (the bucket's EventBridge notifications on), shaped as
+ * AWS's documented "Object created" example (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html):
+ * the envelope (version, id, detail-type, source, account, time, region, resources) and `detail` with the bucket, the
+ * object (key URL-encoded, size, etag, version-id, sequencer), request-id, requester, source-ip-address and reason.
+ * The sequencer comes from the same counter as s3Event's, so events made later carry greater ones.
+ */
+export function eventBridgeEvent(bucket: string, key: string, o: { size?: number; etag?: string } = {}): EventBridgeS3Event {
+  sequence++;
+  return {
+    version: '0',
+    id: `17793124-05d4-b198-2fde-${sequence.toString(16).padStart(12, '0')}`,
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '111122223333',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key: s3EventKey(key), size: o.size ?? 5, etag: o.etag ?? 'b1946ac92492d2347c6235b4d2611184', 'version-id': 'IYV3p45BhZA4zZgdRQEb4vuMq2CzKBmH', sequencer: sequence.toString(16).padStart(16, '0') },
+      'request-id': 'N4N7GDK58NMKJ12R',
+      requester: '123456789012',
+      'source-ip-address': '1.2.3.4',
+      reason: 'PutObject',
+    },
+  };
 }
 
 /**

@@ -207,6 +207,24 @@ describe('analyze hook', () => {
     expect(await readManifest(storage, `${base}.json`)).toMatchObject({ detector: 'camera', labels: [{ name: 'person', confidence: 1, at: iso(T0 + 5000) }] });
   });
 
+  it("a site's clip (<site>/clips/…): alert links open the hosted app's media routes with ?site= (CCTV_ALERT_PUBLIC_URL), else presigned for CCTV_ALERT_PRESIGN_SECONDS", async () => {
+    const base = await upload(event('sited', 30, ['motion', 'person']));
+    const sited = `home/${base}`;
+    for (const ext of ['json', 'jpg']) await storage.put(`${sited}.${ext}`, { body: await body(`${base}.${ext}`) }, { contentType: 'application/octet-stream', metadata: {} });
+    const r = await analyzeHook({ CCTV_ALERT_PUBLIC_URL: 'https://cctv.example.com/' })(s3Event(s3.bucket, full(`${sited}.json`)));
+    expect(r.results[0]).toMatchObject({ outcome: 'settled', alert: true });
+    expect(hook.requests.at(-1)!.body).toMatchObject({
+      eventId: 'sited',
+      clip: `https://cctv.example.com/media/clip/${base.split('/').map(encodeURIComponent).join('/')}.mp4?site=home`,
+      poster: `https://cctv.example.com/media/poster/${base.split('/').map(encodeURIComponent).join('/')}.mp4?site=home`,
+    });
+    const again = `home/${base.replace('sited', 'sited2')}`;
+    await storage.put(`${again}.json`, { body: await body(`${base}.json`) }, { contentType: 'application/json', metadata: {} });
+    await storage.remove(`${sited}.json`);
+    await analyzeHook({ CCTV_ALERT_PRESIGN_SECONDS: '600' })(s3Event(s3.bucket, full(`${again}.json`)));
+    expect(String(hook.requests.at(-1)!.body.clip)).toMatch(/\/home\/clips\/.*sited2\.mp4\?.*X-Amz-Expires=600&/);
+  });
+
   it('analysed on premise by the local detector (found nothing): no Rekognition, no write, no alert', async () => {
     const base = await upload(event('local', 25, ['motion']));
     const manifest = (await readManifest(storage, `${base}.json`))!;

@@ -3,7 +3,7 @@ import { faststartFromHead, manifestAgeSeconds, needsPoster, planAnalysis, planT
 import { analyzeSettings, transcodeSettings } from '../../src/lambda/env.js';
 import { createdObjects, decodeS3Key } from '../../src/lambda/s3-event.js';
 import { snsMessage } from '../../src/lambda/sns.js';
-import { composeAlert } from '../../src/lib/alerts/message.js';
+import { alertJson, alertTitle, composeAlert } from '../../src/lib/alerts/message.js';
 import { s3Event } from './fixtures.js';
 
 const O: Partial<PlanOptions> & Pick<PlanOptions, 'alertOn' | 'detectLabels'> = { alertOn: ['person'], detectLabels: ['person', 'car', 'dog', 'cat'] };
@@ -167,6 +167,13 @@ describe('alert text', () => {
     expect(alert).toMatchObject({ at: '2024-05-01T12:00:03.000Z', labels: [{ name: 'person' }], allLabels: [{ name: 'car' }, { name: 'person' }],
       message: 'person (88%) on front at 2024-05-01T12:00:03.000Z' });
     expect(() => composeAlert({ ...alert, alertOn: ['dog'], labels: alert.allLabels })).toThrow(/no alert label/);
+    expect(alert).not.toHaveProperty('site');
+  });
+  it('with a site: named in the message, the title and the JSON', () => {
+    const sited = composeAlert({ ...alert, alertOn: ['person'], labels: alert.allLabels, site: 'home' });
+    expect(sited).toMatchObject({ site: 'home', message: 'person (88%) on front (home) at 2024-05-01T12:00:03.000Z' });
+    expect(alertTitle(sited)).toBe('Person on front (home)');
+    expect(alertJson(sited)).toMatchObject({ camera: 'front', site: 'home' });
   });
   it('SNS subject ≤ 100 printable ASCII characters; message has the links and the JSON', () => {
     const { subject, message } = snsMessage({ ...alert, message: `${'é'.repeat(120)}\nx` });

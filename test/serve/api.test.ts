@@ -262,6 +262,13 @@ describe('/api/config: who asks and what this host can do', () => {
     });
   });
 
+  it('names the installation\'s site when the config has one (the page shows it)', async () => {
+    const sited = createApp({ catalog: sqliteEventCatalog(f.db), config: { ...f.config, site: 'home' }, storage: f.storage });
+    const res = await sited.handle(new Request('http://127.0.0.1:8080/api/config', { headers: { host: '127.0.0.1:8080' } }));
+    expect(((await res.json()) as { site?: string }).site).toBe('home');
+    await sited.close();
+  });
+
   it('a host without some capabilities says so and refuses those routes', async () => {
     const hosted = createApp({ catalog: sqliteEventCatalog(f.db), config: f.config, storage: f.storage, capabilities: { live: false, export: false } });
     const res = await hosted.handle(new Request('http://127.0.0.1:8080/api/config', { headers: { host: '127.0.0.1:8080' } }));

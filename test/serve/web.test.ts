@@ -14,7 +14,7 @@ let server: Listening;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 
 beforeAll(async () => {
-  f = await makeServeFixture({ serve: { auth: AUTH } });
+  f = await makeServeFixture({ site: 'home', serve: { auth: AUTH } });
   server = await startServe({ config: f.config, catalog: sqliteEventCatalog(f.db), host: '127.0.0.1', port: 0 });
   browser = await launchChromium({ timezoneId: 'UTC' });
   await signIn(browser.page, server.url, AUTH);
@@ -50,6 +50,9 @@ describe('the web app in Chromium', () => {
     expect(await page.locator('.event-card img.poster').count()).toBe(3);
     const person = page.locator(`.event-card[data-id="${f.events.person}"]`);
     await expect(person.locator('.chip').allTextContents()).resolves.toEqual(['person 91%', 'dog 64%', 'motion']);
+    // The installation's name (config site) beside the views, and in the title.
+    expect(await page.textContent('header #site')).toBe('home');
+    expect(await page.title()).toBe('cctv · home');
     await page.screenshot({ path: path.join(ARTIFACTS, 'serve-events.png'), fullPage: true });
     expect(errors).toEqual([]);
   });

@@ -8,6 +8,7 @@ variables {
   bucket_name        = "cctv-test-clips"
   transcode_zip_path = "tests/fixtures/handler.zip"
   analyze_zip_path   = "tests/fixtures/handler.zip"
+  indexer_zip_path   = "tests/fixtures/handler.zip"
   ffmpeg_layer_arn   = "arn:aws:lambda:eu-west-2:123456789012:layer:ffmpeg:3"
 }
 
@@ -30,10 +31,10 @@ run "functions_limits_dead_letters_logs" {
   }
   assert {
     condition = alltrue([for f in aws_lambda_function.hook :
-      f.runtime == "nodejs20.x" && f.handler == "index.handler" && f.filename == "tests/fixtures/handler.zip" &&
+      f.runtime == "nodejs22.x" && f.handler == "index.handler" && f.filename == "tests/fixtures/handler.zip" &&
       f.source_code_hash == filebase64sha256("tests/fixtures/handler.zip") && f.architectures == tolist(["x86_64"])
     ])
-    error_message = "Each hook runs index.handler from its zip on nodejs20.x, redeployed when the zip changes."
+    error_message = "Each hook runs index.handler from its zip on nodejs22.x, redeployed when the zip changes."
   }
   assert {
     condition     = alltrue([for f in aws_lambda_function.hook : f.layers == tolist([var.ffmpeg_layer_arn])])
@@ -114,6 +115,8 @@ run "environment_and_notifications" {
       CCTV_MAX_FRAMES          = "8"
       CCTV_SNS_TOPIC_ARN       = "arn:aws:sns:eu-west-2:123456789012:cctv-alerts"
       CCTV_LOCAL_GRACE_SECONDS = "45"
+      # Alert links as cctv analyze makes them: presigned this long without alert_public_url.
+      CCTV_ALERT_PRESIGN_SECONDS = "3600"
     })
     error_message = "The analyze hook gets exactly the documented environment (no webhook unless set)."
   }
@@ -210,6 +213,7 @@ run "no_hooks_no_notification" {
   variables {
     enable_analyze   = false
     enable_transcode = false
+    enable_index     = false
     ffmpeg_layer_arn = null
   }
 
@@ -236,7 +240,7 @@ run "ffmpeg_layer_from_a_zip_goes_through_s3" {
     condition = (
       aws_lambda_layer_version.ffmpeg[0].s3_key == aws_s3_object.ffmpeg_layer[0].key &&
       aws_lambda_layer_version.ffmpeg[0].compatible_architectures == toset(["arm64"]) &&
-      aws_lambda_layer_version.ffmpeg[0].compatible_runtimes == toset(["nodejs20.x"])
+      aws_lambda_layer_version.ffmpeg[0].compatible_runtimes == toset(["nodejs22.x"])
     )
     error_message = "The layer is published from the uploaded zip for the hooks' runtime and architecture."
   }

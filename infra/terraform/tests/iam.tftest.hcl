@@ -10,6 +10,7 @@ variables {
   key_prefix         = "site-a"
   transcode_zip_path = "tests/fixtures/handler.zip"
   analyze_zip_path   = "tests/fixtures/handler.zip"
+  indexer_zip_path   = "tests/fixtures/handler.zip"
   ffmpeg_layer_arn   = "arn:aws:lambda:eu-west-2:123456789012:layer:ffmpeg:3"
 }
 

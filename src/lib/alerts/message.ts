@@ -5,6 +5,8 @@ import type { Alert } from './types.js';
 /** What an alert is made of: the clip's labels and links a person can open (already resolved by the caller). */
 export interface AlertInput {
   camera: string;
+  /** The site (config `site`, or the clip key's): named in the alert when several share one bucket and app. */
+  site?: string | undefined;
   eventId: string | null;
   /** Every label found in the clip, most confident first. */
   labels: readonly { name: string; confidence: number; at: string }[];
@@ -25,9 +27,9 @@ export function composeAlert(i: AlertInput): Alert {
   const top = hits[0];
   if (!top) throw new Error('composeAlert: no alert label among the labels found');
   return {
-    v: 1, kind: 'alert', camera: i.camera, eventId: i.eventId, at: top.at, labels: hits, allLabels: brief, detector: i.detector,
-    clip: i.clip, poster: i.poster,
-    message: `${hits.map((l) => `${l.name} (${Math.round(l.confidence * 100)}%)`).join(', ')} on ${i.camera} at ${top.at}`,
+    v: 1, kind: 'alert', camera: i.camera, ...(i.site ? { site: i.site } : {}), eventId: i.eventId, at: top.at, labels: hits, allLabels: brief,
+    detector: i.detector, clip: i.clip, poster: i.poster,
+    message: `${hits.map((l) => `${l.name} (${Math.round(l.confidence * 100)}%)`).join(', ')} on ${where(i.camera, i.site)} at ${top.at}`,
   };
 }
 
@@ -37,7 +39,7 @@ export function composeAlert(i: AlertInput): Alert {
  */
 export function alertJson(a: Alert): Omit<Alert, 'media' | 'key'> {
   return {
-    v: a.v, kind: a.kind, camera: a.camera, eventId: a.eventId, at: a.at, labels: a.labels, allLabels: a.allLabels, detector: a.detector,
+    v: a.v, kind: a.kind, camera: a.camera, ...(a.site ? { site: a.site } : {}), eventId: a.eventId, at: a.at, labels: a.labels, allLabels: a.allLabels, detector: a.detector,
     clip: a.clip, poster: a.poster, message: a.message,
   };
 }
@@ -45,8 +47,11 @@ export function alertJson(a: Alert): Omit<Alert, 'media' | 'key'> {
 /** Pure: a notification title, e.g. "Person on front" or "Person, car on drive". */
 export function alertTitle(a: Alert): string {
   const names = [...new Set(a.labels.map((l) => l.name))].join(', ');
-  return `${names.charAt(0).toUpperCase()}${names.slice(1)} on ${a.camera}`;
+  return `${names.charAt(0).toUpperCase()}${names.slice(1)} on ${where(a.camera, a.site)}`;
 }
+
+/** Pure: a camera as alerts name it: `front`, or `front (home)` with a site. */
+const where = (camera: string, site: string | undefined): string => (site ? `${camera} (${site})` : camera);
 
 /** Pure: `url` when a phone can open it (http or https), else null (`file://`, `s3://`). */
 export function openableLink(url: string | null): string | null {

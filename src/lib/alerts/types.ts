@@ -16,6 +16,8 @@ export interface Alert {
   v: 1;
   kind: 'alert';
   camera: string;
+  /** The site the camera belongs to (config `site`; in AWS, from the clip's key); absent for a single-site install. */
+  site?: string;
   /** The event's id, or null for a clip without an event. */
   eventId: string | null;
   /** ISO time of the best sighting of an alert label. */

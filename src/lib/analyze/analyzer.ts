@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, armedAt, decideAlert, type Alert, type AlertDecision, type Alerter } from '../alerts/index.js';
-import { appBaseUrl, mediaLink } from '../alerts/links.js';
+import { alertLink } from '../alerts/links.js';
 import { composeAlert } from '../alerts/message.js';
 import { getArming } from '../catalog/alerting.js';
 import { hasAlerted, type AlertDelivery } from '../catalog/alerts.js';
@@ -193,16 +193,12 @@ export class Analyzer {
   private async linkFor(clipUrl: string, posterUrl: string | null, kind: 'clip' | 'poster'): Promise<string | null> {
     const own = kind === 'clip' ? clipUrl : posterUrl;
     if (own === null) return null;
-    const base = appBaseUrl(this.o.config.alerts);
-    const clipKey = this.keyOf(clipUrl);
-    if (base && clipKey !== null) return mediaLink(base, kind, clipKey);
-    const key = this.keyOf(own);
-    return key === null ? own : ((await this.o.storage.presign(key, this.o.config.alerts.presignSeconds)) ?? own);
+    return alertLink(this.o.config.alerts, this.o.storage, { kind, clipKey: this.keyOf(clipUrl), objectKey: this.keyOf(own), url: own });
   }
 
   private async alertFor(clip: ClipInput, labels: readonly DetectionLabel[], detector: string): Promise<Alert> {
     return composeAlert({
-      camera: clip.camera, eventId: clip.eventId, labels, alertOn: this.o.config.alerts.on, detector,
+      camera: clip.camera, site: this.o.config.site, eventId: clip.eventId, labels, alertOn: this.o.config.alerts.on, detector,
       clip: (await this.linkFor(clip.url, clip.poster, 'clip'))!,
       poster: await this.linkFor(clip.url, clip.poster, 'poster'),
     });

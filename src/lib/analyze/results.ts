@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { ExamineClipInput, LabelSighting } from '../detect/examine.js';
 import type { DetectionLabel } from '../pipeline/records.js';
+import { parseClipKey } from '../sites.js';
 import { NotFoundError, type Storage } from '../storage/index.js';
 
 /**
@@ -19,11 +20,10 @@ export function toLabels(sightings: readonly LabelSighting[], clipStartMs: numbe
   }));
 }
 
-/** The keys beside a stored event clip `clips/…/<id>.mp4`: its manifest and poster; null for anything else. */
+/** The keys beside a stored event clip `[<site>/]clips/…/<id>.mp4`: its manifest and poster; null for anything else. */
 export function siblingKeys(key: string): { manifest: string; poster: string } | null {
-  if (!key.startsWith('clips/') || !key.endsWith('.mp4')) return null;
-  const base = key.slice(0, -'.mp4'.length);
-  return { manifest: `${base}.json`, poster: `${base}.jpg` };
+  const parts = parseClipKey(key);
+  return parts?.ext === 'mp4' ? { manifest: `${parts.base}.json`, poster: `${parts.base}.jpg` } : null;
 }
 
 /** The most labels written into the `labels` tag. */

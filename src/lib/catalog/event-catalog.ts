@@ -75,6 +75,18 @@ export interface FoundLabel {
   source: 'detector' | 'camera';
 }
 
+/**
+ * Pure: the labels of an event or clip as lists show them: the detector's (best confidence per label), most confident
+ * first (then by name), then the labels only the camera reported, in its order.
+ */
+export function foundLabels(detected: readonly { name: string; confidence: number }[], camera: readonly string[]): FoundLabel[] {
+  const out: FoundLabel[] = [...detected]
+    .sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name))
+    .map((l) => ({ name: l.name, confidence: l.confidence, source: 'detector' }));
+  for (const name of camera) if (!out.some((l) => l.name === name)) out.push({ name, confidence: null, source: 'camera' });
+  return out;
+}
+
 /** An event or a plain clip, as lists show it. */
 export interface EventBasics {
   /** The event's id; null for a plain clip. */

@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { EventBasics, FoundLabel } from './event-catalog.js';
+import { foundLabels, type EventBasics } from './event-catalog.js';
 
 /**
  * `cctv search` over the catalog. What is searched is an event (events table) or a plain clip (a stored clip with no
@@ -221,20 +221,13 @@ function details(db: Db) {
   );
   const clipDetections = db.prepare('SELECT label AS name, confidence FROM detections WHERE clip_url = ?');
   const clipUpload = db.prepare('SELECT end_ms AS endMs, poster FROM uploads WHERE url = ?');
-  const labels = (detected: { name: string; confidence: number }[], camera: string[]): FoundLabel[] => {
-    const out: FoundLabel[] = detected
-      .sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name))
-      .map((l) => ({ name: l.name, confidence: l.confidence, source: 'detector' }));
-    for (const name of camera) if (!out.some((l) => l.name === name)) out.push({ name, confidence: null, source: 'camera' });
-    return out;
-  };
   return {
     event(id: string, camera: string, startMs: number): SearchMatch {
       const ev = eventRow.get(id) as { endMs: number | null };
       const up = eventUpload.get(id) as { url: string; poster: string | null } | undefined;
       return {
         eventId: id, camera, startMs, endMs: ev.endMs,
-        labels: labels(eventDetections.all(id) as { name: string; confidence: number }[], cameraLabels.all(id) as string[]),
+        labels: foundLabels(eventDetections.all(id) as { name: string; confidence: number }[], cameraLabels.all(id) as string[]),
         clip: up?.url ?? null, poster: up?.poster ?? null,
       };
     },
@@ -242,7 +235,7 @@ function details(db: Db) {
       const up = clipUpload.get(url) as { endMs: number; poster: string | null } | undefined;
       return {
         eventId: null, camera, startMs, endMs: up?.endMs ?? null,
-        labels: labels(clipDetections.all(url) as { name: string; confidence: number }[], []),
+        labels: foundLabels(clipDetections.all(url) as { name: string; confidence: number }[], []),
         clip: url, poster: up?.poster ?? null,
       };
     },

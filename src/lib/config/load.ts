@@ -206,6 +206,12 @@ function checkCrossFields(config: Config, where: (p: PropertyKey[]) => string): 
   if (config.storage.url?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(config.storage.url)) {
     throw new UserError(`${where(['storage', 'url'])}: not a valid bucket name in "${config.storage.url}" (s3://bucket/prefix)`);
   }
+  const prefix = /^s3:\/\/[^/]+\/(.+?)\/*$/.exec(config.storage.url ?? '')?.[1];
+  if (config.site !== undefined && config.storage.url?.startsWith('s3://') && prefix?.split('/').pop() !== config.site) {
+    throw new UserError(
+      `${where(['storage', 'url'])}: with site "${config.site}" the S3 URL must end with /${config.site} (s3://<bucket>/${config.site}): a site's clips are stored under <site>/clips/, the prefix its uploader identity may write (Terraform output site_storage_urls)`,
+    );
+  }
 }
 
 /** Sink names are unique; a sink's cameras exist; its labels can match an alert (alerts.on). */

@@ -4,6 +4,7 @@ import { sinkConfigSchema } from '../alerts/sinks.js';
 import { webhookOptionsSchema } from '../alerts/webhook.js';
 import { detectConfigSchema } from '../detect/index.js';
 import { cameraMotionSchema, motionDefaultsSchema } from '../motion/config.js';
+import { siteNameProblem } from '../sites.js';
 
 /**
  * The configuration schema: every key of config.example.yaml, with its default and a description.
@@ -177,6 +178,11 @@ const serveSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
+  site: z
+    .string()
+    .refine((v) => siteNameProblem(v) === null, { error: (i) => siteNameProblem(String(i.input)) ?? 'not a site name' })
+    .optional()
+    .describe('this installation\'s name among several sharing a bucket (stored keys <site>/clips/…; the web app and alerts name it)'),
   dataDir: z.string().min(1).default('./cctv-data').describe('recordings/, catalog.db'),
   cameras: z
     .record(z.string().regex(cameraName, 'camera names are letters, digits, - and _'), cameraSchema)

@@ -32,7 +32,8 @@ export interface ExportPlan {
   empty: string[];
 }
 
-const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+/** cctv's version, read when an export is made (the web Lambda's bundle has no package.json and makes none). */
+const cctvVersion = () => (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
 
@@ -96,7 +97,7 @@ export function exportManifest(plan: ExportPlan, files: readonly ExportedFile[],
   return {
     kind: 'cctv-export',
     version: 1,
-    cctv: version,
+    cctv: cctvVersion(),
     created: iso(createdMs),
     from: iso(plan.span.fromMs),
     to: iso(plan.span.toMs),

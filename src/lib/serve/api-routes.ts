@@ -26,6 +26,8 @@ export interface AppConfig {
   capabilities: Capabilities;
   /** Configured cameras and whether each has a sub stream (the live grid shows it). */
   cameras: { name: string; subStream: boolean }[];
+  /** On premise: this installation's name (config `site`), when set; the page shows it. */
+  site?: string;
 }
 
 export interface EventItem {
@@ -75,8 +77,9 @@ const OWN_PATHS = new Set(['/api/config', '/api/reviews', '/api/cameras', '/api/
 const MAX_PAGE = 200;
 const DAY_MS = 86_400_000;
 
-export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record'>, capabilities: Capabilities): Route {
+export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'site'>, capabilities: Capabilities): Route {
   const cameraNames = Object.keys(config.cameras);
+  const events = eventsRoute(catalog);
   return async (req, url, ctx) => {
     const q = url.searchParams;
     if (OWN_PATHS.has(url.pathname)) allowMethods(req, ...(url.pathname === '/api/reviews' ? ['POST'] : ['GET']));
@@ -86,6 +89,7 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
           user: asker(ctx),
           capabilities,
           cameras: cameraNames.map((name) => ({ name, subStream: config.cameras[name]!.subUrl !== undefined })),
+          ...(config.site === undefined ? {} : { site: config.site }),
         } satisfies AppConfig);
       case '/api/reviews': {
         if (!capabilities.review) throw new HttpError(404, 'review marks are not kept by this host');
@@ -98,18 +102,7 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
         return json({ cameras: await Promise.all(cameraNames.map((n) => cameraHealth(catalog, config.dataDir, n, config.record.stallSeconds))) });
       }
       case '/api/events':
-        return json(
-          await listEvents(catalog, {
-            cameras: q.getAll('camera').filter(Boolean),
-            labels: q.getAll('label').filter(Boolean),
-            sinceMs: timeParam(q.get('since'), 'since'),
-            untilMs: timeParam(q.get('until'), 'until'),
-            limit: q.has('limit') ? intParam(q.get('limit'), 'limit', 1, MAX_PAGE) : 50,
-            cursor: q.get('before') || undefined,
-            reviewer: asker(ctx).name,
-            unreviewed: flagParam(q.get('unreviewed'), 'unreviewed'),
-          }),
-        );
+        return events(req, url, ctx);
       case '/api/timeline': {
         const cam = knownCamera(config, q.get('camera'));
         const day = q.get('day');
@@ -132,8 +125,31 @@ export function apiRoutes(catalog: EventCatalog, config: Pick<Config, 'dataDir' 
   };
 }
 
+/**
+ * /api/events?camera&label&since&until&before&limit&unreviewed over one catalog, with the asker's review marks. `site`: the hosted app's site of that catalog,
+ * carried on the media paths it answers (`?site=`), since the media routes look the key up in that site's catalog.
+ */
+export function eventsRoute(catalog: EventCatalog, site?: string): Route {
+  return async (_req, url, ctx) => {
+    if (url.pathname !== '/api/events') return undefined;
+    const q = url.searchParams;
+    return json(
+      await listEvents(catalog, site, {
+        cameras: q.getAll('camera').filter(Boolean),
+        labels: q.getAll('label').filter(Boolean),
+        sinceMs: timeParam(q.get('since'), 'since'),
+        untilMs: timeParam(q.get('until'), 'until'),
+        limit: q.has('limit') ? intParam(q.get('limit'), 'limit', 1, MAX_PAGE) : 50,
+        cursor: q.get('before') || undefined,
+        reviewer: asker(ctx).name,
+        unreviewed: flagParam(q.get('unreviewed'), 'unreviewed'),
+      }),
+    );
+  };
+}
+
 /** A page of events and plain clips as the API answers it. */
-async function listEvents(catalog: EventCatalog, query: Parameters<EventCatalog['listEvents']>[0]): Promise<{ events: EventItem[]; next: string | null }> {
+async function listEvents(catalog: EventCatalog, site: string | undefined, query: Parameters<EventCatalog['listEvents']>[0]): Promise<{ events: EventItem[]; next: string | null }> {
   let page;
   try {
     page = await catalog.listEvents(query);
@@ -149,8 +165,8 @@ async function listEvents(catalog: EventCatalog, query: Parameters<EventCatalog[
       end: m.endMs === null ? null : iso(m.endMs),
       durationSeconds: m.endMs === null ? null : Math.round(m.endMs - m.startMs) / 1000,
       labels: m.labels.map((l) => (l.confidence === null ? l : { ...l, confidence: Math.round(l.confidence * 1000) / 1000 })),
-      clip: m.clipKey === null ? null : mediaPath('clip', m.clipKey),
-      poster: m.clipKey === null || !m.hasPoster ? null : mediaPath('poster', m.clipKey),
+      clip: m.clipKey === null ? null : mediaPath('clip', m.clipKey, site),
+      poster: m.clipKey === null || !m.hasPoster ? null : mediaPath('poster', m.clipKey, site),
       review: m.eventId ?? m.clipKey,
       reviewed: m.reviewed,
     })),

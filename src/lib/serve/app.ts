@@ -15,6 +15,7 @@ import { LiveHub } from './live/hub.js';
 import { liveRoutes } from './live/routes.js';
 import { mediaRoutes } from './media-routes.js';
 import { csrfRefusal, forwardedClient, hostAllowed, securityHeaders, trustedProxyList } from './security.js';
+import { siteRoutes, type HostedSite } from './hosted-routes.js';
 import { staticRoutes } from './static-files.js';
 
 /**
@@ -51,13 +52,31 @@ import { staticRoutes } from './static-files.js';
  *   /media/recording/<camera>.mp4?at&seconds  continuous recording from the keyframe before `at`, fragmented MP4
  *   /media/thumb/<camera>.jpg?at        a small JPEG of the keyframe at or before `at` (the timeline's scrubbing)
  *   /media/latest/<camera>.jpg          the camera's latest recorded frame
+ * The hosted app (`sites`, issue 15) serves /api/config (capabilities, the principal's sites), /api/events and
+ * /media/clip|poster per site (`?site=`, hosted-routes.ts), and none of the routes that need the house (cameras,
+ * timeline, recordings, latest frames).
  *   /media/live/<camera>.mp4?stream     the camera live, fragmented MP4                     (live/routes.ts)
  *   /media/live?camera&stream           several cameras live in one framed stream (the web app's grid)
  */
-export interface AppOptions {
+export type AppOptions = CommonOptions & (PremiseSource | HostedSource);
+
+/** On premise: the catalog, the storage, and the cameras and recordings of the config (timeline, live frames, recorder health). */
+interface PremiseSource {
   catalog: EventCatalog;
-  config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'serve'>;
+  config: Pick<Config, 'dataDir' | 'cameras' | 'record' | 'serve' | 'site'>;
   storage: Storage;
+  sites?: undefined;
+}
+
+/** The hosted app: each site's event catalog and storage, by site name. */
+interface HostedSource {
+  sites: Readonly<Record<string, HostedSite>>;
+  catalog?: undefined;
+  config?: undefined;
+  storage?: undefined;
+}
+
+interface CommonOptions {
   /** Who is asking; default `noSignIn` (everyone is the local admin, loopback only). */
   authenticator?: Authenticator;
   /** Where sign-ins, refusals and footage watched are recorded; default nowhere. */
@@ -68,7 +87,9 @@ export interface AppOptions {
   routes?: Route[];
   /** Origins media may be redirected to (the S3 endpoint of presigned URLs); added to the CSP. */
   mediaOrigins?: string[];
-  /** What this host can do (default: everything); the web app hides the rest. The hosted app turns live off. */
+  /** How long a presigned media URL lives (default media.ts PRESIGN_SECONDS). */
+  presignSeconds?: number;
+  /** What this on-premise host can do (default: everything); the web app hides the rest. The hosted app's are fixed (hosted-routes.ts). */
   capabilities?: Partial<Capabilities>;
   /** How long a live camera's ffmpeg keeps running after its last viewer left (default 5 s). */
   liveLingerMs?: number;
@@ -97,9 +118,7 @@ const FOOTAGE_LOG_WINDOW_MS = 10 * 60_000;
 export function createApp(o: AppOptions): App {
   // blob: is where Media Source Extensions attach a stream to a <video> (live view, timeline player).
   const headers = securityHeaders([...(o.mediaOrigins ?? []), 'blob:']);
-  const capabilities: Capabilities = { live: true, timeline: true, export: true, review: true, ...o.capabilities };
-  const limits = new Limits(o.config.serve.limits);
-  const live = new LiveHub(o.config, { lingerMs: o.liveLingerMs });
+  const live = o.sites ? null : new LiveHub(o.config, { lingerMs: o.liveLingerMs });
   const auth = o.authenticator ?? noSignIn;
   const signIn = auth.kind !== 'none';
   const trusted = trustedProxyList(o.trustedProxies ?? []);
@@ -107,16 +126,23 @@ export function createApp(o: AppOptions): App {
   const footageSeen = new RecentKeys(FOOTAGE_LOG_WINDOW_MS);
   // GET-only route modules: another method on their paths is answered 405 below.
   const readOnly = (route: Route): Route => async (req, url, ctx) => (req.method === 'GET' || req.method === 'HEAD' ? route(req, url, ctx) : undefined);
-  const routes: Route[] = [
-    ...[
-      staticRoutes(),
-      mediaRoutes({ catalog: o.catalog, storage: o.storage, config: o.config, limits, timeline: capabilities.timeline }),
-      liveRoutes({ hub: live, limits, config: o.config, enabled: capabilities.live }),
-      exportRoutes({ catalog: o.catalog, config: o.config, limits, enabled: capabilities.export }),
-    ].map(readOnly),
-    apiRoutes(o.catalog, o.config, capabilities), // GET, and POST /api/reviews
-    ...(o.routes ?? []),
-  ];
+  let routes: Route[];
+  if (o.sites) {
+    routes = [...[staticRoutes(), siteRoutes(o.sites, o.presignSeconds)].map(readOnly), ...(o.routes ?? [])];
+  } else {
+    const capabilities: Capabilities = { live: true, timeline: true, export: true, review: true, ...o.capabilities };
+    const limits = new Limits(o.config.serve.limits);
+    routes = [
+      ...[
+        staticRoutes(),
+        mediaRoutes({ catalog: o.catalog, storage: o.storage, config: o.config, limits, timeline: capabilities.timeline, presignSeconds: o.presignSeconds }),
+        liveRoutes({ hub: live!, limits, config: o.config, enabled: capabilities.live }),
+        exportRoutes({ catalog: o.catalog, config: o.config, limits, enabled: capabilities.export }),
+      ].map(readOnly),
+      apiRoutes(o.catalog, o.config, capabilities), // GET, and POST /api/reviews
+      ...(o.routes ?? []),
+    ];
+  }
 
   const record = (action: 'refused' | 'footage', req: Request, url: URL, client: Client, status: number, principal: Principal | null, detail: string | null) => {
     if (o.accessLog) {
@@ -186,6 +212,6 @@ export function createApp(o: AppOptions): App {
       for (const c of setCookie) res.headers.append('set-cookie', c);
       return res;
     },
-    close: () => live.close(),
+    close: async () => live?.close(),
   };
 }

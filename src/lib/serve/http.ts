@@ -88,7 +88,11 @@ export function knownCamera(config: Pick<Config, 'cameras'>, name: string | null
   return name;
 }
 
-/** The API path of a stored object's media route (`/media/clip/<key>`, `/media/poster/<key>`), keyed by the clip. */
-export function mediaPath(kind: 'clip' | 'poster', clipKey: string): string {
-  return `/media/${kind}/${clipKey.split('/').map(encodeURIComponent).join('/')}`;
+/**
+ * The API path of a stored object's media route (`/media/clip/<key>`, `/media/poster/<key>`), keyed by the clip; in
+ * the hosted app with the site whose catalog knows the key (`?site=`).
+ */
+export function mediaPath(kind: 'clip' | 'poster', clipKey: string, site?: string): string {
+  const path = `/media/${kind}/${clipKey.split('/').map(encodeURIComponent).join('/')}`;
+  return site === undefined ? path : `${path}?site=${encodeURIComponent(site)}`;
 }

@@ -14,22 +14,12 @@ import { localAuthenticator } from './auth/local.js';
 import { noSignIn } from './auth/none.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/session-policy.js';
 import { healthRoutes, serveHealth, type Health } from './health-routes.js';
+import { presignOrigin } from './media.js';
 import { listen, type Listening } from './node.js';
 import { assertBindAllowed, isLoopback } from './security.js';
 
 export { createApp, type App, type AppOptions, type Connection } from './app.js';
 export { listen, type Listening } from './node.js';
-
-/** The origin presigned URLs of `storage` point at (the CSP must allow it for media), or none. */
-async function presignOrigin(storage: Storage): Promise<string[]> {
-  try {
-    const signed = await storage.presign('probe.mp4', 60);
-    return signed ? [new URL(signed).origin] : [];
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'cannot presign storage URLs: stored clips will not play');
-    return [];
-  }
-}
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

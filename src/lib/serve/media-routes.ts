@@ -4,7 +4,7 @@ import type { Storage } from '../storage/index.js';
 import { snapshotKey } from '../clips/window.js';
 import { asker, decode, HttpError, intParam, knownCamera, mediaPath, timeParam, type Route } from './http.js';
 import { releasing, type Limits } from './limits.js';
-import { LatestFrames, recordingRun, recordingStream, storedObject, Thumbnails } from './media.js';
+import { LatestFrames, PRESIGN_SECONDS, recordingRun, recordingStream, storedObject, Thumbnails } from './media.js';
 
 /**
  * The media routes: /media/clip/<key> and /media/poster/<key> (a stored clip and its poster, looked up in the catalog
@@ -18,31 +18,44 @@ import { LatestFrames, recordingRun, recordingStream, storedObject, Thumbnails }
 
 const MAX_RECORDING_SECONDS = 3600;
 
+/**
+ * /media/clip/<key> and /media/poster/<key> of one catalog: the key is looked up in it (a key it does not know is a
+ * 404, whatever the storage holds). `presignSeconds`: how long a presigned URL lives (media.ts PRESIGN_SECONDS).
+ */
+export function storedMediaRoute(catalog: EventCatalog, storage: Storage, presignSeconds = PRESIGN_SECONDS): Route {
+  return async (req, url) => {
+    const m = /^\/media\/(clip|poster)\/(.+)$/.exec(url.pathname);
+    if (!m) return undefined;
+    const key = decode(m[2]!);
+    const clip = await catalog.storedClip(key);
+    const stored = m[1] === 'clip' ? clip?.url : clip?.poster;
+    if (!clip || !stored) throw new HttpError(404, `no stored ${m[1]} ${key}`);
+    const download = m[1] === 'clip' && url.searchParams.has('download') ? `${clip.camera}-${new Date(clip.startMs).toISOString().replace(/[:.]/g, '-')}.mp4` : undefined;
+    return storedObject(storage, stored, { method: req.method, range: req.headers.get('range') }, {
+      contentType: m[1] === 'clip' ? 'video/mp4' : 'image/jpeg', download, presignSeconds,
+    });
+  };
+}
+
 export function mediaRoutes(o: {
   catalog: EventCatalog;
   storage: Storage;
   config: Pick<Config, 'dataDir' | 'cameras'>;
   limits: Limits;
   timeline: boolean;
+  /** How long a presigned URL lives (media.ts PRESIGN_SECONDS). */
+  presignSeconds?: number | undefined;
 }): Route {
   const { catalog, config } = o;
   const latest = new LatestFrames(catalog, config.dataDir);
   const thumbs = new Thumbnails(catalog, config.dataDir);
+  const stored = storedMediaRoute(catalog, o.storage, o.presignSeconds);
   return async (req, url, ctx) => {
     if (!url.pathname.startsWith('/media/') || url.pathname.startsWith('/media/live') || url.pathname.startsWith('/media/export')) return undefined;
     const q = url.searchParams;
-    let m = /^\/media\/(clip|poster)\/(.+)$/.exec(url.pathname);
-    if (m) {
-      const key = decode(m[2]!);
-      const clip = await catalog.storedClip(key);
-      const stored = m[1] === 'clip' ? clip?.url : clip?.poster;
-      if (!clip || !stored) throw new HttpError(404, `no stored ${m[1]} ${key}`);
-      const download = m[1] === 'clip' && q.has('download') ? `${clip.camera}-${new Date(clip.startMs).toISOString().replace(/[:.]/g, '-')}.mp4` : undefined;
-      return storedObject(o.storage, stored, { method: req.method, range: req.headers.get('range') }, {
-        contentType: m[1] === 'clip' ? 'video/mp4' : 'image/jpeg', download,
-      });
-    }
-    m = /^\/media\/(recording|thumb)\/([^/]+)\.(mp4|jpg)$/.exec(url.pathname);
+    const answer = await stored(req, url, ctx);
+    if (answer) return answer;
+    let m = /^\/media\/(recording|thumb)\/([^/]+)\.(mp4|jpg)$/.exec(url.pathname);
     if (m && (m[1] === 'recording') === (m[3] === 'mp4')) {
       if (!o.timeline) throw new HttpError(404, 'recordings are not available on this host');
       const cam = knownCamera(config, decode(m[2]!));

@@ -42,6 +42,17 @@ export function parseRange(header: string | null, size: number): ByteRangeReques
   return { start, end };
 }
 
+/** The origin presigned URLs of `storage` point at (the CSP must allow it for media), or none. */
+export async function presignOrigin(storage: Storage): Promise<string[]> {
+  try {
+    const signed = await storage.presign('probe.mp4', 60);
+    return signed ? [new URL(signed).origin] : [];
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'cannot presign storage URLs: stored clips will not play');
+    return [];
+  }
+}
+
 /** How long a presigned media URL stays valid. */
 export const PRESIGN_SECONDS = 300;
 
@@ -53,7 +64,7 @@ export async function storedObject(
   storage: Storage,
   url: string,
   req: { method: string; range: string | null },
-  opts: { contentType: string; download?: string },
+  opts: { contentType: string; download?: string; presignSeconds?: number },
 ): Promise<Response> {
   let key: string;
   try {
@@ -61,7 +72,7 @@ export async function storedObject(
   } catch {
     return new Response('stored in another storage than the configured one', { status: 404 });
   }
-  const signed = await storage.presign(key, PRESIGN_SECONDS, opts.download ? { downloadAs: opts.download } : {});
+  const signed = await storage.presign(key, opts.presignSeconds ?? PRESIGN_SECONDS, opts.download ? { downloadAs: opts.download } : {});
   if (signed) return new Response(null, { status: 302, headers: { location: signed, 'cache-control': 'no-store' } });
   let size: number;
   try {

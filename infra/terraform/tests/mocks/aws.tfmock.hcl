@@ -55,3 +55,33 @@ mock_resource "aws_lambda_layer_version" {
     signing_profile_version_arn = "arn:aws:signer:eu-west-2:123456789012:/signing-profiles/mock/1"
   }
 }
+
+mock_resource "aws_dynamodb_table" {
+  defaults = { arn = "arn:aws:dynamodb:eu-west-2:123456789012:table/cctv-events" }
+}
+
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = { arn = "arn:aws:events:eu-west-2:123456789012:rule/cctv-manifests" }
+}
+
+mock_resource "aws_lambda_function_url" {
+  defaults = { function_url = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-2.on.aws/" }
+}
+
+mock_resource "aws_cloudfront_distribution" {
+  defaults = {
+    arn         = "arn:aws:cloudfront::123456789012:distribution/E2TESTDISTRIB"
+    domain_name = "d111111abcdef8.cloudfront.net"
+  }
+}
+
+mock_resource "aws_cognito_user_pool" {
+  defaults = {
+    id  = "eu-west-2_AbCdEf123"
+    arn = "arn:aws:cognito-idp:eu-west-2:123456789012:userpool/eu-west-2_AbCdEf123"
+  }
+}
+
+mock_resource "aws_ssm_parameter" {
+  defaults = { arn = "arn:aws:ssm:eu-west-2:123456789012:parameter/cctv/web/settings" }
+}

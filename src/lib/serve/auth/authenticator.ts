@@ -14,6 +14,11 @@ export type { Role } from '../../catalog/users.js';
 export interface Principal {
   name: string;
   role: Role;
+  /**
+   * The sites whose events they may see in the hosted app (their user pool groups); absent: every site (on premise,
+   * where there is one, and the hosted app's admins).
+   */
+  sites?: readonly string[];
 }
 
 /** The principal of every request when sign-in is off (the server then answers loopback only). */

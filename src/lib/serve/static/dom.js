@@ -14,6 +14,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * What the host said in /api/config beyond capabilities (the hosted app, issue 15): the site whose events are shown
+ * ('' on premise; every API call names it as `?site=`) and how long its presigned media URLs live.
+ */
+export const host = { site: '', mediaUrlSeconds: 300 };
+
 /** `path?params` (arrays repeat the key; empty values are left out). */
 export function withQuery(path, params = {}) {
   const q = new URLSearchParams();
@@ -21,20 +27,21 @@ export function withQuery(path, params = {}) {
   return `${path}${q.size ? `?${q}` : ''}`;
 }
 
-/** The session ended (signed out elsewhere, expired): sign in again, then come back here. */
-export function toSignIn() {
-  location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.hash)}`);
+/** The session ended (signed out elsewhere, expired): sign in again (where the app's 401 says), then come back here. */
+export function toSignIn(where = '/sign-in') {
+  location.assign(`${where}?next=${encodeURIComponent(location.pathname + location.hash)}`);
 }
 
 async function answer(res) {
-  if (res.status === 401) toSignIn();
-  if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error || res.statusText);
-  return res.json();
+  const body = await res.json().catch(() => ({}));
+  if (res.status === 401) toSignIn(body.signIn);
+  if (!res.ok) throw new Error(body.error || res.statusText);
+  return body;
 }
 
-/** GET a JSON API route. */
+/** GET a JSON API route (in the hosted app, of the site picked). */
 export async function api(path, params = {}) {
-  return answer(await fetch(withQuery(path, params), { headers: { accept: 'application/json' } }));
+  return answer(await fetch(withQuery(path, { ...params, site: host.site }), { headers: { accept: 'application/json' } }));
 }
 
 /** POST JSON to an API route (same origin: the browser sends Origin, which the server checks). */

@@ -1,25 +1,43 @@
 // The events grid (#/events, #/people): newest first with posters and labels, filters, paging as you scroll, the
 // clip player, and review marks (per user: a tick on each card, "unreviewed only", opening a clip marks it).
-import { api, el, fmtDuration, fmtTime, post } from './dom.js';
+import { api, el, fmtDuration, fmtTime, host, post } from './dom.js';
 
 const player = document.getElementById('player');
 const video = document.getElementById('player-video');
 
+let playing = null;
 function play(src, title, download) {
   document.getElementById('player-title').textContent = title;
   const link = document.getElementById('player-download');
   link.hidden = !download;
   if (download) link.href = download;
+  playing = { src, askedMs: Date.now() };
   video.src = src;
   if (!player.open) player.showModal();
   video.play().catch(() => {});
 }
 function closePlayer() {
+  playing = null;
   video.pause();
   video.removeAttribute('src');
   video.load();
   if (player.open) player.close();
 }
+// A stored clip plays from a short-lived presigned URL (the app redirects to it; Chromium then keeps asking that URL,
+// and an expired one fails without an error event for a long while): a seek or a stall after most of its life asks the
+// app for a new one and carries on from the same moment.
+function askAgainIfStale() {
+  if (!playing || Date.now() - playing.askedMs < host.mediaUrlSeconds * 800) return;
+  const at = video.currentTime;
+  const paused = video.paused;
+  playing.askedMs = Date.now();
+  video.src = playing.src;
+  video.addEventListener('loadedmetadata', () => {
+    video.currentTime = at;
+    if (!paused) video.play().catch(() => {});
+  }, { once: true });
+}
+for (const name of ['seeking', 'waiting', 'error']) video.addEventListener(name, askAgainIfStale);
 document.getElementById('player-close').addEventListener('click', closePlayer);
 player.addEventListener('close', closePlayer);
 
@@ -44,7 +62,7 @@ function eventCard(e, canReview) {
     : el('span', { class: `chip ${l.name}` }, `${l.name} ${Math.round(l.confidence * 100)}%`));
   const open = () => {
     if (!e.clip) return;
-    play(e.clip, `${e.camera} · ${fmtTime(e.start)}`, `${e.clip}?download=1`);
+    play(e.clip, `${e.camera} · ${fmtTime(e.start)}`, `${e.clip}${e.clip.includes('?') ? '&' : '?'}download=1`);
     if (canReview && e.review && !card.classList.contains('reviewed')) mark([e.review], true).catch(() => {});
   };
   const review = canReview && e.review
