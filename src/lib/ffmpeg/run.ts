@@ -47,9 +47,10 @@ export interface LongRunning {
  * finalise and exit, instead of leaving an orphan recording forever. (fluent-ffmpeg cannot wrap the binary like
  * this, which is why the recorder spawns ffmpeg itself.)
  */
-export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void }): LongRunning {
+export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void; stdin?: Readable }): LongRunning {
   const proc = spawn('setpriv', ['--pdeathsig', 'SIGINT', '--', FFMPEG, '-hide_banner', '-nostdin', '-y', ...job.args], {
-    stdio: ['ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
+    // `stdin`: a pipe from another process (`-i pipe:0`; -nostdin only turns off ffmpeg's keyboard commands).
+    stdio: [job.stdin ?? 'ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
     env: { ...process.env, TZ: 'UTC' },
   });
   if (job.onStdout) proc.stdout!.on('data', job.onStdout);
