@@ -15,9 +15,12 @@
 //   3 s), alert when `person` is confirmed (src/lib/detect/confirm.ts: 2 of the last 3 samples, or once at 0.85);
 // - CPU per camera of the real source (watchMotion: ffmpeg + Node) on RTSP cameras replaying vtest in real time:
 //   a 640x360 10 fps sub stream (every frame; also at 2 samples a second), a 640x360 5 fps one, a 1080p25 main stream
-//   (keyframes only, and every frame for scale).
+//   (keyframes only, and every frame for scale), and the same main stream recorded by a real `cctv record` with the
+//   source reading its growing segments (events.motion.input: recording).
 // Run: npm run build && node bench/motion.mjs [--no-cpu] [--no-detector]   → bench/results/motion.json (~25 min; the
 // scenes are generated once, ~12 min, into bench/tmp/motion)
+//      node bench/motion.mjs --cpu-only   → bench/results/motion-cpu.json (~10 min): the recording against the
+// streams, alternating, 900 s segments (and 10 s ones, for what a segment switch costs), with the load average
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -20,9 +20,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'cctv-motion-rec-e2e-'));
 const cameras: TestCamera[] = [];
 let clips: { object: string; ramp: string };
 beforeAll(async () => {
-  // The object walks through from 14 s to 22 s: time for the source to start on the first segment and learn the scene
-  // from keyframes (one every 2 s) before it comes.
-  clips = await makeMotionClips(dir, [14, 22]);
+  // A keyframe a second; the object walks through from 14 s to 22 s and the light ramps from 10 s: time for the source
+  // to start on the first segment and learn the scene from 8 keyframes (detector.ts WARMUP_SAMPLES) before.
+  clips = await makeMotionClips(dir, { object: [14, 22], rampAt: 10, gop: 10 });
 }, 60_000);
 afterAll(async () => {
   for (const c of cameras.splice(0)) await c.stop();
@@ -51,8 +51,8 @@ describe('cctv watch-events beside cctv record, input: recording (processes)', (
     const watch = spawnCctv(['watch-events'], { cwd: project });
     try {
       await waitFor('the end of the walkway event', () => watch.records().some((r) => r.state === 'end'), 60_000, 200);
-      // The ramp clip's whole light change (0-18 s) has been recorded and watched by now.
-      await waitFor('20 s of the ramp', () => Date.now() - started > 22_000, 30_000);
+      // The ramp clip's whole light change (10-28 s) has been recorded and watched by now.
+      await waitFor('30 s of the ramp', () => Date.now() - started > 31_000, 40_000);
     } finally {
       await stop(watch);
       await stop(rec);

@@ -100,7 +100,7 @@ describe('recordingCut on synthetic bytes', () => {
 describe('followCommand', () => {
   it('the header, then from the cut on (tail counts from 1)', () => {
     expect(followCommand('/d/rec/a b.mkv', { header: 4000, from: 99_999 })).toEqual([
-      'sh', '-c', 'head -c "$1" -- "$3" && exec tail -c +"$2" -f -- "$3"', 'sh', '4000', '100000', '/d/rec/a b.mkv',
+      'sh', '-c', 'head -c "$1" -- "$3" && exec tail ---disable-inotify -s 1 -c +"$2" -f -- "$3"', 'sh', '4000', '100000', '/d/rec/a b.mkv',
     ]);
   });
 

