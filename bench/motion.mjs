@@ -15,12 +15,15 @@
 //   3 s), alert when `person` is confirmed (src/lib/detect/confirm.ts: 2 of the last 3 samples, or once at 0.85);
 // - CPU per camera of the real source (watchMotion: ffmpeg + Node) on RTSP cameras replaying vtest in real time:
 //   a 640x360 10 fps sub stream (every frame; also at 2 samples a second), a 640x360 5 fps one, a 1080p25 main stream
-//   (keyframes only, and every frame for scale).
+//   (keyframes only, and every frame for scale), and the same main stream recorded by a real `cctv record` with the
+//   source reading its growing segments (events.motion.input: recording).
 // Run: npm run build && node bench/motion.mjs [--no-cpu] [--no-detector]   → bench/results/motion.json (~25 min; the
 // scenes are generated once, ~12 min, into bench/tmp/motion)
+//      node bench/motion.mjs --cpu-only   → bench/results/motion-cpu.json (~10 min): the recording against the
+// streams, alternating, 900 s segments (and 10 s ones, for what a segment switch costs), with the load average
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,12 +50,166 @@ const MERGE_GAP_MS = 5000;
 const DEFAULTS = motionDefaultsSchema.parse({});
 const SETTINGS = resolveMotion(DEFAULTS, { url: 'file:///x', motion: { enabled: true, zones: [], masks: [] } });
 const log = (...a) => console.error(...a);
+const MACHINE = `${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}`;
 const round = (v, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 const quantile = (xs, q) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] : null);
 
-// ---------------------------------------------------------------- footage and scenes
+// ---------------------------------------------------------------- CPU per camera, real time
 const vtest = await ensureVtest();
+const cpuTicks = (pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+};
+const children = () => {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const descendants = (pid) => {
+  try {
+    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return kids.flatMap((k) => [k, ...descendants(k)]);
+  } catch {
+    return [];
+  }
+};
+const load = () => os.loadavg().map((l) => round(l, 1));
+/** CPU ticks of this process's children that have exited and been waited for (the recording input ends one ffmpeg per segment). */
+const reapedTicks = () => {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return Number(f[13]) + Number(f[14]);
+};
+/** The motion decoders' CPU ticks so far: those running (children but the camera server and the recorder) and those gone. */
+const decoderTicks = (skip) => children().filter((pid) => !skip.includes(pid)).reduce((a, pid) => a + cpuTicks(pid), 0) + reapedTicks();
+
+/**
+ * One CPU measurement: `cameras` RTSP cameras replaying `file`, each watched by the real source (watchMotion in this
+ * process: ffmpeg + Node). `input: 'stream'` decodes the camera's stream (a second RTSP session beside the recorder);
+ * `input: 'recording'` has a real `cctv record` (another process, not counted: it runs anyway) record the cameras
+ * (segments of `segmentSeconds`: the default 900 s, so usually no switch in the minute measured; 10 s to measure what
+ * a switch costs) and the source reads its growing files.
+ */
+async function cpuRun(name, file, cameras, decode, { samplesPerSecond = DEFAULTS.samplesPerSecond, input = 'stream', segmentSeconds = 900, seconds = 60, warmup = 8 } = {}) {
+  const port = 19500 + Math.floor(Math.random() * 400);
+  const server = spawn('/usr/bin/python3', [path.join(root, 'test/helpers/rtsp-camera.py'), String(port), '--file', file, '--mounts', String(cameras)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => server.stdout.on('data', (d) => String(d).includes('READY') && resolve()));
+  const url = (i) => `rtsp://127.0.0.1:${port}/cam${i}`;
+  let recorder = null;
+  const dataDir = path.join(work, `cpu-recordings-${port}`);
+  if (input === 'recording') {
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+    const config = path.join(dataDir, 'cctv.config.json');
+    writeFileSync(config, JSON.stringify({ dataDir, cameras: Object.fromEntries(Array.from({ length: cameras }, (_, i) => [`cam${i}`, { url: url(i) }])), record: { segmentSeconds } }));
+    recorder = spawn(process.execPath, [path.join(root, 'bin/cctv.js'), '--config', config, 'record'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const { newestRecording } = await dist('motion/recording.js');
+    for (let t = 0; Array.from({ length: cameras }, (_, i) => newestRecording(dataDir, `cam${i}`)).some((f) => f === null); t++) {
+      if (t > 200) throw new Error('the recorder wrote nothing in 20 s');
+      await sleep(100);
+    }
+  }
+  const stop = new AbortController();
+  let samples = 0;
+  const runs = Array.from({ length: cameras }, (_, i) => {
+    const motion = resolveMotion({ ...DEFAULTS, decode, samplesPerSecond, input }, { url: url(i), subUrl: undefined, motion: { enabled: true, zones: [], masks: [] } });
+    return watchMotion({
+      camera: `cam${i}`, motion, signal: stop.signal, events: { maxEventSeconds: 300, mergeGapSeconds: 5 }, emit: () => {}, onSample: () => samples++,
+      recording: { dataDir, stallSeconds: 20 },
+    });
+  });
+  await sleep(warmup * 1000);
+  const skip = [server.pid, recorder?.pid];
+  const recorders = recorder ? [recorder.pid, ...descendants(recorder.pid)] : [];
+  const before = { node: process.cpuUsage(), ff: decoderTicks(skip), rec: recorders.map(cpuTicks), samples, at: Date.now(), load: load() };
+  await sleep((seconds - warmup) * 1000);
+  const wall = (Date.now() - before.at) / 1000;
+  const node = process.cpuUsage(before.node);
+  const ff = (decoderTicks(skip) - before.ff) / 100;
+  const rec = recorders.map(cpuTicks).reduce((a, t, i) => a + t - before.rec[i], 0) / 100;
+  const got = samples - before.samples;
+  const after = load();
+  stop.abort();
+  await Promise.all(runs);
+  let segments;
+  if (recorder) {
+    recorder.kill('SIGINT');
+    await new Promise((r) => recorder.once('exit', r));
+    segments = readdirSync(path.join(dataDir, 'recordings', 'cam0'), { recursive: true }).filter((f) => String(f).endsWith('.mkv')).length;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  const nodePct = ((node.user + node.system) / 1e6 / wall) * 100;
+  const ffPct = (ff / wall) * 100;
+  const r = {
+    stream: name, input, cameras, decode, samplesPerSecond, seconds: Math.round(wall),
+    cpuPerCameraPercent: round((nodePct + ffPct) / cameras), ffmpegPerCameraPercent: round(ffPct / cameras), nodePerCameraPercent: round(nodePct / cameras),
+    samplesPerSecondPerCamera: round(got / wall / cameras, 1),
+    ...(recorder ? { segmentSeconds, segmentsOfCam0: segments, recorderPerCameraPercent: round((rec / wall) * 100 / cameras) } : {}),
+    loadAverage: { before: before.load, after },
+  };
+  log('cpu', JSON.stringify(r));
+  return r;
+}
+
+const SUB = '640x360 10 fps sub stream (H.264 600 kbit/s)';
+const SUB5 = '640x360 5 fps sub stream (H.264 300 kbit/s)';
+const MAIN = '1920x1080 25 fps main stream (H.264 4 Mbit/s, keyframe every 2 s)';
+let cpu = null;
+if (!flags.has('--no-cpu')) {
+  const sub = path.join(work, 'vtest-sub-640x360.mp4');
+  const main = path.join(work, 'vtest-main-1080p.mp4');
+  const sub5 = path.join(work, 'vtest-sub-640x360-5fps.mp4');
+  if (!existsSync(sub5)) execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', vtest, '-vf', 'scale=640:360', '-r', '5', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-b:v', '300k', '-pix_fmt', 'yuv420p', '-an', sub5]);
+  if (!existsSync(sub)) execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', vtest, '-vf', 'scale=640:360', '-r', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '20', '-b:v', '600k', '-pix_fmt', 'yuv420p', '-an', sub]);
+  if (!existsSync(main)) {
+    log('encoding the 1080p main stream once (about a minute)…');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', vtest, '-vf', 'scale=1920:1080', '-r', '25', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-b:v', '4M', '-pix_fmt', 'yuv420p', '-an', main]);
+  }
+  // First in the run, in a process that has done nothing else yet (no detector model loaded).
+  // The recording (events.motion.input: recording, the default auto while the camera is recorded here) against the
+  // camera's streams, alternating, so the machine's load changes hit both alike.
+  cpu = flags.has('--cpu-only')
+    ? [
+        await cpuRun(MAIN, main, 1, 'keyframes', { input: 'recording' }),
+        await cpuRun(MAIN, main, 1, 'keyframes'),
+        await cpuRun(SUB, sub, 1, 'all'),
+        await cpuRun(MAIN, main, 4, 'keyframes', { input: 'recording' }),
+        await cpuRun(MAIN, main, 4, 'keyframes'),
+        await cpuRun(SUB, sub, 4, 'all'),
+        await cpuRun(MAIN, main, 1, 'keyframes', { input: 'recording' }),
+        await cpuRun(MAIN, main, 1, 'keyframes', { input: 'recording', segmentSeconds: 10 }),
+      ]
+    : [
+        await cpuRun(SUB, sub, 1, 'all'),
+        await cpuRun(SUB, sub, 4, 'all'),
+        await cpuRun(SUB5, sub5, 1, 'all'),
+        await cpuRun(SUB, sub, 1, 'all', { samplesPerSecond: 2 }),
+        await cpuRun(MAIN, main, 1, 'keyframes'),
+        await cpuRun(MAIN, main, 4, 'keyframes'),
+        await cpuRun(MAIN, main, 1, 'keyframes', { input: 'recording' }),
+        await cpuRun(MAIN, main, 4, 'keyframes', { input: 'recording' }),
+        await cpuRun(MAIN, main, 1, 'all'),
+      ];
+}
+
+if (flags.has('--cpu-only')) {
+  const out = { benchmark: 'motion --cpu-only', date: new Date().toISOString(), machine: MACHINE, cpu };
+  writeFileSync(path.join(root, 'bench/results/motion-cpu.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(JSON.stringify(out, null, 2));
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------- footage and scenes
 const [tree, building, home] = await ensureOpencvData(['tree.avi', 'building.jpg', 'home.jpg']);
 const walkway = path.join(work, 'walkway-empty.png');
 if (!existsSync(walkway)) {
@@ -77,83 +234,6 @@ for (const s of scenes) {
   execFileSync('ffmpeg', ['-nostdin', '-y', ...sceneArgs(s.scene, `${s.file}.tmp.mp4`)]);
   renameSync(`${s.file}.tmp.mp4`, s.file);
   log(`scene ${s.name}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-// ---------------------------------------------------------------- CPU per camera, real time over RTSP
-const cpuTicks = (pid) => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-};
-const children = () => {
-  try {
-    return execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function cpuRun(name, file, cameras, decode, samplesPerSecond = DEFAULTS.samplesPerSecond, seconds = 60, warmup = 8) {
-  const port = 19500 + Math.floor(Math.random() * 400);
-  const server = spawn('/usr/bin/python3', [path.join(root, 'test/helpers/rtsp-camera.py'), String(port), '--file', file, '--mounts', String(cameras)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve) => server.stdout.on('data', (d) => String(d).includes('READY') && resolve()));
-  const stop = new AbortController();
-  let samples = 0;
-  const runs = Array.from({ length: cameras }, (_, i) => {
-    const motion = resolveMotion({ ...DEFAULTS, decode, samplesPerSecond }, { url: `rtsp://127.0.0.1:${port}/cam${i}`, subUrl: undefined, motion: { enabled: true, zones: [], masks: [] } });
-    return watchMotion({ camera: `cam${i}`, motion, signal: stop.signal, events: { maxEventSeconds: 300, mergeGapSeconds: 5 }, emit: () => {}, onSample: () => samples++ });
-  });
-  await sleep(warmup * 1000);
-  const ffmpegs = children().filter((pid) => pid !== server.pid);
-  const before = { node: process.cpuUsage(), ff: ffmpegs.map(cpuTicks), samples, at: Date.now() };
-  await sleep((seconds - warmup) * 1000);
-  const wall = (Date.now() - before.at) / 1000;
-  const node = process.cpuUsage(before.node);
-  const ff = ffmpegs.map(cpuTicks).reduce((a, t, i) => a + t - before.ff[i], 0) / 100;
-  const got = samples - before.samples;
-  stop.abort();
-  await Promise.all(runs);
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  const nodePct = ((node.user + node.system) / 1e6 / wall) * 100;
-  const ffPct = (ff / wall) * 100;
-  const r = {
-    stream: name, cameras, decode, samplesPerSecond, seconds: Math.round(wall),
-    cpuPerCameraPercent: round((nodePct + ffPct) / cameras), ffmpegPerCameraPercent: round(ffPct / cameras), nodePerCameraPercent: round(nodePct / cameras),
-    samplesPerSecondPerCamera: round(got / wall / cameras, 1),
-  };
-  log('cpu', JSON.stringify(r));
-  return r;
-}
-
-const SUB = '640x360 10 fps sub stream (H.264 600 kbit/s)';
-const SUB5 = '640x360 5 fps sub stream (H.264 300 kbit/s)';
-const MAIN = '1920x1080 25 fps main stream (H.264 4 Mbit/s, keyframe every 2 s)';
-let cpu = null;
-if (!flags.has('--no-cpu')) {
-  const sub = path.join(work, 'vtest-sub-640x360.mp4');
-  const main = path.join(work, 'vtest-main-1080p.mp4');
-  const sub5 = path.join(work, 'vtest-sub-640x360-5fps.mp4');
-  if (!existsSync(sub5)) execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', vtest, '-vf', 'scale=640:360', '-r', '5', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-b:v', '300k', '-pix_fmt', 'yuv420p', '-an', sub5]);
-  if (!existsSync(sub)) execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', vtest, '-vf', 'scale=640:360', '-r', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '20', '-b:v', '600k', '-pix_fmt', 'yuv420p', '-an', sub]);
-  if (!existsSync(main)) {
-    log('encoding the 1080p main stream once (about a minute)…');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', vtest, '-vf', 'scale=1920:1080', '-r', '25', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-b:v', '4M', '-pix_fmt', 'yuv420p', '-an', main]);
-  }
-  // First in the run, in a process that has done nothing else yet (no detector model loaded).
-  cpu = [
-    await cpuRun(SUB, sub, 1, 'all'),
-    await cpuRun(SUB, sub, 4, 'all'),
-    await cpuRun(SUB5, sub5, 1, 'all'),
-    await cpuRun(SUB, sub, 1, 'all', 2),
-    await cpuRun(MAIN, main, 1, 'keyframes'),
-    await cpuRun(MAIN, main, 4, 'keyframes'),
-    await cpuRun(MAIN, main, 1, 'all'),
-  ];
 }
 
 // ---------------------------------------------------------------- the three detectors, offline
@@ -394,7 +474,7 @@ const best = (m) => summary[m].withPeople.recall;
 const out = {
   benchmark: 'motion',
   date: new Date().toISOString(),
-  machine: `${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}`,
+  machine: MACHINE,
   footage: {
     withoutPeople: `${empty.length} scenes × ${SECONDS} s = ${round(hours(empty), 2)} h: walkway (vtest's empty place), building.jpg, home.jpg, tree.avi × ${LIGHT_CHANGES.join(', ')}`,
     withPeople: `${withPeople.length} scenes × ${SECONDS} s: vtest's people on the empty walkway for 8 s every 20 s (${summary.cctv.withPeople.episodes} appearances) × the same light changes`,

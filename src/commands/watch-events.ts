@@ -14,7 +14,7 @@ import { watchEvents } from '../lib/events/watch.js';
  */
 export async function watchEventsCommand(opts: { camera?: string[]; listTopics?: boolean }, ctx: CommandContext): Promise<void> {
   const cameras = Object.fromEntries(
-    selectCameras(ctx.config, opts.camera).map(({ name, camera, record }) => [name, { ...camera, transport: record.transport }]),
+    selectCameras(ctx.config, opts.camera).map(({ name, camera, record }) => [name, { ...camera, transport: record.transport, recording: { dataDir: ctx.config.dataDir, stallSeconds: record.stallSeconds } }]),
   );
   if (opts.listTopics) return listTopics(cameras, ctx);
   await watchEvents({

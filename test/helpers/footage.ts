@@ -47,11 +47,16 @@ export function vtestClip(src: string, dir: string, name: string, from: number, 
 }
 
 /**
- * Two 30 s camera clips for the motion source (640x360, 10 fps, a keyframe every 2 s) on the same still, textured
- * scene: `object` — a dark person-sized box walks in at 5 s and is gone at 10 s; `ramp` — nobody, but the light
- * ramps from dim to bright over 12 s, then a cloud dims it for 3 s.
+ * Two 30 s camera clips for the motion source (640x360, 10 fps, a keyframe every 2 s or `gop` frames) on the same
+ * still, textured scene: `object` — a dark person-sized box walks in at 5 s and is gone at 10 s (or `object` times);
+ * `ramp` — nobody, but from `rampAt` s (0) the light ramps from dim to bright over 12 s, then a cloud dims it for 3 s.
  */
-export async function makeMotionClips(dir: string): Promise<{ object: string; ramp: string }> {
+export async function makeMotionClips(
+  dir: string,
+  o: { object?: [number, number]; rampAt?: number; gop?: number } = {},
+): Promise<{ object: string; ramp: string }> {
+  const [from, to] = o.object ?? [5, 10];
+  const at = o.rampAt ?? 0;
   const still = path.join(dir, 'scene.png');
   await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360', '-frames:v', '1', still]);
   const clip = async (name: string, graph: string, extra: string[] = []) => {
@@ -59,12 +64,12 @@ export async function makeMotionClips(dir: string): Promise<{ object: string; ra
     await exec('ffmpeg', [
       '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-loop', '1', '-framerate', '10', '-i', still, ...extra,
       '-filter_complex', `${graph},noise=alls=4:allf=t,format=yuv420p[v]`, '-map', '[v]', '-t', '30',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20', out,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(o.gop ?? 20), out,
     ]);
     return out;
   };
   return {
-    object: await clip('object', "[0][1]overlay=x='60+(t-5)*50':y=130:enable='between(t,5,10)'", ['-f', 'lavfi', '-i', 'color=c=0x303030:s=48x120:r=10']),
-    ramp: await clip('ramp', "[0]eq=brightness='if(lt(t,12),-0.3+0.05*t,0)-0.25*between(t,15,18)':eval=frame"),
+    object: await clip('object', `[0][1]overlay=x='60+(t-${from})*${Math.round(250 / (to - from))}':y=130:enable='between(t,${from},${to})'`, ['-f', 'lavfi', '-i', 'color=c=0x303030:s=48x120:r=10']),
+    ramp: await clip('ramp', `[0]eq=brightness='if(lt(t,${at}),-0.3,if(lt(t,${at + 12}),-0.3+0.05*(t-${at}),0))-0.25*between(t,${at + 15},${at + 18})':eval=frame`),
   };
 }

@@ -19,6 +19,8 @@ describe('motionDecodeArgs', () => {
       ['-loglevel', 'error', '-nostats', '-rtsp_transport', 'udp', '-timeout', '5000000', '-threads', '1', '-skip_loop_filter', 'all', '-skip_frame', 'nokey', '-i', 'rtsp://cam/main', ...output]],
     ['a simulated camera (file://): real time, looped', { ...base, url: 'file:///c/yard.mp4' },
       ['-loglevel', 'error', '-nostats', '-re', '-stream_loop', '-1', '-threads', '1', '-skip_loop_filter', 'all', '-i', '/c/yard.mp4', ...output]],
+    ['a recording on stdin: its container named, keyframes only', { ...base, url: 'pipe:0', format: 'matroska', keyframesOnly: true },
+      ['-loglevel', 'error', '-nostats', '-threads', '1', '-skip_loop_filter', 'all', '-skip_frame', 'nokey', '-f', 'matroska', '-i', 'pipe:0', ...output]],
     ['a plain path (benchmarks): as fast as it decodes', { ...base, url: '/tmp/scene.mp4' },
       ['-loglevel', 'error', '-nostats', '-threads', '1', '-skip_loop_filter', 'all', '-i', '/tmp/scene.mp4', ...output]],
   ] as [string, MotionDecode, string[]][])('%s', (_name, d, want) => {

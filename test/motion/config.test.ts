@@ -6,9 +6,9 @@ const defaults = motionDefaultsSchema.parse({});
 const camera = (motion?: Partial<CameraMotion>, subUrl?: string) => ({ url: 'rtsp://cam/main', subUrl, motion: motion && { zones: [], masks: [], ...motion } });
 
 describe('events.motion defaults', () => {
-  it('are off, decode auto, 4 samples a second, sensitivity 0.5, 0.3 % area, 2 samples, 25 %, 10 s', () => {
+  it('are off, decode auto, input auto, 4 samples a second, sensitivity 0.5, 0.3 % area, 2 samples, 25 %, 10 s', () => {
     expect(defaults).toEqual({
-      enabled: false, decode: 'auto', samplesPerSecond: 4, sensitivity: 0.5, minArea: 0.003, persistSamples: 2, maxChangedShare: 0.25, backgroundSeconds: 10,
+      enabled: false, decode: 'auto', input: 'auto', samplesPerSecond: 4, sensitivity: 0.5, minArea: 0.003, persistSamples: 2, maxChangedShare: 0.25, backgroundSeconds: 10,
     });
     expect(configSchema.parse({}).events.motion).toEqual(defaults);
   });
@@ -17,7 +17,9 @@ describe('events.motion defaults', () => {
 describe('resolveMotion', () => {
   it.each([
     ['no motion section, defaults off', camera(), false, null],
-    ['enabled by the camera; no sub stream: keyframes of the main stream', camera({ enabled: true }), false, { url: 'rtsp://cam/main', keyframesOnly: true }],
+    ['enabled by the camera; no sub stream: keyframes of the main stream; the recording when recorded', camera({ enabled: true }), false, { url: 'rtsp://cam/main', keyframesOnly: true, input: 'auto', recordingKeyframesOnly: true }],
+    ['input stream: never the recording', camera({ enabled: true, input: 'stream' }), false, { input: 'stream' }],
+    ['decode all: every frame of the recording too', camera({ enabled: true, input: 'recording', decode: 'all' }), false, { input: 'recording', recordingKeyframesOnly: false }],
     ['a sub stream: every frame of it', camera({ enabled: true }, 'rtsp://cam/sub'), false, { url: 'rtsp://cam/sub', keyframesOnly: false }],
     ['decode all: every frame of the main stream', camera({ enabled: true, decode: 'all' }), false, { url: 'rtsp://cam/main', keyframesOnly: false }],
     ['decode keyframes: keyframes of the sub stream', camera({ enabled: true, decode: 'keyframes' }, 'rtsp://cam/sub'), false, { url: 'rtsp://cam/sub', keyframesOnly: true }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MOTION_HEIGHT as H, MOTION_WIDTH as W, MotionDetector, pixelThreshold, WARMUP_SECONDS, type MotionSettings, type MotionState } from '../../src/lib/motion/detector.js';
+import { MOTION_HEIGHT as H, MOTION_WIDTH as W, MotionDetector, pixelThreshold, WARMUP_SAMPLES, WARMUP_SECONDS, type MotionSettings, type MotionState } from '../../src/lib/motion/detector.js';
 
 /**
  * Small synthetic scenes at the detector's size (128×72): a textured yard with a little sensor noise, lit in
@@ -62,6 +62,15 @@ describe('MotionDetector', () => {
     const d = new MotionDetector(SETTINGS);
     const got = times(28, (n) => d.sample(picture(n), n * 250).state);
     expect(got).toEqual([...times(WARMUP_SECONDS * 4, () => 'learning'), ...times(28 - WARMUP_SECONDS * 4, () => 'still')]);
+  });
+
+  it(`from keyframes only (one every 2 s), learns from ${WARMUP_SAMPLES} pictures, not ${WARMUP_SECONDS} s: a noisy corner is not motion`, () => {
+    const snow = (n: number): Shot => ({ light: (v, x, y) => (x > 100 && y > 50 ? v + noise(x * 31 + y, n, 60) : v) });
+    const d = new MotionDetector(SETTINGS);
+    const got = times(30, (n) => d.sample(picture(n, snow(n)), n * 2000).state);
+    expect(got.slice(0, WARMUP_SAMPLES)).toEqual(times(WARMUP_SAMPLES, () => 'learning'));
+    expect(got.slice(WARMUP_SAMPLES)).not.toContain('motion');
+    expect(got.slice(WARMUP_SAMPLES)).not.toContain('learning');
   });
 
   it('learns which pixels are restless while warming up: a noisy corner is not motion', () => {

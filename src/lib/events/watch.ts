@@ -19,6 +19,8 @@ export interface EventCameraConfig {
   motion?: CameraMotion;
   /** RTSP transport of the motion decoder (the camera's record.transport). */
   transport?: 'tcp' | 'udp';
+  /** Where the camera is recorded on this machine, for the motion source's `input: recording | auto` (motion/source.ts). */
+  recording?: { dataDir: string; stallSeconds: number };
 }
 
 export interface WatchEventsOptions {
@@ -114,6 +116,7 @@ export async function watchEvents(opts: WatchEventsOptions): Promise<void> {
           camera,
           motion: m,
           transport: cfg.transport,
+          recording: cfg.recording,
           events: { maxEventSeconds: opts.events.maxEventSeconds, mergeGapSeconds: mergeGapMs / 1000 },
           signal: stop.signal,
           emit,

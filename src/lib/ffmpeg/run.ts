@@ -50,7 +50,7 @@ export interface LongRunning {
   done: Promise<{ code: number | null; signal: string | null }>;
   /** Ask ffmpeg to finalise and exit (SIGINT); `force` kills it (SIGKILL). */
   stop(force?: boolean): void;
-  /** ffmpeg's stdin, when the job asked for it (`stdin: true`); its errors (ffmpeg gone) are swallowed: see `done`. */
+  /** ffmpeg's stdin, when the job asked for a pipe (`stdin: true`); its errors (ffmpeg gone) are swallowed: see `done`. */
   stdin: Writable | null;
 }
 
@@ -63,9 +63,11 @@ export interface LongRunning {
  * finalise and exit, instead of leaving an orphan recording forever. (fluent-ffmpeg cannot wrap the binary like
  * this, which is why the recorder spawns ffmpeg itself.)
  */
-export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void; stdin?: boolean }): LongRunning {
+export function startFfmpeg(job: { args: string[]; onStderr: (line: string) => void; onStdout?: (chunk: Buffer) => void; stdin?: boolean | Readable }): LongRunning {
   const proc = spawn('setpriv', ['--pdeathsig', 'SIGINT', '--', FFMPEG, '-hide_banner', '-nostdin', '-y', ...job.args], {
-    stdio: [job.stdin ? 'pipe' : 'ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
+    // `stdin`: true — a pipe this process writes (LongRunning.stdin); a stream — another process's output, given to
+    // ffmpeg directly (`-i pipe:0`). -nostdin only turns off ffmpeg's keyboard commands.
+    stdio: [job.stdin === true ? 'pipe' : job.stdin || 'ignore', job.onStdout ? 'pipe' : 'ignore', 'pipe'],
     env: { ...process.env, TZ: 'UTC' },
   });
   if (job.onStdout) proc.stdout!.on('data', job.onStdout);

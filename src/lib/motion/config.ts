@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MotionSettings } from './detector.js';
 import type { Polygon } from './geometry.js';
+import type { MotionInput } from './recording.js';
 
 /**
  * The configuration of the software motion source: defaults for every camera under `events.motion`, and per camera
@@ -15,7 +16,10 @@ const knobs = {
   enabled: z.boolean().describe('run the software motion source for the camera in watch-events (the demo runs it for cameras with no other event source)'),
   decode: z
     .enum(['auto', 'all', 'keyframes'])
-    .describe('the stream is subUrl when set, else url; auto: every frame of subUrl, keyframes only of url; all: every frame (10 % of a core for 1080p); keyframes: keyframes only'),
+    .describe('the stream is subUrl when set, else url; auto: every frame of subUrl, keyframes only of url; all: every frame (10 % of a core for 1080p); keyframes: keyframes only. The recording (input): keyframes unless all'),
+  input: z
+    .enum(['auto', 'recording', 'stream'])
+    .describe("where the pictures come from. recording: the recorder's own growing segment on this machine (keyframes of url as recorded, no second connection to the camera: about half the CPU, but a sample per keyframe interval), waiting while nothing is being recorded; stream: the camera's stream (subUrl or url, as decode says); auto: the recording while the camera is being recorded here, else the stream"),
   samplesPerSecond: z.number().min(0.5).max(10).describe('pictures compared per second: more reacts faster and costs more Node CPU (decoding costs the same)'),
   sensitivity: share.describe('0..1: how faint a change counts (0 → 50 grey levels, 1 → 10): higher finds dim or low-contrast objects and also more noise'),
   minArea: share.describe('share of the picture a moving blob must cover: lower finds smaller or farther objects and also more leaves and noise'),
@@ -28,6 +32,7 @@ export const motionDefaultsSchema = z
   .strictObject({
     enabled: knobs.enabled.default(false),
     decode: knobs.decode.default('auto'),
+    input: knobs.input.default('auto'),
     samplesPerSecond: knobs.samplesPerSecond.default(4),
     sensitivity: knobs.sensitivity.default(0.5),
     minArea: knobs.minArea.default(0.003),
@@ -54,6 +59,9 @@ export interface ResolvedMotion extends MotionSettings {
   /** The stream decoded and whether only its keyframes are. */
   url: string;
   keyframesOnly: boolean;
+  /** Where the pictures come from, and whether only the recording's keyframes are decoded (decode: all decodes every frame). */
+  input: MotionInput;
+  recordingKeyframesOnly: boolean;
   samplesPerSecond: number;
 }
 
@@ -73,6 +81,8 @@ export function resolveMotion(
   return {
     url: camera.subUrl ?? camera.url,
     keyframesOnly: m.decode === 'keyframes' || (m.decode === 'auto' && camera.subUrl === undefined),
+    input: m.input,
+    recordingKeyframesOnly: m.decode !== 'all',
     samplesPerSecond: m.samplesPerSecond,
     sensitivity: m.sensitivity,
     minArea: m.minArea,

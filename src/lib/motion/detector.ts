@@ -35,9 +35,14 @@ export const MOTION_HEIGHT = 72;
 
 /**
  * After a (re)start the detector only learns for this long, fast (a 1 s time constant) and everywhere: the scene, and
- * which pixels are restless (leaves, water, a noisy corner), before it judges anything.
+ * which pixels are restless (leaves, water, a noisy corner), before it judges anything…
  */
 export const WARMUP_SECONDS = 2;
+/**
+ * …and for at least this many pictures: from keyframes only (one every 1-4 s) two seconds are one or two pictures, too
+ * few to tell restless pixels (a snowy corner of the RTSP test picture made motion events).
+ */
+export const WARMUP_SAMPLES = 8;
 
 /** How far (picture widths per second) a blob may move between samples and still be the same thing. */
 export const TRACK_SPEED = 0.3;
@@ -67,6 +72,8 @@ export class MotionDetector {
   private bg: Background | null = null;
   private lastAtMs = 0;
   private startedAtMs = 0;
+  /** Pictures learnt from since the background was seeded (the seed included). */
+  private learnt = 0;
   private tracks: Track[] = [];
 
   private readonly width = MOTION_WIDTH;
@@ -88,10 +95,12 @@ export class MotionDetector {
     if (!this.bg || this.watched === 0) {
       this.bg = seedBackground(Float32Array.from(frame));
       this.startedAtMs = atMs;
+      this.learnt = 1;
       return { state: 'learning', changedShare: 0, tracks: [] };
     }
     const pixels = matchBrightness(frame, this.bg.mean, this.mask, this.threshold);
-    if (atMs - this.startedAtMs < WARMUP_SECONDS * 1000) {
+    if (atMs - this.startedAtMs < WARMUP_SECONDS * 1000 || this.learnt < WARMUP_SAMPLES) {
+      this.learnt++;
       learn(this.bg, pixels, new Uint8Array(pixels.length), learningRate(elapsed, 1));
       return { state: 'learning', changedShare: 0, tracks: [] };
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SEGMENT_EXT } from '../ffmpeg/args.js';
 import type { RecordFormat } from '../config/schema.js';
@@ -73,4 +73,13 @@ export function recordingWrittenMs(dataDir: string, rel: string): number | null 
  */
 export function isRecording(writtenMs: number | null, stallSeconds: number, nowMs: number): boolean {
   return writtenMs !== null && nowMs - writtenMs < Math.max(stallSeconds, 10) * 1000;
+}
+
+/** The names in `dir`, none when it cannot be read (gone, not a folder). */
+export function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/db.js';
 import { writeNow, type WriteCatalog } from '../catalog/write-queue.js';
@@ -6,7 +6,7 @@ import { forgetOpenSegment, segmentPaths, segmentStartMs, upsertSegment } from '
 import { probeDurationArgs, SEGMENT_EXT } from '../ffmpeg/args.js';
 import { runFfprobe } from '../ffmpeg/run.js';
 import { log } from '../log.js';
-import { cameraDir, nameSegment, RUN_DIR, segmentTimeFromPath } from './paths.js';
+import { cameraDir, nameSegment, RUN_DIR, safeReaddir, segmentTimeFromPath } from './paths.js';
 import type { ClosedSegment } from './segment.js';
 
 /**
@@ -110,12 +110,4 @@ export async function recoverCamera(db: Db, dataDir: string, camera: string, wri
   }
   if (recovered.length > 0) log.info({ camera, count: recovered.length }, 'catalogued recordings found on disk');
   return recovered;
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

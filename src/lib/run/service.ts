@@ -127,7 +127,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
     });
     const motion = resolveMotion(motionDefaults, camera, !camera.onvif && !camera.dropDir);
     if (motion) {
-      stages.push({ name: `motion ${name}`, run: (s) => watchMotion({ camera: name, motion, transport: record.transport, signal: s, events, emit: accept }) });
+      stages.push({ name: `motion ${name}`, run: (s) => watchMotion({ camera: name, motion, transport: record.transport, recording: { dataDir: config.dataDir, stallSeconds: record.stallSeconds }, signal: s, events, emit: accept }) });
     }
   }
   const watched = Object.fromEntries(cameras.filter((c) => c.camera.onvif || c.camera.dropDir).map((c) => [c.name, c.camera]));
