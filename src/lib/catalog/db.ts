@@ -19,12 +19,35 @@ export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
   const db = new Database(file, { readonly: opts.readonly ?? false });
   setBusyTimeout(db, BUSY_TIMEOUT_MS);
   if (!opts.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    migrate(db, file);
+    try {
+      untilUnlocked(() => db.pragma('journal_mode = WAL'));
+      db.pragma('synchronous = NORMAL');
+      untilUnlocked(() => migrate(db, file));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   }
   db.pragma('foreign_keys = ON');
   return db;
+}
+
+/**
+ * Runs `step` again (after a short pause, for up to BUSY_TIMEOUT_MS) while it fails with SQLITE_BUSY. Some locks
+ * SQLite does not wait for with busy_timeout — switching a fresh file to WAL, or a read lock that must become a write
+ * lock while another process writes (it fails at once instead of risking a deadlock) — and several processes
+ * opening one new catalog at the same moment meet them ("database is locked": one of 24 opens in one CI run).
+ */
+function untilUnlocked<T>(step: () => T): T {
+  const until = Date.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+    try {
+      return step();
+    } catch (err) {
+      if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= until) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause); // a synchronous pause: openDb is synchronous
+    }
+  }
 }
 
 /** Sets how long this connection's statements wait for another process's write lock (see openDb). */
