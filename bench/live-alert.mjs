@@ -205,7 +205,7 @@ const result = {
     scene: `vtest walkway empty ${PERSON_AT} s, then 15 s of vtest pedestrians; 640x480 10 fps H.264, keyframe every 1 s; RTSP test camera (--mark: T sent by the camera)`,
     motion: `test ONVIF device (hikvision profile): raised at T + ${MOTION_DELAY_MS / 1000} s, held ${HOLD_MS / 1000} s`,
     pipeline: 'cctv record (900 s mkv segments) + cctv watch-events | cctv upload | cctv analyze, local detector, webhook receiver on loopback; live on and off run at the same time on the same camera',
-    confirm: 'person in 2 of the last 3 samples at >= detect.minConfidence 0.6, or once at >= 0.85; a sample every 0.5 s',
+    confirm: 'person in 2 of the last 3 samples at >= detect.minConfidence 0.6, or once at >= 0.85; a sample every 0.25 s for 3 s, then every 0.5 s',
   },
   liveOn: {
     ...figures(on),

@@ -17,7 +17,7 @@ describe('record arguments', () => {
     expect(recordInputOptions({ ...base, url: 'file:///v.mp4' })).toEqual(['-re', '-stream_loop', '-1']);
   });
   it.each([
-    ['mkv', ['-c:a', 'copy'], ['-segment_format', 'matroska', '-segment_format_options', 'cluster_time_limit=200:flush_packets=1']],
+    ['mkv', ['-c:a', 'copy'], ['-segment_format', 'matroska', '-segment_format_options', 'cluster_time_limit=30:flush_packets=1']],
     ['mp4', ['-c:a', 'aac', '-b:a', '64k'], ['-segment_format', 'mp4', '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof']],
     ['ts', ['-c:a', 'aac', '-b:a', '64k'], ['-segment_format', 'mpegts']],
   ] as const)('%s: video copied, audio %j, muxer %j', (format, audio, muxer) => {

@@ -8,7 +8,7 @@ const none: { name: string; confidence: number }[] = [];
 
 describe('live analysis decisions', () => {
   it.each([
-    [0, 500], [9_999, 500], [10_000, 1000], [29_999, 1000], [30_000, 2000], [600_000, 2000],
+    [0, 250], [2_999, 250], [3_000, 500], [9_999, 500], [10_000, 1000], [29_999, 1000], [30_000, 2000], [600_000, 2000],
   ])('samples %i ms into the session every %i ms', (elapsed, every) => {
     expect(sampleIntervalMs(elapsed, 500)).toBe(every);
   });

@@ -103,7 +103,7 @@ const liveSchema = z
     maxSessions: z.number().int().min(0).max(64).optional()
       .describe('events analysed live at once (0: live analysis off); default: one per two cores, at least 1'),
     sampleSeconds: z.number().min(0.2).max(5).default(0.5)
-      .describe('the newest picture is examined this often for the first 10 s of an event, half as often until 30 s, a quarter after'),
+      .describe('the newest picture is examined this often from 3 s to 10 s into an event (twice as often before, half as often until 30 s, a quarter after)'),
     maxSeconds: seconds(5, 3600).default(60).describe('a live session gives up after this long (the end-of-event analysis still runs)'),
     highConfidence: z.number().min(0).max(1).default(0.85).describe('one sighting at this confidence confirms a label'),
     needed: z.number().int().min(1).max(10).default(2).describe('…else the label must be seen in `needed` of the last `of` samples'),

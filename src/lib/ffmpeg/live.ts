@@ -1,9 +1,7 @@
-import { drawboxFilter } from './args.js';
-import type { Box } from '../detect/types.js';
-
 /**
  * ffmpeg arguments of live analysis (src/lib/live): the decoder that turns the recording being written (Matroska bytes
- * fed on stdin by the tail reader) into raw pictures for the detector, and the snapshot of the confirming picture.
+ * fed on stdin by the tail reader) into raw pictures for the detector (the alert's snapshot is made in-process:
+ * live/snapshot.ts).
  * Every decoded picture is passed out and Node keeps the newest: filters that drop frames (fps, select) hold each
  * picture back until the next one is decoded (0.3–0.7 s, GUIDE part C). Pure.
  */
@@ -37,24 +35,4 @@ export function videoSizeFromStderr(line: string): { width: number; height: numb
   if (!/Stream #\d+:\d+.*: Video:/.test(line)) return null;
   const m = /, (\d{2,5})x(\d{2,5})[,\s]/.exec(line);
   return m ? { width: Number(m[1]), height: Number(m[2]) } : null;
-}
-
-/**
- * ffmpeg arguments for the live alert's snapshot: one raw RGB picture (`width`×`height`, on stdin) scaled to the
- * camera's aspect (`outWidth`×`outHeight`), the boxes drawn, one JPEG on stdout.
- */
-export function liveSnapshotArgs(raw: { width: number; height: number }, out: { width: number; height: number }, boxes: readonly Box[]): string[] {
-  const filters = [`scale=${out.width}:${out.height}:flags=bicubic`, ...(boxes.length > 0 ? [drawboxFilter(boxes)] : [])].join(',');
-  return [
-    '-loglevel', 'error',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${raw.width}x${raw.height}`, '-i', 'pipe:0',
-    '-frames:v', '1', '-vf', filters, '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'image2', '-c:v', 'mjpeg', 'pipe:1',
-  ];
-}
-
-/** Pure: the snapshot's size: the camera's aspect, at most `maxWidth` wide (even numbers). */
-export function snapshotSize(camera: { width: number; height: number } | null, maxWidth = 1280): { width: number; height: number } {
-  const src = camera ?? { width: 16, height: 9 };
-  const width = Math.min(maxWidth, camera?.width ?? 640) & ~1;
-  return { width, height: Math.max(2, Math.round((src.height * width) / src.width / 2) * 2) };
 }

@@ -17,20 +17,6 @@ export function runFfmpeg(args: string[], opts: { timeoutMs?: number } = {}): Pr
   });
 }
 
-/** Runs a short ffmpeg job reading `input` on stdin; resolves with its stdout (a picture, say). */
-export function runFfmpegPiped(args: string[], input: Buffer, opts: { timeoutMs?: number } = {}): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const proc = execFile(FFMPEG, ['-hide_banner', '-y', ...args], {
-      encoding: 'buffer', maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 30_000,
-    }, (err, stdout, stderr) => {
-      if (err) reject(new RuntimeError(`ffmpeg failed: ${lastLines(stderr.toString() || err.message)}`));
-      else resolve(stdout);
-    });
-    proc.stdin!.on('error', () => {});
-    proc.stdin!.end(input);
-  });
-}
-
 /** Runs ffprobe and returns its stdout. */
 export function runFfprobe(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {

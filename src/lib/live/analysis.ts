@@ -12,13 +12,12 @@ import { prioritised } from '../detect/priority.js';
 import { startLocalDetectorThread } from '../detect/worker.js';
 import type { Detection, Detector } from '../detect/types.js';
 import { errorMessage } from '../errors.js';
-import { liveSnapshotArgs, snapshotSize } from '../ffmpeg/live.js';
-import { runFfmpegPiped } from '../ffmpeg/run.js';
 import { log } from '../log.js';
 import type { DetectionLabel, EventRecord, SightingRecord } from '../pipeline/records.js';
 import type { Storage } from '../storage/index.js';
 import { sleep } from '../wait.js';
 import { DecoderPool, LiveFrames, type LatestFrame } from './frames.js';
+import { encodeSnapshot } from './snapshot.js';
 import { admit, liveConfirmed, sampleIntervalMs, stopReason, trustedCameraLabels, type StopReason } from './plan.js';
 
 /**
@@ -219,7 +218,7 @@ export class LiveAnalysis {
       this.o.emit?.({ ...sighting, at: labels[0]!.at });
       return;
     }
-    const stored = picture === null ? Promise.resolve() : this.snapshot(picture, labels)
+    const stored = picture === null ? Promise.resolve() : encodeSnapshot(picture, picture.cameraSize, labels.flatMap((l) => (l.box ? [l.box] : [])))
       .then((jpeg) => storage.put(key, { body: jpeg }, { contentType: 'image/jpeg', metadata: { camera: ev.camera } }))
       .then(() => {})
       .catch((err: unknown) => {
@@ -229,11 +228,6 @@ export class LiveAnalysis {
     this.snapshots.add(stored);
     void stored.finally(() => this.snapshots.delete(stored));
     this.o.emit?.({ ...sighting, snapshot: links.poster });
-  }
-
-  private async snapshot(picture: Snapshotable, labels: readonly DetectionLabel[]): Promise<Buffer> {
-    const boxes = labels.flatMap((l) => (l.box ? [l.box] : []));
-    return runFfmpegPiped(liveSnapshotArgs(picture, snapshotSize(picture.cameraSize), boxes), picture.data);
   }
 
   /**

@@ -79,29 +79,39 @@ export class LiveDecoder {
 
 /**
  * Decoders started ahead of need, one spare per kind (every picture / keyframes only): take() hands the spare over and
- * starts the next. close() stops the spares.
+ * starts the next `refillMs` later, not while the session that took it is starting (ffmpeg's start took a core for
+ * 0.1 s just when the first picture was being decoded and looked at). close() stops the spares.
  */
 export class DecoderPool {
   private readonly spares = new Map<string, LiveDecoder>();
+  private readonly refills = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
-  constructor(private readonly size: { width: number; height: number }) {}
+  constructor(private readonly size: { width: number; height: number }, private readonly refillMs = 3000) {}
 
   take(keyframesOnly: boolean): LiveDecoder {
     if (this.closed) throw new Error('DecoderPool is closed');
     const key = String(keyframesOnly);
     const ready = this.spares.get(key);
-    this.spares.set(key, new LiveDecoder({ ...this.size, keyframesOnly }));
+    this.spares.delete(key);
+    if (!this.refills.has(key)) {
+      this.refills.set(key, setTimeout(() => {
+        this.refills.delete(key);
+        if (!this.closed) this.warm(keyframesOnly);
+      }, this.refillMs));
+    }
     return ready ?? new LiveDecoder({ ...this.size, keyframesOnly });
   }
 
-  /** Starts the spare decoders now (at analyze's start), so the first event does not wait for them. */
+  /** Starts the spare decoder of a kind now (at analyze's start), so the first event does not wait for it. */
   warm(keyframesOnly: boolean): void {
     if (!this.spares.has(String(keyframesOnly))) this.spares.set(String(keyframesOnly), new LiveDecoder({ ...this.size, keyframesOnly }));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const t of this.refills.values()) clearTimeout(t);
+    this.refills.clear();
     const all = [...this.spares.values()];
     this.spares.clear();
     all.forEach((d) => d.stop());
@@ -182,13 +192,20 @@ export class LiveFrames {
   private async decode(rel: string, from: 'newest-keyframe' | 'start'): Promise<void> {
     const { width, height } = this.o.request;
     const d = this.o.decoders?.take(this.o.keyframesOnly) ?? new LiveDecoder({ width, height, keyframesOnly: this.o.keyframesOnly });
+    // The pictures before the newest one at the start are the past (the keyframe interval up to now, decoded at once):
+    // a sample taken among them would look at what happened up to a keyframe interval ago.
+    let past = 0;
+    let decoded = 0;
     d.onPicture = (data) => {
       this.cameraSize ??= d.cameraSize;
+      if (++decoded < past) return;
       this.latestFrame = { data, width, height, atMs: Date.now(), seq: ++this.seq };
     };
     this.stopDecoder = () => d.stop();
     const ended = await tailRecording({
       file: path.join(this.o.dataDir, rel), out: d.stdin, signal: this.abort.signal, finished: () => this.openSegment() !== rel, from,
+      // Keyframes only: the backlog holds one picture, its first.
+      backlog: (frames) => (past = this.o.keyframesOnly ? Math.min(frames, 1) : frames),
     }).catch((err: unknown) => {
       log.warn({ camera: this.o.camera, file: rel, err: errorMessage(err) }, 'live: cannot follow the recording');
       return 'closed' as const;

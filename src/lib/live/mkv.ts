@@ -1,7 +1,7 @@
 /**
  * Just enough Matroska (EBML) to follow a recording while ffmpeg writes it: where the header ends (everything a
  * decoder needs before the first Cluster), which track is the video, and each Cluster's place, timecode and whether it
- * opens with a video keyframe. The recorder writes 200 ms clusters and starts a new one at every keyframe
+ * opens with a video keyframe. The recorder starts a new cluster with every video frame and at every keyframe
  * (src/lib/ffmpeg/args.ts SEGMENT_MUXER), so "the newest cluster that starts with a keyframe" is where a decoder can
  * join the recording. Pure functions over byte buffers; the file reading is tail.ts.
  */
@@ -140,15 +140,9 @@ export function parseCluster(buf: Uint8Array, offset: number, track: number): Cl
     if (!c || c.size === null) break;
     const data = at + c.headerBytes;
     if (c.id === TIMECODE_ID && data + c.size <= end) timecodeMs = readUint(buf, data, c.size);
-    else if (c.id === SIMPLE_BLOCK_ID) {
-      const t = vint(buf, data, false);
-      if (t && data + t.length + 3 <= end && t.value === track) keyframe = (buf[data + t.length + 2]! & 0x80) !== 0;
-    } else if (c.id === BLOCK_GROUP_ID) {
-      // A Block inside a BlockGroup is a keyframe when the group has no ReferenceBlock.
-      const inner = [...children(buf, data, Math.min(end, data + c.size))];
-      const block = inner.find(([b]) => b.id === BLOCK_ID);
-      const t = block && vint(buf, block[1], false);
-      if (t && t.value === track) keyframe = !inner.some(([b]) => b.id === REFERENCE_BLOCK_ID);
+    else {
+      const block = readBlock(buf, c, data, end);
+      if (block?.track === track) keyframe = block.keyframe;
     }
     at = data + c.size;
   }
@@ -156,5 +150,72 @@ export function parseCluster(buf: Uint8Array, offset: number, track: number): Cl
   return { offset, bytes: h.headerBytes + h.size, timecodeMs, keyframe: keyframe ?? false };
 }
 
+/** The track and keyframe flag of a SimpleBlock or BlockGroup whose data starts at `data` (ends by `end`); null for other elements or when cut short. */
+function readBlock(buf: Uint8Array, h: ElementHeader, data: number, end: number): { track: number; keyframe: boolean } | null {
+  if (h.id === SIMPLE_BLOCK_ID) {
+    const t = vint(buf, data, false);
+    return t && data + t.length + 3 <= end ? { track: t.value, keyframe: (buf[data + t.length + 2]! & 0x80) !== 0 } : null;
+  }
+  if (h.id !== BLOCK_GROUP_ID) return null;
+  // A Block inside a BlockGroup is a keyframe when the group has no ReferenceBlock.
+  const inner = [...children(buf, data, Math.min(end, data + h.size!))];
+  const block = inner.find(([b]) => b.id === BLOCK_ID);
+  const t = block && vint(buf, block[1], false);
+  return t ? { track: t.value, keyframe: !inner.some(([b]) => b.id === REFERENCE_BLOCK_ID) } : null;
+}
+
+/**
+ * The video frames (blocks of `track`) in the complete Clusters of `buf`, which starts at a Cluster: how many pictures
+ * a decoder fed these bytes passes out before the newest one (the backlog a live reader skips).
+ */
+export function videoFrames(buf: Uint8Array, track: number): number {
+  let n = 0;
+  for (let at = 0; at < buf.length; ) {
+    const h = readHeader(buf, at);
+    if (!h || h.id !== CLUSTER_ID || h.size === null) break;
+    const end = at + h.headerBytes + h.size;
+    if (end > buf.length) break;
+    for (const [c, data] of children(buf, at + h.headerBytes, end)) if (readBlock(buf, c, data, end)?.track === track) n++;
+    at = end;
+  }
+  return n;
+}
+
 /** Bytes of a Cluster's start read to learn its timecode and keyframe flag. */
 export const CLUSTER_PEEK = 1024;
+
+const CLUSTER_ID_BYTES = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+
+/**
+ * The newest Cluster opening with a video keyframe among the complete Clusters of `buf` (the last bytes of a file
+ * being written, from `offset` in it), as a file offset; null when none is found. `buf` may start anywhere: the first
+ * run of Clusters that follow each other up to the end of `buf` is taken (a cluster cut short by the end is being
+ * written and is not chosen), so a Cluster id that happens to appear inside a picture's bytes is not followed. A
+ * closed file (Cues after the last Cluster) has no such run: null.
+ */
+export function newestKeyframeIn(buf: Buffer, offset: number, track: number): number | null {
+  for (let i = buf.indexOf(CLUSTER_ID_BYTES); i >= 0; i = buf.indexOf(CLUSTER_ID_BYTES, i + 1)) {
+    const found = keyframeOfRun(buf, i, track);
+    if (found !== undefined) return found === null ? null : offset + found;
+  }
+  return null;
+}
+
+/** The newest keyframe Cluster of the run of Clusters from `from` to the end of `buf` (null: none), undefined when no such run starts there. */
+function keyframeOfRun(buf: Buffer, from: number, track: number): number | null | undefined {
+  let newest: number | null = null;
+  for (let at = from; at < buf.length; ) {
+    let c: ReturnType<typeof parseCluster>;
+    try {
+      c = parseCluster(buf.subarray(at, at + CLUSTER_PEEK), at, track);
+    } catch {
+      return undefined;
+    }
+    if (c === 'not-a-cluster') return undefined;
+    // The cluster being written (cut short by the end of `buf`) ends the run, when the run has one complete cluster.
+    if (c === null || at + c.bytes > buf.length) return at > from ? newest : undefined;
+    if (c.keyframe) newest = at;
+    at += c.bytes;
+  }
+  return newest;
+}

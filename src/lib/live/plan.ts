@@ -8,11 +8,13 @@ import type { Detection } from '../detect/types.js';
  */
 
 /**
- * Milliseconds between two samples, `elapsedMs` after the session started: every `firstMs` for the first 10 s (a
- * person at the door is seen within a second or two), then twice that until 30 s, then four times that: a long event
- * (someone working in the garden) costs a sample every 2 s, not two a second.
+ * Milliseconds between two samples, `elapsedMs` after the session started: every `firstMs / 2` for the first 3 s (about
+ * the local detector's own pace: the first seconds decide how soon the alert comes, and a person at the door is seen in
+ * them), every `firstMs` until 10 s, then twice that until 30 s, then four times that: a long event (someone working
+ * in the garden) costs a sample every 2 s, not four a second.
  */
 export function sampleIntervalMs(elapsedMs: number, firstMs: number): number {
+  if (elapsedMs < 3_000) return firstMs / 2;
   if (elapsedMs < 10_000) return firstMs;
   if (elapsedMs < 30_000) return firstMs * 2;
   return firstMs * 4;

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { sleep } from '../wait.js';
-import { CLUSTER_PEEK, parseCluster, parseHead, type MkvHead } from './mkv.js';
+import { CLUSTER_PEEK, newestKeyframeIn, parseCluster, parseHead, videoFrames, type MkvHead } from './mkv.js';
 
 /**
  * Follows one Matroska recording while the recorder writes it and copies it to `out` (a live decoder's stdin): first
@@ -20,7 +20,15 @@ export interface TailOptions {
   pollMs?: number;
   /** Start at the newest keyframe Cluster (default), or at the first Cluster (a segment that just opened). */
   from?: 'newest-keyframe' | 'start';
+  /**
+   * Told, before anything is copied, how many video frames the file already holds from where the copy starts: the
+   * decoder's first pictures up to that many are the past, decoded as fast as it can (the newest is the last of them).
+   */
+  backlog?(frames: number): void;
 }
+
+/** A backlog larger than this (a keyframe interval beyond newestKeyframe's window) is not counted: 0 is told. */
+const BACKLOG_MAX_BYTES = 16 << 20;
 
 /** How the copy ended: the file was finished and copied to its end, the signal aborted, or `out` closed. */
 export type TailEnd = 'finished' | 'aborted' | 'closed';
@@ -38,6 +46,10 @@ export async function tailRecording(o: TailOptions): Promise<TailEnd> {
     if (!head) return o.signal.aborted ? 'aborted' : 'closed';
     const headBytes = await readAt(fh, 0, head.firstCluster);
     const start = o.from === 'start' ? head.firstCluster : await newestKeyframe(fh, head);
+    if (o.backlog) {
+      const { size } = await fh.stat();
+      o.backlog(size - start <= BACKLOG_MAX_BYTES ? videoFrames(await readAt(fh, start, size - start), head.videoTrack) : 0);
+    }
     if (!(await write(o.out, headBytes, stop))) return o.signal.aborted ? 'aborted' : 'closed';
     let pos = start;
     for (;;) {
@@ -78,11 +90,20 @@ async function readHead(fh: FileHandle, o: TailOptions, pollMs: number): Promise
 }
 
 /**
- * The offset of the newest complete Cluster that opens with a video keyframe (the first Cluster when none does).
- * Walks the Clusters by their headers (a read of CLUSTER_PEEK bytes each: ~4,500 reads for a 900 s segment).
+ * The offset of the newest complete Cluster that opens with a video keyframe (the first Cluster when none does). It is
+ * looked for in the file's last `windowBytes` (a few keyframe intervals at most bitrates: one read, whatever the
+ * segment's length), then in four times as many; a keyframe interval longer than that (or a closed file) is found
+ * by walking the Clusters from the first by their headers (a read of CLUSTER_PEEK bytes each, one per video frame:
+ * a second or more near the end of a 900 s segment).
  */
-export async function newestKeyframe(fh: FileHandle, head: MkvHead): Promise<number> {
+export async function newestKeyframe(fh: FileHandle, head: MkvHead, windowBytes = 4 << 20): Promise<number> {
   const { size } = await fh.stat();
+  for (const window of [windowBytes, windowBytes * 4]) {
+    const from = Math.max(head.firstCluster, size - window);
+    const found = newestKeyframeIn(await readAt(fh, from, size - from), from, head.videoTrack);
+    if (found !== null) return found;
+    if (from === head.firstCluster) break; // the whole file was looked at: a closed file, or no keyframe yet
+  }
   let best = head.firstCluster;
   for (let at = head.firstCluster; at < size; ) {
     const peek = await readAt(fh, at, CLUSTER_PEEK);

@@ -73,7 +73,7 @@ const RECENT_MAX = 100;
 const MAX_ATTEMPTS = 5;
 /**
  * After a window's end, how long a growing recording gets to flush it to disk before the first look (the recorder
- * writes mkv in 200 ms clusters, flushed: the file lags real time by 0.05-0.3 s).
+ * writes mkv a cluster per video frame, flushed: the file lags the camera by about one frame, ~0.1 s at 10 fps).
  */
 const FLUSH_MARGIN_MS = 250;
 /** How often a window whose recordings are not on disk yet is looked at again (each look: one short ffprobe). */
