@@ -23,7 +23,8 @@ describe('record arguments', () => {
   ] as const)('%s: video copied, audio %j, muxer %j', (format, audio, muxer) => {
     const args = recordOutputOptions({ ...base, format });
     const joined = args.join(' ');
-    expect(joined).toContain(['-c:v', 'copy', ...audio].join(' '));
+    // A packet without a presentation time (B-frame cameras) gets its decoding time: the muxers refuse it otherwise.
+    expect(joined).toContain(['-c:v', 'copy', '-bsf:v', 'setts=pts=if(eq(PTS\\,NOPTS)\\,DTS\\,PTS)', ...audio].join(' '));
     expect(joined).toContain(muxer.join(' '));
     expect(joined).toContain('-segment_time 900 -segment_atclocktime 1 -reset_timestamps 1 -');
     expect(joined).not.toContain('strftime'); // names from the clock could repeat after a step back: numbered, then linked

@@ -1,4 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCctv, tempProject } from '../helpers/cli.js';
@@ -175,4 +177,42 @@ describe('cctv record (real RTSP camera, real ffmpeg)', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/unknown option '--frobnicate'/);
   });
+});
+
+describe('cctv record of a camera that sends B-frames (real RTSP camera, real ffmpeg)', () => {
+  let cam: TestCamera;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cctv-bframes-'));
+    // Main/High profile with two B-frames between references, as some cameras send: the RTSP demuxer gives the first
+    // packets no presentation time, which the segment muxers refused (ffmpeg exited at once, every retry).
+    const file = path.join(dir, 'bframes.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '40',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '2', '-pix_fmt', 'yuv420p', file]);
+    cam = await TestCamera.start({ file });
+  });
+  afterAll(async () => {
+    await cam?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records it: decodable segments, the recorder never stopped', async () => {
+    const { dir: project } = tempProject({ dataDir: './data', cameras: { front: { url: cam.url } }, record: { segmentSeconds: 10 } });
+    const rec = spawnCctv(['record'], { cwd: project });
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect(await stop(rec)).toBe(0);
+    expect(rec.stderr()).not.toMatch(/recording stopped/);
+    const { segments } = rows(path.join(project, 'data'), 'front');
+    let frames = 0;
+    for (const s of segments) {
+      const file = path.join(project, 'data', s.path);
+      const p = probeFile(file);
+      if (p.videoFrames === 0) continue;
+      expect(p.firstIsKey).toBe(true);
+      expect(decode(file).frames).toBe(p.videoFrames);
+      frames += p.videoFrames;
+    }
+    // 15 s of a 25 fps camera; the first seconds go to connecting and probing (half of it is plenty of headroom).
+    expect(frames).toBeGreaterThan(7 * 25);
+  }, 60_000);
 });

@@ -60,12 +60,20 @@ export function recordArgs(a: RecordArgs): string[] {
   return [...recordInputOptions(a), '-i', recordInputUrl(a.url), ...recordOutputOptions(a), a.outputPattern];
 }
 
+/**
+ * A camera's first packets after joining a stream with B-frames come without a presentation time (the RTSP demuxer
+ * learns it only from later packets): the segment muxers refused them ("Can't write packet with unknown timestamp")
+ * and every recording of such a camera failed at once, again and again. The packet's decoding time stands in for it
+ * (the setts bitstream filter, ffmpeg 4.4+; packets that have one are left as they are).
+ */
+const FILL_MISSING_PTS = ['-bsf:v', 'setts=pts=if(eq(PTS\\,NOPTS)\\,DTS\\,PTS)'];
+
 export function recordOutputOptions(a: RecordArgs): string[] {
   // MP4 cannot carry G.711 and MPEG-TS loses it: their audio is re-encoded to AAC (cheap); mkv keeps the original.
   const audio = a.format === 'mkv' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];
   return [
     '-map', '0:v:0', '-map', '0:a:0?',
-    '-c:v', 'copy', ...audio,
+    '-c:v', 'copy', ...FILL_MISSING_PTS, ...audio,
     '-f', 'segment',
     '-segment_time', String(a.segmentSeconds),
     '-segment_atclocktime', '1',
