@@ -17,7 +17,7 @@ import type { DetectionLabel, EventRecord, SightingRecord } from '../pipeline/re
 import type { Storage } from '../storage/index.js';
 import { sleep } from '../wait.js';
 import { DecoderPool, LiveFrames, type LatestFrame } from './frames.js';
-import { encodeSnapshot } from './snapshot.js';
+import { encodeSnapshot, loadSnapshotEncoder } from './snapshot.js';
 import { admit, liveConfirmed, sampleIntervalMs, stopReason, trustedCameraLabels, type StopReason } from './plan.js';
 
 /**
@@ -91,7 +91,10 @@ export class LiveAnalysis {
     this.maxSessions = o.config.alerts.live.maxSessions ?? defaultMaxSessions();
     const input = o.detector.input;
     this.decoders = new DecoderPool({ width: input.width, height: input.height ?? input.width });
-    if (this.maxSessions > 0 && mkvCameras(o.config) > 0) this.decoders.warm(false);
+    if (this.maxSessions > 0 && mkvCameras(o.config) > 0) {
+      this.decoders.warm(false);
+      loadSnapshotEncoder().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'live: the snapshot encoder (sharp) did not load; alerts go without a snapshot'));
+    }
   }
 
   get active(): number {

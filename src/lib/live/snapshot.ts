@@ -1,5 +1,16 @@
-import sharp from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 import type { Box } from '../detect/types.js';
+
+let sharpModule: Promise<(input: Buffer, options: SharpOptions) => Sharp> | null = null;
+
+/**
+ * Loads sharp (~130 ms: libvips), once. Live analysis calls it when it starts, so the first alert does not wait for it
+ * and no other command pays it.
+ */
+export function loadSnapshotEncoder(): Promise<(input: Buffer, options: SharpOptions) => Sharp> {
+  sharpModule ??= import('sharp').then((m) => m.default);
+  return sharpModule;
+}
 
 /**
  * The live alert's snapshot, made in this process (sharp, libvips): the detector's raw RGB picture scaled back to the
@@ -11,6 +22,7 @@ export async function encodeSnapshot(
   cameraSize: { width: number; height: number } | null,
   boxes: readonly Box[],
 ): Promise<Buffer> {
+  const sharp = await loadSnapshotEncoder();
   const out = snapshotSize(cameraSize);
   const scaled = await sharp(picture.data, { raw: { width: picture.width, height: picture.height, channels: 3 } })
     .resize(out.width, out.height, { fit: 'fill', kernel: 'cubic' })
