@@ -22,7 +22,11 @@ const H = 1080;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const range = (xs) => [Math.min(...xs), Math.max(...xs)];
 
-/** The stamp (rtsp-camera.py --stamp): 40 blocks of W/40 px, the ms bits, and their inverse below. */
+/**
+ * The stamp (rtsp-camera.py --stamp): 40 blocks of W/40 px, the ms bits, and their inverse below. Read here from the
+ * decoder's RGB; test/helpers/stamp.mjs reads the same from a canvas in the browser, where the function must be
+ * self-contained (it is sent to the page), so the two cannot share one reader.
+ */
 function stamp(rgb) {
   const block = Math.floor(W / 40);
   const lit = (x, y) => rgb[(y * W + x) * 3] > 128;
